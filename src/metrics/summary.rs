@@ -1,0 +1,113 @@
+//! The summary of one variant's run: the `variants[]` objects of `--json`.
+//! Keys are part of the public schema: later versions add keys, never rename.
+
+use super::Percentiles;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VariantSummary {
+    pub name: String,
+    pub seed: u64,
+    pub model: String,
+    pub precision: String,
+    /// Simulated time covered by the run, seconds: the last event, or the horizon.
+    pub simulated_s: f64,
+    pub requests: RequestCounts,
+    pub latency_s: LatencySummary,
+    pub throughput: ThroughputSummary,
+    pub slo: SloSummary,
+    pub pools: Vec<PoolSummary>,
+    pub cost: CostSummary,
+    pub batching: BatchingSummary,
+    pub engine: EngineSummary,
+}
+
+/// arrived = completed + rejected + in_flight, always.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestCounts {
+    pub arrived: u64,
+    pub completed: u64,
+    pub rejected: u64,
+    pub in_flight: u64,
+    /// Rejections by reason (`exceeds_model_context`, `exceeds_kv_capacity`).
+    pub rejected_by_reason: BTreeMap<String, u64>,
+}
+
+/// Latencies of completed requests, seconds. TTFT and E2E include the
+/// network round trip; TPOT is (E2E - TTFT) / (output tokens - 1) over
+/// requests with 2+ output tokens; queue is arrival to first scheduling.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LatencySummary {
+    pub ttft: Percentiles,
+    pub tpot: Percentiles,
+    pub e2e: Percentiles,
+    pub queue: Percentiles,
+    /// Whether percentiles are exact (false past 4 Mi samples: histogram, <0.1% error).
+    pub exact: bool,
+}
+
+/// Rates over `simulated_s`, counting completed requests only.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThroughputSummary {
+    pub output_tokens_per_s: f64,
+    pub input_tokens_per_s: f64,
+    pub requests_per_s: f64,
+    /// Completed requests that met the SLO, per second (= requests_per_s with no SLO).
+    pub goodput_requests_per_s: f64,
+    pub output_tokens: u64,
+    pub input_tokens: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SloSummary {
+    pub ttft_s: Option<f64>,
+    pub tpot_s: Option<f64>,
+    /// Share of completed requests meeting every SLO target; null without targets.
+    pub attainment: Option<f64>,
+    pub met: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PoolSummary {
+    pub name: String,
+    pub accelerator: String,
+    pub replicas: u32,
+    pub devices_per_replica: u32,
+    pub nodes: u64,
+    /// nodes x billed seconds / 3600; billing is per started second.
+    pub node_hours: f64,
+    pub price_per_node_hour_usd: f64,
+    pub price_source: String,
+    pub cost_usd: f64,
+    /// Share of replica-time with an iteration running.
+    pub utilization: f64,
+    pub kv_capacity_tokens_per_replica: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CostSummary {
+    pub total_usd: f64,
+    /// total_usd / completed output tokens x 1e6; null when none completed.
+    pub per_million_output_tokens_usd: Option<f64>,
+    /// total_usd / completed input+output tokens x 1e6; null when none completed.
+    pub per_million_total_tokens_usd: Option<f64>,
+    pub billed_s: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BatchingSummary {
+    pub policy: String,
+    pub iterations: u64,
+    pub preemptions: u64,
+    pub recomputed_tokens: u64,
+}
+
+/// Simulator speed. `wall_s` and `events_per_s` vary run to run; every
+/// other field of the summary is deterministic.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EngineSummary {
+    pub events: u64,
+    pub wall_s: f64,
+    pub events_per_s: f64,
+}

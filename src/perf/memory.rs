@@ -1,0 +1,100 @@
+//! Memory fit: weights per device plus KV cache against usable HBM.
+
+use crate::catalog::{Accelerator, LlmModel, Precision};
+
+/// How a model's weights and KV cache lay out on one replica.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemoryPlan {
+    /// Weight bytes on each device (weights are split evenly over `tp`).
+    pub weights_per_device_bytes: f64,
+    /// Usable HBM per device: capacity x usable fraction.
+    pub usable_per_device_bytes: f64,
+    /// KV-cache bytes for one token, whole replica.
+    pub kv_bytes_per_token: f64,
+    /// Tokens of KV cache the replica holds once weights are loaded.
+    pub kv_capacity_tokens: u64,
+}
+
+/// A model that does not fit on the replica, with what it needs and has.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "{model} in {precision} does not fit on {tp} x {accelerator}: it needs {need_gb:.1} GB of weights per device \
+     plus room for KV cache, and each device has {usable_gb:.1} GB usable ({fraction:.0}% of {hbm_gb:.0} GB); \
+     use a larger tp, fp8, or a device with more memory"
+)]
+pub struct FitError {
+    pub model: String,
+    pub accelerator: String,
+    pub precision: &'static str,
+    pub tp: u32,
+    pub need_gb: f64,
+    pub usable_gb: f64,
+    pub fraction: f64,
+    pub hbm_gb: f64,
+}
+
+impl MemoryPlan {
+    /// Plans memory for `model` on `tp` devices of `accelerator`.
+    /// `usable_fraction` of HBM is available to weights and KV cache (the rest
+    /// holds activations, workspace and the runtime). Fails when the weights
+    /// leave no room for at least one token of KV cache per layer block (16 tokens).
+    pub fn plan(
+        model_name: &str,
+        model: &LlmModel,
+        accelerator_name: &str,
+        accelerator: &Accelerator,
+        tp: u32,
+        precision: Precision,
+        usable_fraction: f64,
+    ) -> Result<MemoryPlan, FitError> {
+        let bytes = precision.bytes_per_element();
+        let weights_per_device_bytes = model.params_b * 1e9 * bytes / f64::from(tp);
+        let usable_per_device_bytes = accelerator.hbm_gb * 1e9 * usable_fraction;
+        let kv_bytes_per_token = model.kv_elements_per_token() as f64 * bytes;
+        let free_bytes = (usable_per_device_bytes - weights_per_device_bytes) * f64::from(tp);
+        let kv_capacity_tokens = if free_bytes > 0.0 {
+            (free_bytes / kv_bytes_per_token).floor() as u64
+        } else {
+            0
+        };
+        if kv_capacity_tokens < 16 {
+            return Err(FitError {
+                model: model_name.to_string(),
+                accelerator: accelerator_name.to_string(),
+                precision: precision.name(),
+                tp,
+                need_gb: weights_per_device_bytes / 1e9,
+                usable_gb: usable_per_device_bytes / 1e9,
+                fraction: usable_fraction * 100.0,
+                hbm_gb: accelerator.hbm_gb,
+            });
+        }
+        Ok(MemoryPlan {
+            weights_per_device_bytes,
+            usable_per_device_bytes,
+            kv_bytes_per_token,
+            kv_capacity_tokens,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+
+    #[test]
+    fn llama70b_bf16_needs_two_h100s_and_fits_on_one_gaudi3_in_fp8() {
+        let c = Catalog::builtin();
+        let m = c.model("llama-3.1-70b").unwrap();
+        let h100 = c.accelerator("h100").unwrap();
+        let err = MemoryPlan::plan("llama-3.1-70b", m, "h100", h100, 1, Precision::Bf16, 0.9).unwrap_err();
+        assert!((err.need_gb - 141.2).abs() < 0.1, "{err}");
+        assert!(err.to_string().contains("72.0 GB usable"), "{err}");
+        let plan = MemoryPlan::plan("llama-3.1-70b", m, "h100", h100, 2, Precision::Bf16, 0.9).unwrap();
+        // (72 - 70.6) GB x 2 devices / (2 x 80 x 8 x 128 x 2 bytes)
+        assert_eq!(plan.kv_capacity_tokens, (2.8e9_f64 / 327_680.0).floor() as u64);
+        let g3 = c.accelerator("gaudi3").unwrap();
+        assert!(MemoryPlan::plan("llama-3.1-70b", m, "gaudi3", g3, 1, Precision::Fp8, 0.9).is_ok());
+    }
+}

@@ -1,0 +1,212 @@
+//! Roofline iteration-time model with per-accelerator efficiency factors.
+//!
+//! time(iteration) = max(compute time, memory time) + fixed overhead
+//!                   + tensor-parallel all-reduce time
+//!
+//! - compute: 2 x active parameters FLOPs per token, plus attention
+//!   (4 x layers x heads x head_dim FLOPs per query-key pair), at dense peak x
+//!   `compute` efficiency x tokens / (tokens + `half_saturation_tokens`);
+//! - memory: weights read once per iteration (for MoE, only the experts the
+//!   batch's tokens are routed to, in expectation), KV cache read for every
+//!   context token and written for every new token, at HBM bandwidth x
+//!   `memory` efficiency;
+//! - all-reduce: two per layer (after attention and after the MLP) of
+//!   tokens x hidden BF16 activations, ring algorithm over the scale-up link
+//!   (or the scale-out link when the replica spans nodes).
+//!
+//! Guarantees (checked by tests): time grows with every input; at fixed lengths
+//! more batch never lowers throughput; no iteration beats its pure compute or
+//! pure memory bound at 100% efficiency.
+
+use crate::catalog::{Accelerator, Efficiency, LlmModel, Precision};
+use crate::engine::SimTime;
+
+/// The work of one engine iteration on one replica.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct IterationWork {
+    /// Prompt tokens computed in this iteration (whole prompts or chunks).
+    pub prefill_tokens: u64,
+    /// Sum over prefill chunks of the causal attention pairs
+    /// `chunk x (prior context + (chunk + 1) / 2)`.
+    pub prefill_attention_pairs: f64,
+    /// Sum over prefill chunks of the context already in the KV cache.
+    pub prefill_prior_context_tokens: u64,
+    /// Sequences producing one token each.
+    pub decode_seqs: u64,
+    /// Sum of the context lengths those sequences attend over.
+    pub decode_context_tokens: u64,
+}
+
+impl IterationWork {
+    /// Adds a prefill chunk of `chunk` tokens after `prior` tokens of context.
+    pub fn add_prefill(&mut self, prior: u64, chunk: u64) {
+        self.prefill_tokens += chunk;
+        self.prefill_prior_context_tokens += prior;
+        self.prefill_attention_pairs += chunk as f64 * (prior as f64 + (chunk as f64 + 1.0) / 2.0);
+    }
+
+    /// Adds one decoding sequence whose context (prompt + generated) is `context`.
+    pub fn add_decode(&mut self, context: u64) {
+        self.decode_seqs += 1;
+        self.decode_context_tokens += context;
+    }
+
+    pub fn tokens(&self) -> u64 {
+        self.prefill_tokens + self.decode_seqs
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tokens() == 0
+    }
+}
+
+/// Precomputed constants for one (model, accelerator, tp, precision) replica.
+#[derive(Debug, Clone)]
+pub struct ReplicaPerf {
+    linear_flops_per_token: f64,
+    attention_flops_per_pair: f64,
+    peak_flops: f64,
+    hbm_bytes_per_s: f64,
+    dense_weight_bytes: f64,
+    expert_weight_bytes: f64,
+    /// Probability that one token routes to a given expert (k / E); 0 for dense.
+    expert_hit_probability: f64,
+    kv_bytes_per_token: f64,
+    allreduce_bytes_per_token: f64,
+    allreduce_count: f64,
+    link_bytes_per_s: f64,
+    link_latency_s: f64,
+    tp: u32,
+    efficiency: Efficiency,
+}
+
+/// The parts of one iteration's time, seconds, for reports and tests.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IterationBreakdown {
+    pub compute_s: f64,
+    pub memory_s: f64,
+    pub allreduce_s: f64,
+    pub overhead_s: f64,
+    pub total_s: f64,
+}
+
+impl ReplicaPerf {
+    /// Returns `None` when the accelerator does not support `precision`.
+    pub fn new(
+        model: &LlmModel,
+        accelerator: &Accelerator,
+        tp: u32,
+        precision: Precision,
+    ) -> Option<ReplicaPerf> {
+        let peak = accelerator.peak_flops(precision)?;
+        let bytes = precision.bytes_per_element();
+        let expert_params = model.expert_params();
+        let (expert_hit_probability, expert_weight_bytes) =
+            match (model.experts, model.experts_per_token) {
+                (Some(e), Some(k)) if e > 0 => (f64::from(k) / f64::from(e), expert_params * bytes),
+                _ => (0.0, 0.0),
+            };
+        let dense_weight_bytes = model.params_b * 1e9 * bytes - expert_weight_bytes;
+        let spans_nodes = tp > accelerator.devices_per_node;
+        let (link_gb_per_s, latency_us) = if spans_nodes {
+            (accelerator.scale_out_gb_per_s, accelerator.scale_up_latency_us * 2.0)
+        } else {
+            (accelerator.scale_up_gb_per_s, accelerator.scale_up_latency_us)
+        };
+        Some(ReplicaPerf {
+            linear_flops_per_token: 2.0 * model.active_params_b * 1e9,
+            attention_flops_per_pair: 4.0
+                * f64::from(model.layers)
+                * f64::from(model.heads)
+                * f64::from(model.head_dim),
+            peak_flops: peak * f64::from(tp),
+            hbm_bytes_per_s: accelerator.hbm_tb_per_s * 1e12 * f64::from(tp),
+            dense_weight_bytes,
+            expert_weight_bytes,
+            expert_hit_probability,
+            kv_bytes_per_token: model.kv_elements_per_token() as f64 * bytes,
+            allreduce_bytes_per_token: f64::from(model.hidden) * 2.0,
+            allreduce_count: 2.0 * f64::from(model.layers),
+            link_bytes_per_s: link_gb_per_s * 1e9,
+            link_latency_s: latency_us * 1e-6,
+            tp,
+            efficiency: accelerator.efficiency.clone(),
+        })
+    }
+
+    /// Time of one iteration, rounded up to whole nanoseconds (at least 1 ns).
+    pub fn iteration_time(&self, work: &IterationWork) -> SimTime {
+        let s = self.breakdown(work).total_s;
+        SimTime::from_nanos(((s * 1e9).ceil() as u64).max(1))
+    }
+
+    /// The iteration's time split into its parts.
+    pub fn breakdown(&self, work: &IterationWork) -> IterationBreakdown {
+        let tokens = work.tokens() as f64;
+        let eff = &self.efficiency;
+        let (flops, bytes) = self.flops_and_bytes(work);
+        let gemm_eff = eff.compute * tokens / (tokens + eff.half_saturation_tokens);
+        let compute_s = if tokens > 0.0 {
+            flops / (self.peak_flops * gemm_eff)
+        } else {
+            0.0
+        };
+        let memory_s = bytes / (self.hbm_bytes_per_s * eff.memory);
+        let allreduce_s = if self.tp > 1 {
+            let tp = f64::from(self.tp);
+            let per_collective = 2.0 * (tp - 1.0) / tp * self.allreduce_bytes_per_token * tokens
+                / self.link_bytes_per_s
+                + self.link_latency_s;
+            per_collective * self.allreduce_count
+        } else {
+            0.0
+        };
+        let overhead_s = eff.iteration_overhead_us * 1e-6;
+        IterationBreakdown {
+            compute_s,
+            memory_s,
+            allreduce_s,
+            overhead_s,
+            total_s: compute_s.max(memory_s) + allreduce_s + overhead_s,
+        }
+    }
+
+    /// Pure compute bound (100% of peak) and pure memory bound (100% of
+    /// bandwidth) of an iteration, seconds: no model time may be below either.
+    pub fn physical_bounds_s(&self, work: &IterationWork) -> (f64, f64) {
+        let (flops, bytes) = self.flops_and_bytes(work);
+        (flops / self.peak_flops, bytes / self.hbm_bytes_per_s)
+    }
+
+    /// FLOPs and HBM bytes of one iteration.
+    fn flops_and_bytes(&self, work: &IterationWork) -> (f64, f64) {
+        let tokens = work.tokens() as f64;
+        let flops = self.linear_flops_per_token * tokens
+            + self.attention_flops_per_pair
+                * (work.prefill_attention_pairs + work.decode_context_tokens as f64);
+        let kv_tokens = work.prefill_prior_context_tokens
+            + work.prefill_tokens
+            + work.decode_context_tokens
+            + work.decode_seqs;
+        let experts_touched = 1.0 - (1.0 - self.expert_hit_probability).powf(tokens);
+        let bytes = self.dense_weight_bytes
+            + self.expert_weight_bytes * experts_touched
+            + self.kv_bytes_per_token * kv_tokens as f64;
+        (flops, bytes)
+    }
+
+    /// Output tokens per second this replica sustains decoding `batch`
+    /// sequences of context `context` each: a nominal speed used to weigh
+    /// replicas of different pools against each other in the router.
+    pub fn nominal_decode_tokens_per_s(&self, batch: u64, context: u64) -> f64 {
+        let mut work = IterationWork::default();
+        for _ in 0..batch {
+            work.add_decode(context);
+        }
+        batch as f64 / self.breakdown(&work).total_s
+    }
+
+    pub fn tp(&self) -> u32 {
+        self.tp
+    }
+}

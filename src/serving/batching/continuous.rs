@@ -1,0 +1,159 @@
+//! Continuous (iteration-level) batching with optional chunked prefill and
+//! preempt-and-recompute when the KV cache runs out.
+
+use super::{
+    admit, head_prefill_tokens, push_decode, push_prefill, Batcher, Plan, PreemptionCounters,
+};
+use crate::engine::SimTime;
+use crate::perf::IterationWork;
+use crate::serving::replica::{Replica, Seq};
+
+/// See [`crate::serving::BatchingPolicy::Continuous`].
+pub struct ContinuousBatcher {
+    pub max_num_seqs: u32,
+    pub max_batched_tokens: u32,
+    pub chunked_prefill: bool,
+}
+
+impl Batcher for ContinuousBatcher {
+    fn plan(
+        &self,
+        replica: &mut Replica,
+        seqs: &mut [Seq],
+        now: SimTime,
+        counters: &mut PreemptionCounters,
+    ) -> Plan {
+        replica.batch.clear();
+        let mut work = IterationWork::default();
+        if self.chunked_prefill {
+            self.plan_mixed(replica, seqs, now, counters, &mut work);
+        } else {
+            self.admit_prompts(replica, seqs, now, u64::from(self.max_batched_tokens), &mut work);
+            if replica.batch.is_empty() {
+                self.plan_decodes(replica, seqs, counters, u64::MAX, &mut work);
+            }
+        }
+        if replica.batch.is_empty() {
+            Plan::Idle
+        } else {
+            Plan::Run(work)
+        }
+    }
+}
+
+impl ContinuousBatcher {
+    /// Decodes first, then chunks of prompts already admitted, then new
+    /// prompts, within the token budget.
+    fn plan_mixed(
+        &self,
+        replica: &mut Replica,
+        seqs: &mut [Seq],
+        now: SimTime,
+        counters: &mut PreemptionCounters,
+        work: &mut IterationWork,
+    ) {
+        let mut budget = u64::from(self.max_batched_tokens);
+        budget -= self.plan_decodes(replica, seqs, counters, budget, work);
+        for i in 0..replica.running.len() {
+            if budget == 0 {
+                break;
+            }
+            let slot = replica.running[i];
+            let seq = &seqs[slot as usize];
+            if seq.is_decoding() {
+                continue;
+            }
+            let chunk = u64::from(seq.prefill_target - seq.prefilled).min(budget);
+            push_prefill(replica, seqs, slot, chunk as u32, work);
+            budget -= chunk;
+        }
+        self.admit_prompts(replica, seqs, now, budget, work);
+    }
+
+    /// Admits waiting prompts in FIFO order while sequences, KV cache and the
+    /// token budget allow. Without chunked prefill a prompt is never split, but
+    /// one longer than the budget may run alone.
+    fn admit_prompts(
+        &self,
+        replica: &mut Replica,
+        seqs: &mut [Seq],
+        now: SimTime,
+        mut budget: u64,
+        work: &mut IterationWork,
+    ) {
+        while let Some(need) = head_prefill_tokens(replica, seqs) {
+            if replica.running.len() >= self.max_num_seqs as usize
+                || need > replica.kv_free_tokens()
+                || budget == 0
+            {
+                break;
+            }
+            if !self.chunked_prefill && need > budget && !replica.batch.is_empty() {
+                break;
+            }
+            let slot = admit(replica, seqs, now, need);
+            let chunk = if self.chunked_prefill { need.min(budget) } else { need };
+            push_prefill(replica, seqs, slot, chunk as u32, work);
+            budget = budget.saturating_sub(chunk);
+        }
+    }
+
+    /// Adds a decode step for every decoding sequence (at most `budget`),
+    /// preempting the most recently admitted sequences until the KV cache has
+    /// a token for each. Returns the number of decode steps added.
+    fn plan_decodes(
+        &self,
+        replica: &mut Replica,
+        seqs: &mut [Seq],
+        counters: &mut PreemptionCounters,
+        budget: u64,
+        work: &mut IterationWork,
+    ) -> u64 {
+        loop {
+            let decoding = replica
+                .running
+                .iter()
+                .filter(|&&s| seqs[s as usize].is_decoding())
+                .count() as u64;
+            if decoding.min(budget) <= replica.kv_free_tokens() {
+                break;
+            }
+            preempt_newest(replica, seqs, counters);
+        }
+        let mut added = 0;
+        for i in 0..replica.running.len() {
+            if added == budget {
+                break;
+            }
+            let slot = replica.running[i];
+            if seqs[slot as usize].is_decoding() {
+                push_decode(replica, seqs, slot, work, true);
+                added += 1;
+            }
+        }
+        added
+    }
+}
+
+/// Preempts the most recently admitted running sequence: frees its KV cache
+/// and puts it back at the head of the queue to be recomputed.
+fn preempt_newest(replica: &mut Replica, seqs: &mut [Seq], counters: &mut PreemptionCounters) {
+    let slot = replica
+        .running
+        .pop()
+        .expect("KV cache cannot run out with nothing running");
+    let seq = &mut seqs[slot as usize];
+    replica.kv_used_tokens -= seq.kv_reserved;
+    let lost = seq.cached_tokens;
+    let remaining_prefill = u64::from(seq.prefill_target - seq.prefilled);
+    let redo = u64::from(seq.input_tokens + seq.generated);
+    replica.outstanding_prefill_tokens += redo - remaining_prefill;
+    counters.preemptions += 1;
+    counters.recomputed_tokens += lost;
+    seq.preemptions += 1;
+    seq.kv_reserved = 0;
+    seq.cached_tokens = 0;
+    seq.prefilled = 0;
+    seq.prefill_target = seq.input_tokens + seq.generated;
+    replica.waiting.push_front(slot);
+}

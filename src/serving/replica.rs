@@ -1,0 +1,117 @@
+//! Replica state: its queue, its running sequences and its KV cache.
+
+use super::config::PoolSpec;
+use crate::engine::SimTime;
+use crate::perf::{IterationWork, ReplicaPerf};
+use std::collections::VecDeque;
+
+/// Index of a request's slot in the simulation's request table.
+pub type Slot = u32;
+
+/// A request's progress on its replica.
+#[derive(Debug, Clone)]
+pub struct Seq {
+    /// Arrival order, 0-based.
+    pub id: u64,
+    pub arrival: SimTime,
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+    /// Output tokens produced so far.
+    pub generated: u32,
+    /// Tokens the current prefill must compute: the prompt, plus the tokens
+    /// generated before a preemption when recomputing.
+    pub prefill_target: u32,
+    /// Tokens of the current prefill already computed.
+    pub prefilled: u32,
+    /// KV-cache tokens held (reserved) for this sequence.
+    pub kv_reserved: u64,
+    /// Tokens whose keys and values are computed and cached: the context a
+    /// decode step attends over.
+    pub cached_tokens: u64,
+    pub queued_at_replica: SimTime,
+    pub first_scheduled: Option<SimTime>,
+    pub first_token: Option<SimTime>,
+    pub replica: u32,
+    pub preemptions: u32,
+}
+
+impl Seq {
+    pub fn is_decoding(&self) -> bool {
+        self.prefilled >= self.prefill_target
+    }
+}
+
+/// What an iteration does for one sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Computes `n` prompt tokens.
+    Prefill(u32),
+    /// Produces one output token.
+    Decode,
+}
+
+/// One replica: `tp` devices serving one model copy.
+#[derive(Debug)]
+pub struct Replica {
+    pub pool: usize,
+    pub perf: ReplicaPerf,
+    pub kv_capacity_tokens: u64,
+    pub kv_used_tokens: u64,
+    /// Requests routed here and not yet admitted, FIFO.
+    pub waiting: VecDeque<Slot>,
+    /// Admitted sequences in admission order.
+    pub running: Vec<Slot>,
+    /// The iteration in progress, if any.
+    pub batch: Vec<(Slot, Step)>,
+    pub busy: bool,
+    /// A batch-timeout event is pending for this time (static batching).
+    pub timeout_at: Option<SimTime>,
+    pub busy_ns: u64,
+    pub iterations: u64,
+    pub outstanding_prefill_tokens: u64,
+    pub outstanding_decode_tokens: u64,
+    /// Estimated seconds per prefill and per decode token (router weights).
+    pub prefill_s_per_token: f64,
+    pub decode_s_per_token: f64,
+}
+
+impl Replica {
+    pub fn new(pool: usize, spec: &PoolSpec) -> Replica {
+        let perf = spec.perf.clone();
+        let mut prefill = IterationWork::default();
+        prefill.add_prefill(0, 2048);
+        let prefill_s_per_token = perf.breakdown(&prefill).total_s / 2048.0;
+        let decode_s_per_token = 1.0 / perf.nominal_decode_tokens_per_s(64, 1024);
+        Replica {
+            pool,
+            perf,
+            kv_capacity_tokens: spec.kv_capacity_tokens,
+            kv_used_tokens: 0,
+            waiting: VecDeque::new(),
+            running: Vec::new(),
+            batch: Vec::new(),
+            busy: false,
+            timeout_at: None,
+            busy_ns: 0,
+            iterations: 0,
+            outstanding_prefill_tokens: 0,
+            outstanding_decode_tokens: 0,
+            prefill_s_per_token,
+            decode_s_per_token,
+        }
+    }
+
+    pub fn kv_free_tokens(&self) -> u64 {
+        self.kv_capacity_tokens - self.kv_used_tokens
+    }
+
+    /// Estimated seconds of work queued or running here.
+    pub fn outstanding_work_s(&self) -> f64 {
+        self.outstanding_prefill_tokens as f64 * self.prefill_s_per_token
+            + self.outstanding_decode_tokens as f64 * self.decode_s_per_token
+    }
+
+    pub fn has_work(&self) -> bool {
+        !self.waiting.is_empty() || !self.running.is_empty()
+    }
+}
