@@ -1,1 +1,157 @@
-//! todo
+//! Calibration of the performance model against published offline
+//! throughput: Intel's Gaudi 3 table, NVIDIA's TensorRT-LLM H100 table and
+//! (as a weaker check) MLPerf Inference v4.0 Llama-2-70B offline rows.
+//!
+//! Each row is reproduced the way it was measured: every request queued at
+//! t = 0 with fixed input and output lengths, one replica (or, for MLPerf's
+//! 8-accelerator systems, one replica's share scaled by the replica count),
+//! and the total output tokens per second of the run compared with the
+//! published figure. Intel's rows are static batches of the published batch
+//! size; TensorRT-LLM's and MLPerf's are continuous (in-flight) batching.
+
+mod rows;
+
+pub use rows::{reference_rows, Batching, ReferenceRow, RowKind};
+
+use crate::catalog::{Catalog, Precision};
+use crate::engine::SimTime;
+use crate::perf::{MemoryPlan, ReplicaPerf};
+use crate::serving::{
+    simulate, BatchingPolicy, PoolSpec, RouterPolicy, RunLabel, ServingConfig, Slo,
+};
+use crate::workload::{ArrivalProcess, TokenLengths, Workload};
+use serde::Serialize;
+
+/// One row's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct RowResult {
+    pub label: String,
+    pub kind: RowKind,
+    pub published_tokens_per_s: f64,
+    pub simulated_tokens_per_s: f64,
+    /// (simulated - published) / published.
+    pub relative_error: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrationError {
+    #[error("row `{label}`: {message}")]
+    Row { label: String, message: String },
+}
+
+/// Simulates one reference row with `catalog`'s efficiency factors.
+pub fn run_row(catalog: &Catalog, row: &ReferenceRow) -> Result<RowResult, CalibrationError> {
+    let bad = |message: String| CalibrationError::Row {
+        label: row.label(),
+        message,
+    };
+    let model = catalog.model(row.model).map_err(|e| bad(e.to_string()))?;
+    let accelerator = catalog
+        .accelerator(row.accelerator)
+        .map_err(|e| bad(e.to_string()))?;
+    let precision = Precision::Fp8;
+    let perf = ReplicaPerf::new(model, accelerator, row.tp, precision)
+        .ok_or_else(|| bad(format!("{} has no fp8", row.accelerator)))?;
+    let plan = MemoryPlan::plan(
+        row.model,
+        model,
+        row.accelerator,
+        accelerator,
+        row.tp,
+        precision,
+        0.9,
+    )
+    .map_err(|e| bad(e.to_string()))?;
+    let batching = match row.batching {
+        Batching::Static { batch } => BatchingPolicy::Static {
+            max_batch: batch,
+            max_wait: SimTime::ZERO,
+        },
+        Batching::Continuous { max_num_seqs } => BatchingPolicy::Continuous {
+            max_num_seqs,
+            max_batched_tokens: 8192,
+            chunked_prefill: false,
+        },
+    };
+    let config = ServingConfig {
+        pools: vec![PoolSpec {
+            name: "replica".into(),
+            accelerator: row.accelerator.into(),
+            replicas: 1,
+            tp: row.tp,
+            devices_per_node: accelerator.devices_per_node,
+            perf,
+            kv_capacity_tokens: plan.kv_capacity_tokens,
+            max_context_tokens: model.max_context_tokens,
+            price_per_node_hour_usd: 0.0,
+            price_source: "calibration".into(),
+        }],
+        batching,
+        router: RouterPolicy::RoundRobin,
+        slo: Slo::default(),
+        horizon: None,
+        record_requests: false,
+        network_rtt: SimTime::ZERO,
+    };
+    let workload = Workload::Synthetic {
+        arrivals: ArrivalProcess::Offline,
+        input_tokens: TokenLengths::Fixed(row.input_tokens),
+        output_tokens: TokenLengths::Fixed(row.output_tokens),
+        requests: Some(row.requests_per_replica()),
+        duration_s: None,
+    };
+    let label = RunLabel {
+        name: row.label(),
+        seed: 0,
+        model: row.model.into(),
+        precision: "fp8".into(),
+    };
+    let stream = workload.open(0).map_err(|e| bad(e.to_string()))?;
+    let out = simulate(&label, &config, stream).map_err(|e| bad(e.to_string()))?;
+    if out.summary.requests.completed != row.requests_per_replica() {
+        return Err(bad(format!(
+            "only {} of {} requests completed ({:?} rejected)",
+            out.summary.requests.completed,
+            row.requests_per_replica(),
+            out.summary.requests.rejected_by_reason
+        )));
+    }
+    let simulated = out.summary.throughput.output_tokens_per_s * f64::from(row.replicas);
+    Ok(RowResult {
+        label: row.label(),
+        kind: row.kind,
+        published_tokens_per_s: row.published_tokens_per_s,
+        simulated_tokens_per_s: simulated,
+        relative_error: simulated / row.published_tokens_per_s - 1.0,
+    })
+}
+
+/// Runs every reference row.
+pub fn run_all(catalog: &Catalog) -> Result<Vec<RowResult>, CalibrationError> {
+    reference_rows()
+        .iter()
+        .map(|r| run_row(catalog, r))
+        .collect()
+}
+
+/// A readable table of results with each row's error.
+pub fn render(results: &[RowResult]) -> String {
+    let mut out = format!(
+        "{:<58} {:>10} {:>10} {:>8}  {}\n",
+        "reference row", "published", "simulated", "error", "kind"
+    );
+    for r in results {
+        out.push_str(&format!(
+            "{:<58} {:>10.0} {:>10.0} {:>+7.1}%  {}\n",
+            r.label,
+            r.published_tokens_per_s,
+            r.simulated_tokens_per_s,
+            r.relative_error * 100.0,
+            match r.kind {
+                RowKind::Calibration => "calibration (must be within 25%)",
+                RowKind::Check => "check (reported only)",
+            }
+        ));
+    }
+    out
+}

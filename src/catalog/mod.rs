@@ -5,10 +5,12 @@
 mod accelerator;
 mod model;
 mod price;
+mod render;
 
 pub use accelerator::{Accelerator, Efficiency};
 pub use model::LlmModel;
 pub use price::Price;
+pub use render::render_catalog;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -230,7 +232,13 @@ mod tests {
             assert!(c.model(m).is_ok(), "{m}");
         }
         assert!(c.default_price("gaudi3").is_none());
-        assert_eq!(c.default_price("h100").unwrap().1.on_demand_per_node_hour_usd, 55.04);
+        assert_eq!(
+            c.default_price("h100")
+                .unwrap()
+                .1
+                .on_demand_per_node_hour_usd,
+            55.04
+        );
     }
 
     #[test]
@@ -243,12 +251,17 @@ mod tests {
     #[test]
     fn overrides_merge_and_new_entries_need_every_field() {
         let mut c = Catalog::builtin();
-        let fields: toml::Table = toml::from_str("hbm_gb = 96.0\n[efficiency]\ncompute = 0.4").unwrap();
-        c.apply_override(Table::Accelerators, "h100", &fields).unwrap();
+        let fields: toml::Table =
+            toml::from_str("hbm_gb = 96.0\n[efficiency]\ncompute = 0.4").unwrap();
+        c.apply_override(Table::Accelerators, "h100", &fields)
+            .unwrap();
         let h = c.accelerator("h100").unwrap();
         assert_eq!(h.hbm_gb, 96.0);
         assert_eq!(h.efficiency.compute, 0.4);
-        assert_eq!(h.efficiency.memory, Catalog::builtin().accelerators["h100"].efficiency.memory);
+        assert_eq!(
+            h.efficiency.memory,
+            Catalog::builtin().accelerators["h100"].efficiency.memory
+        );
         let e = c
             .apply_override(Table::Models, "my-model", &fields)
             .unwrap_err()

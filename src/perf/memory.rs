@@ -88,12 +88,17 @@ mod tests {
         let c = Catalog::builtin();
         let m = c.model("llama-3.1-70b").unwrap();
         let h100 = c.accelerator("h100").unwrap();
-        let err = MemoryPlan::plan("llama-3.1-70b", m, "h100", h100, 1, Precision::Bf16, 0.9).unwrap_err();
+        let err = MemoryPlan::plan("llama-3.1-70b", m, "h100", h100, 1, Precision::Bf16, 0.9)
+            .unwrap_err();
         assert!((err.need_gb - 141.2).abs() < 0.1, "{err}");
         assert!(err.to_string().contains("72.0 GB usable"), "{err}");
-        let plan = MemoryPlan::plan("llama-3.1-70b", m, "h100", h100, 2, Precision::Bf16, 0.9).unwrap();
+        let plan =
+            MemoryPlan::plan("llama-3.1-70b", m, "h100", h100, 2, Precision::Bf16, 0.9).unwrap();
         // (72 - 70.6) GB x 2 devices / (2 x 80 x 8 x 128 x 2 bytes)
-        assert_eq!(plan.kv_capacity_tokens, (2.8e9_f64 / 327_680.0).floor() as u64);
+        assert_eq!(
+            plan.kv_capacity_tokens,
+            (2.8e9_f64 / 327_680.0).floor() as u64
+        );
         let g3 = c.accelerator("gaudi3").unwrap();
         assert!(MemoryPlan::plan("llama-3.1-70b", m, "gaudi3", g3, 1, Precision::Fp8, 0.9).is_ok());
     }

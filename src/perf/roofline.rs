@@ -109,9 +109,15 @@ impl ReplicaPerf {
         let dense_weight_bytes = model.params_b * 1e9 * bytes - expert_weight_bytes;
         let spans_nodes = tp > accelerator.devices_per_node;
         let (link_gb_per_s, latency_us) = if spans_nodes {
-            (accelerator.scale_out_gb_per_s, accelerator.scale_up_latency_us * 2.0)
+            (
+                accelerator.scale_out_gb_per_s,
+                accelerator.scale_up_latency_us * 2.0,
+            )
         } else {
-            (accelerator.scale_up_gb_per_s, accelerator.scale_up_latency_us)
+            (
+                accelerator.scale_up_gb_per_s,
+                accelerator.scale_up_latency_us,
+            )
         };
         Some(ReplicaPerf {
             linear_flops_per_token: 2.0 * model.active_params_b * 1e9,

@@ -1,1 +1,49 @@
-//! todo
+//! Running a scenario: every variant over its own stream of the same
+//! workload, in parallel across variants (rayon), each run single-threaded.
+//! Results come back in the scenario's variant order whatever the thread count.
+
+use crate::scenario::Scenario;
+use crate::serving::{simulate, RunLabel, RunOutput};
+use crate::workload::WorkloadError;
+use rayon::prelude::*;
+
+#[derive(Debug, thiserror::Error)]
+#[error("variant `{variant}`: {source}")]
+pub struct RunError {
+    pub variant: String,
+    #[source]
+    pub source: WorkloadError,
+}
+
+/// What to keep beyond the summary.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Keep one record per request (memory grows with the trace).
+    pub record_requests: bool,
+}
+
+/// Runs every variant of `scenario`. The first failing variant (in variant
+/// order) is reported.
+pub fn run_scenario(scenario: &Scenario, options: RunOptions) -> Result<Vec<RunOutput>, RunError> {
+    let results: Vec<Result<RunOutput, RunError>> = scenario
+        .variants
+        .par_iter()
+        .map(|variant| {
+            let mut config = variant.serving.clone();
+            config.record_requests = options.record_requests;
+            let label = RunLabel {
+                name: variant.name.clone(),
+                seed: scenario.seed,
+                model: scenario.model_name.clone(),
+                precision: variant.precision.name().to_string(),
+            };
+            let err = |source| RunError {
+                variant: variant.name.clone(),
+                source,
+            };
+            let stream = scenario.workload.open(scenario.seed).map_err(err)?;
+            simulate(&label, &config, stream).map_err(err)
+        })
+        .collect();
+    results.into_iter().collect()
+}

@@ -27,9 +27,12 @@ pub struct RoundRobin {
 impl Router for RoundRobin {
     fn pick(&mut self, replicas: &[Replica], eligible: &dyn Fn(usize) -> bool) -> Option<usize> {
         let n = replicas.len();
-        (0..n).map(|k| (self.next + k) % n).find(|&i| eligible(i)).inspect(|&i| {
-            self.next = (i + 1) % n;
-        })
+        (0..n)
+            .map(|k| (self.next + k) % n)
+            .find(|&i| eligible(i))
+            .inspect(|&i| {
+                self.next = (i + 1) % n;
+            })
     }
 }
 

@@ -8,9 +8,8 @@ use super::router::Router;
 use crate::cost;
 use crate::engine::{EventQueue, SimTime};
 use crate::metrics::{
-    CostSummary,
-    BatchingSummary, EngineSummary, LatencyStats, LatencySummary, Outcome, PoolSummary,
-    RequestCounts, RequestRecord, SloSummary, ThroughputSummary, VariantSummary,
+    BatchingSummary, CostSummary, EngineSummary, LatencyStats, LatencySummary, Outcome,
+    PoolSummary, RequestCounts, RequestRecord, SloSummary, ThroughputSummary, VariantSummary,
 };
 use crate::workload::{Request, RequestStream, WorkloadError};
 use std::collections::BTreeMap;
@@ -308,7 +307,9 @@ impl<'a> Simulation<'a> {
     fn complete(&mut self, slot: Slot) {
         let seq = &self.seqs[slot as usize];
         let rtt = self.config.network_rtt;
-        let first = seq.first_token.expect("a finished request has a first token");
+        let first = seq
+            .first_token
+            .expect("a finished request has a first token");
         let ttft = first - seq.arrival + rtt;
         let e2e = self.now - seq.arrival + rtt;
         let tpot = (seq.output_tokens > 1)
@@ -379,7 +380,13 @@ impl<'a> Simulation<'a> {
         let simulated_s = self.now.as_secs_f64();
         let billed_s = cost::billed_seconds(self.now);
         let rejected: u64 = self.rejected.values().sum();
-        let per_s = |x: f64| if simulated_s > 0.0 { x / simulated_s } else { 0.0 };
+        let per_s = |x: f64| {
+            if simulated_s > 0.0 {
+                x / simulated_s
+            } else {
+                0.0
+            }
+        };
 
         let mut pools = Vec::new();
         for (i, pool) in self.config.pools.iter().enumerate() {
@@ -401,14 +408,22 @@ impl<'a> Simulation<'a> {
                 price_per_node_hour_usd: pool.price_per_node_hour_usd,
                 price_source: pool.price_source.clone(),
                 cost_usd: bill.cost_usd,
-                utilization: if replica_ns > 0.0 { busy_ns as f64 / replica_ns } else { 0.0 },
+                utilization: if replica_ns > 0.0 {
+                    busy_ns as f64 / replica_ns
+                } else {
+                    0.0
+                },
                 kv_capacity_tokens_per_replica: pool.kv_capacity_tokens,
             });
         }
         let total_usd: f64 = pools.iter().map(|p| p.cost_usd).sum();
         let per_million = |tokens: u64| (tokens > 0).then(|| total_usd / tokens as f64 * 1e6);
         let slo = &self.config.slo;
-        let goodput = if slo.is_set() { self.met_slo } else { self.completed };
+        let goodput = if slo.is_set() {
+            self.met_slo
+        } else {
+            self.completed
+        };
         let policy = match self.config.batching {
             BatchingPolicy::Static { .. } => "static",
             BatchingPolicy::Continuous { .. } => "continuous",
@@ -467,7 +482,11 @@ impl<'a> Simulation<'a> {
             engine: EngineSummary {
                 events,
                 wall_s,
-                events_per_s: if wall_s > 0.0 { events as f64 / wall_s } else { 0.0 },
+                events_per_s: if wall_s > 0.0 {
+                    events as f64 / wall_s
+                } else {
+                    0.0
+                },
             },
         };
         for r in &mut self.records {

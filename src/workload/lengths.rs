@@ -9,10 +9,16 @@ use std::sync::Arc;
 pub enum TokenLengths {
     Fixed(u32),
     /// Uniform over `min..=max`.
-    Uniform { min: u32, max: u32 },
+    Uniform {
+        min: u32,
+        max: u32,
+    },
     /// Log-normal with the given mean and coefficient of variation, rounded
     /// and clamped to `1..=max`.
-    LogNormal { dist: LogNormal<f64>, max: u32 },
+    LogNormal {
+        dist: LogNormal<f64>,
+        max: u32,
+    },
     /// Uniform resampling of lengths read from a trace column.
     Empirical(Arc<[u32]>),
 }

@@ -6,7 +6,7 @@
 
 use super::WorkloadError;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// Unit of the arrival-time column.
@@ -18,7 +18,9 @@ pub enum TimeUnit {
     /// A calendar timestamp. With no format, accepted forms are
     /// `2023-11-16 18:15:46.6805900`, `2023-11-16T18:15:46.68Z` (RFC 3339) and
     /// the same without a zone; otherwise a chrono `strftime` format.
-    Timestamp { format: Option<String> },
+    Timestamp {
+        format: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +32,11 @@ pub enum TraceFormat {
 /// Where a trace is and which columns hold what.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TraceSpec {
+    /// The file, or for an embedded trace the name it is reported under.
     pub path: PathBuf,
+    /// The trace's bytes when it is built into the binary (the default
+    /// scenario's trace); `None` reads `path`.
+    pub embedded: Option<&'static [u8]>,
     pub format: TraceFormat,
     pub time_field: String,
     pub time_unit: TimeUnit,
@@ -44,6 +50,7 @@ impl TraceSpec {
     pub fn azure(path: PathBuf) -> TraceSpec {
         TraceSpec {
             path,
+            embedded: None,
             format: TraceFormat::Csv,
             time_field: "TIMESTAMP".into(),
             time_unit: TimeUnit::Timestamp { format: None },
@@ -55,17 +62,22 @@ impl TraceSpec {
     /// Opens the trace for streaming. Fails if the file cannot be opened or
     /// (CSV) lacks a named column.
     pub fn open(&self) -> Result<TraceRows, WorkloadError> {
-        let file = File::open(&self.path).map_err(|source| WorkloadError::Io {
-            path: self.path.clone(),
-            source,
-        })?;
+        let file: Box<dyn Read + Send> = match self.embedded {
+            Some(bytes) => Box::new(bytes),
+            None => Box::new(File::open(&self.path).map_err(|source| WorkloadError::Io {
+                path: self.path.clone(),
+                source,
+            })?),
+        };
         let inner = match self.format {
             TraceFormat::Csv => {
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(true)
                     .trim(csv::Trim::All)
                     .from_reader(BufReader::new(file));
-                let headers = reader.headers().map_err(|e| self.format_error(e.to_string()))?;
+                let headers = reader
+                    .headers()
+                    .map_err(|e| self.format_error(e.to_string()))?;
                 let find = |name: &str| {
                     headers.iter().position(|h| h == name).ok_or_else(|| {
                         self.format_error(format!(
@@ -116,11 +128,11 @@ pub struct TraceRow {
 
 enum Inner {
     Csv {
-        records: csv::StringRecordsIntoIter<BufReader<File>>,
+        records: csv::StringRecordsIntoIter<BufReader<Box<dyn Read + Send>>>,
         columns: [usize; 3],
     },
     Jsonl {
-        lines: std::io::Lines<BufReader<File>>,
+        lines: std::io::Lines<BufReader<Box<dyn Read + Send>>>,
         line: u64,
     },
 }
@@ -145,7 +157,13 @@ impl Iterator for TraceRows {
                 match record {
                     Err(e) => {
                         let line = e.position().map(|p| p.line()).unwrap_or(self.row + 1);
-                        Err(row_error(&self.spec.path, self.row, line, "row", e.to_string()))
+                        Err(row_error(
+                            &self.spec.path,
+                            self.row,
+                            line,
+                            "row",
+                            e.to_string(),
+                        ))
                     }
                     Ok(rec) => {
                         let line = rec.position().map(|p| p.line()).unwrap_or(self.row + 1);
@@ -236,8 +254,16 @@ fn parse_json_row(
     line: u64,
     text: &str,
 ) -> Result<(TraceRow, u64), WorkloadError> {
-    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
-        .map_err(|e| row_error(&spec.path, row, line, "line", format!("not a JSON object: {e}")))?;
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(text).map_err(|e| {
+            row_error(
+                &spec.path,
+                row,
+                line,
+                "line",
+                format!("not a JSON object: {e}"),
+            )
+        })?;
     let field = |name: &str| -> Result<String, WorkloadError> {
         match object.get(name) {
             Some(serde_json::Value::String(s)) => Ok(s.clone()),
@@ -249,7 +275,13 @@ fn parse_json_row(
                 name,
                 format!("expected a number or string, found {other}"),
             )),
-            None => Err(row_error(&spec.path, row, line, name, "missing field".into())),
+            None => Err(row_error(
+                &spec.path,
+                row,
+                line,
+                name,
+                "missing field".into(),
+            )),
         }
     };
     let values = [
@@ -263,7 +295,9 @@ fn parse_json_row(
 /// Parses a token count: a whole number >= 1.
 fn parse_tokens(text: &str) -> Result<u32, String> {
     match text.parse::<i64>() {
-        Ok(n) if n < 0 => Err(format!("negative token count {n}; expected a whole number >= 1")),
+        Ok(n) if n < 0 => Err(format!(
+            "negative token count {n}; expected a whole number >= 1"
+        )),
         Ok(0) => Err("0 tokens; expected a whole number >= 1".into()),
         Ok(n) => u32::try_from(n).map_err(|_| format!("{n} tokens is more than {}", u32::MAX)),
         Err(_) => Err(format!("`{text}` is not a whole number of tokens")),
@@ -285,7 +319,9 @@ fn parse_time(text: &str, unit: &TimeUnit) -> Result<i64, String> {
     };
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok((v * scale).round() as i64),
-        Ok(v) => Err(format!("arrival time {v} is not a non-negative number of {unit_name}")),
+        Ok(v) => Err(format!(
+            "arrival time {v} is not a non-negative number of {unit_name}"
+        )),
         Err(_) => Err(format!("`{text}` is not a number of {unit_name}")),
     }
 }
@@ -293,9 +329,8 @@ fn parse_time(text: &str, unit: &TimeUnit) -> Result<i64, String> {
 fn parse_timestamp(text: &str, format: Option<&str>) -> Result<i64, String> {
     use chrono::{DateTime, NaiveDateTime};
     let naive = match format {
-        Some(f) => NaiveDateTime::parse_from_str(text, f).map_err(|e| {
-            format!("`{text}` does not match timestamp format `{f}`: {e}")
-        })?,
+        Some(f) => NaiveDateTime::parse_from_str(text, f)
+            .map_err(|e| format!("`{text}` does not match timestamp format `{f}`: {e}"))?,
         None => DateTime::parse_from_rfc3339(text)
             .map(|d| d.naive_utc())
             .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f"))
@@ -321,11 +356,24 @@ mod tests {
     fn tokens_and_times_parse_or_explain() {
         assert_eq!(parse_tokens("12"), Ok(12));
         assert!(parse_tokens("-3").unwrap_err().contains("negative"));
-        assert!(parse_tokens("x").unwrap_err().contains("not a whole number"));
+        assert!(parse_tokens("x")
+            .unwrap_err()
+            .contains("not a whole number"));
         assert_eq!(parse_time("1.5", &TimeUnit::Seconds), Ok(1_500_000_000));
-        assert_eq!(parse_time("1500", &TimeUnit::Milliseconds), Ok(1_500_000_000));
-        let a = parse_time("2023-11-16 18:15:46.6805900", &TimeUnit::Timestamp { format: None }).unwrap();
-        let b = parse_time("2023-11-16 18:15:50.9951690", &TimeUnit::Timestamp { format: None }).unwrap();
+        assert_eq!(
+            parse_time("1500", &TimeUnit::Milliseconds),
+            Ok(1_500_000_000)
+        );
+        let a = parse_time(
+            "2023-11-16 18:15:46.6805900",
+            &TimeUnit::Timestamp { format: None },
+        )
+        .unwrap();
+        let b = parse_time(
+            "2023-11-16 18:15:50.9951690",
+            &TimeUnit::Timestamp { format: None },
+        )
+        .unwrap();
         assert_eq!(b - a, 4_314_579_000);
     }
 }

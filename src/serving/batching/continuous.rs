@@ -28,7 +28,13 @@ impl Batcher for ContinuousBatcher {
         if self.chunked_prefill {
             self.plan_mixed(replica, seqs, now, counters, &mut work);
         } else {
-            self.admit_prompts(replica, seqs, now, u64::from(self.max_batched_tokens), &mut work);
+            self.admit_prompts(
+                replica,
+                seqs,
+                now,
+                u64::from(self.max_batched_tokens),
+                &mut work,
+            );
             if replica.batch.is_empty() {
                 self.plan_decodes(replica, seqs, counters, u64::MAX, &mut work);
             }
@@ -92,7 +98,11 @@ impl ContinuousBatcher {
                 break;
             }
             let slot = admit(replica, seqs, now, need);
-            let chunk = if self.chunked_prefill { need.min(budget) } else { need };
+            let chunk = if self.chunked_prefill {
+                need.min(budget)
+            } else {
+                need
+            };
             push_prefill(replica, seqs, slot, chunk as u32, work);
             budget = budget.saturating_sub(chunk);
         }

@@ -1,0 +1,68 @@
+//! `--out DIR`: `summary.json` and `requests.csv`, each written to a
+//! temporary file in DIR and renamed into place, so a reader never sees a
+//! partial file and a failed run leaves no result file behind.
+
+use super::ReportJson;
+use crate::serving::RunOutput;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct OutputError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Writes the summary and the per-request records (all variants, one table,
+/// sorted by variant order then request id). Returns the files written.
+pub fn write_outputs(
+    dir: &Path,
+    report: &ReportJson,
+    outputs: &[RunOutput],
+) -> Result<Vec<PathBuf>, OutputError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| OutputError { path, source }
+    };
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    let summary_path = dir.join("summary.json");
+    let mut json = serde_json::to_vec_pretty(report).expect("summaries serialize");
+    json.push(b'\n');
+    write_atomic(&summary_path, |f| f.write_all(&json)).map_err(io(&summary_path))?;
+
+    let records_path = dir.join("requests.csv");
+    write_atomic(&records_path, |f| {
+        let mut w = csv::Writer::from_writer(f);
+        for output in outputs {
+            for record in &output.records {
+                w.serialize(record).map_err(std::io::Error::other)?;
+            }
+        }
+        w.flush()
+    })
+    .map_err(io(&records_path))?;
+    Ok(vec![summary_path, records_path])
+}
+
+fn write_atomic(
+    path: &Path,
+    fill: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        fill(&mut file)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}

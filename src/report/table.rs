@@ -1,0 +1,117 @@
+//! The readable side-by-side table `fleetsim run` prints.
+
+use crate::metrics::VariantSummary;
+use std::fmt::Write;
+
+/// Renders one column per variant. Units are in the row labels.
+pub fn render_table(title: &str, variants: &[VariantSummary]) -> String {
+    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    let mut row = |label: &str, f: &dyn Fn(&VariantSummary) -> String| {
+        rows.push((label.to_string(), variants.iter().map(f).collect()));
+    };
+    let opt = |x: Option<f64>, digits: usize| match x {
+        Some(v) => format!("{v:.digits$}"),
+        None => "-".to_string(),
+    };
+    row("fleet", &|v| {
+        v.pools
+            .iter()
+            .map(|p| format!("{}x{} {}", p.replicas, p.devices_per_replica, p.accelerator))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    });
+    row("nodes", &|v| {
+        v.pools.iter().map(|p| p.nodes).sum::<u64>().to_string()
+    });
+    row("batching", &|v| v.batching.policy.clone());
+    row("simulated time (s)", &|v| format!("{:.1}", v.simulated_s));
+    row("requests arrived", &|v| v.requests.arrived.to_string());
+    row("  completed", &|v| v.requests.completed.to_string());
+    row("  rejected", &|v| v.requests.rejected.to_string());
+    row("  in flight at end", &|v| v.requests.in_flight.to_string());
+    row("TTFT p50 / p99 (s)", &|v| {
+        format!("{:.3} / {:.3}", v.latency_s.ttft.p50, v.latency_s.ttft.p99)
+    });
+    row("TPOT p50 / p99 (ms)", &|v| {
+        format!(
+            "{:.1} / {:.1}",
+            v.latency_s.tpot.p50 * 1e3,
+            v.latency_s.tpot.p99 * 1e3
+        )
+    });
+    row("E2E p50 / p99 (s)", &|v| {
+        format!("{:.2} / {:.2}", v.latency_s.e2e.p50, v.latency_s.e2e.p99)
+    });
+    row("queueing mean / p99 (s)", &|v| {
+        format!(
+            "{:.3} / {:.3}",
+            v.latency_s.queue.mean, v.latency_s.queue.p99
+        )
+    });
+    row("output tokens/s", &|v| {
+        format!("{:.0}", v.throughput.output_tokens_per_s)
+    });
+    row("requests/s", &|v| {
+        format!("{:.2}", v.throughput.requests_per_s)
+    });
+    row("SLO attainment (%)", &|v| {
+        opt(v.slo.attainment.map(|a| a * 100.0), 1)
+    });
+    row("goodput (req/s)", &|v| {
+        format!("{:.2}", v.throughput.goodput_requests_per_s)
+    });
+    row("utilization (%)", &|v| {
+        v.pools
+            .iter()
+            .map(|p| format!("{:.1}", p.utilization * 100.0))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    });
+    row("preemptions", &|v| v.batching.preemptions.to_string());
+    row("price ($/node-h)", &|v| {
+        v.pools
+            .iter()
+            .map(|p| format!("{:.2}", p.price_per_node_hour_usd))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    });
+    row("node-hours", &|v| {
+        format!("{:.3}", v.pools.iter().map(|p| p.node_hours).sum::<f64>())
+    });
+    row("cost ($)", &|v| format!("{:.2}", v.cost.total_usd));
+    row("$ per 1M output tokens", &|v| {
+        opt(v.cost.per_million_output_tokens_usd, 2)
+    });
+    row("events / wall (s)", &|v| {
+        format!("{} / {:.3}", v.engine.events, v.engine.wall_s)
+    });
+
+    let label_width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0).max(6);
+    let widths: Vec<usize> = (0..variants.len())
+        .map(|i| {
+            rows.iter()
+                .map(|(_, cells)| cells[i].len())
+                .chain(std::iter::once(variants[i].name.len()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    let _ = writeln!(out, "{title}");
+    let _ = write!(out, "{:<label_width$}", "metric");
+    for (v, w) in variants.iter().zip(&widths) {
+        let _ = write!(out, "  {:>w$}", v.name);
+    }
+    out.push('\n');
+    let total: usize = label_width + widths.iter().map(|w| w + 2).sum::<usize>();
+    out.push_str(&"-".repeat(total));
+    out.push('\n');
+    for (label, cells) in &rows {
+        let _ = write!(out, "{label:<label_width$}");
+        for (c, w) in cells.iter().zip(&widths) {
+            let _ = write!(out, "  {c:>w$}");
+        }
+        out.push('\n');
+    }
+    out
+}

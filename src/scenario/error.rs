@@ -1,0 +1,30 @@
+//! Scenario errors: each names the file and the key (or line) at fault and
+//! says what was expected.
+
+use crate::workload::WorkloadError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("scenario {file}: cannot read: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Malformed TOML, an unknown key or a wrong type; the message carries the
+    /// line and column.
+    #[error("scenario {file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("scenario {file}: key `{key}`: {message}")]
+    Invalid {
+        file: String,
+        key: String,
+        message: String,
+    },
+    #[error("scenario {file}: workload: {source}")]
+    Workload {
+        file: String,
+        #[source]
+        source: WorkloadError,
+    },
+}

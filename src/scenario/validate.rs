@@ -1,0 +1,710 @@
+//! Raw scenario -> validated [`Scenario`]: the one place where user input is
+//! checked. Every error names the file and the key path.
+
+use super::raw::*;
+use super::{Scenario, ScenarioError, Variant};
+use crate::catalog::{did_you_mean, Catalog, Precision, Table};
+use crate::engine::SimTime;
+use crate::perf::{MemoryPlan, ReplicaPerf};
+use crate::serving::{BatchingPolicy, PoolSpec, RouterPolicy, ServingConfig, Slo};
+use crate::workload::{ArrivalProcess, TimeUnit, TokenLengths, TraceFormat, TraceSpec, Workload};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Resolves file names a scenario mentions.
+pub(super) struct Files<'a> {
+    /// Directory relative paths start from.
+    pub base_dir: PathBuf,
+    /// Files built into the binary, by the relative name a scenario uses.
+    pub embedded: &'a [(&'a str, &'static [u8])],
+}
+
+impl Files<'_> {
+    fn trace(&self, path: &str, format: TraceFormat) -> TraceSpec {
+        let embedded = self
+            .embedded
+            .iter()
+            .find(|(name, _)| *name == path)
+            .map(|(_, bytes)| *bytes);
+        let resolved = if embedded.is_some() {
+            PathBuf::from(format!("built-in:{path}"))
+        } else {
+            self.base_dir.join(path)
+        };
+        let mut spec = TraceSpec::azure(resolved);
+        spec.embedded = embedded;
+        spec.format = format;
+        spec
+    }
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, key: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::Invalid {
+            file: self.file.to_string(),
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    fn positive_f64(&self, key: &str, v: f64) -> Result<f64, ScenarioError> {
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(self.err(key, format!("expected a number > 0, found {v}")))
+        }
+    }
+
+    fn non_negative_f64(&self, key: &str, v: f64) -> Result<f64, ScenarioError> {
+        if v.is_finite() && v >= 0.0 {
+            Ok(v)
+        } else {
+            Err(self.err(key, format!("expected a number >= 0, found {v}")))
+        }
+    }
+
+    fn positive_u32(&self, key: &str, v: i64) -> Result<u32, ScenarioError> {
+        if v >= 1 && v <= i64::from(u32::MAX) {
+            Ok(v as u32)
+        } else {
+            Err(self.err(key, format!("expected a whole number >= 1, found {v}")))
+        }
+    }
+
+    fn fraction(&self, key: &str, v: f64) -> Result<f64, ScenarioError> {
+        if v > 0.0 && v <= 1.0 {
+            Ok(v)
+        } else {
+            Err(self.err(key, format!("expected a fraction in (0, 1], found {v}")))
+        }
+    }
+}
+
+pub(super) fn validate(
+    raw: RawScenario,
+    file: &str,
+    files: &Files,
+) -> Result<Scenario, ScenarioError> {
+    let ctx = Ctx { file };
+    let mut catalog = Catalog::builtin();
+    if let Some(over) = &raw.catalog {
+        let tables = [
+            (Table::Accelerators, &over.accelerators),
+            (Table::Models, &over.models),
+            (Table::Prices, &over.prices),
+        ];
+        for (table, entries) in tables {
+            for (name, fields) in entries {
+                catalog.apply_override(table, name, fields).map_err(|e| {
+                    ctx.err(format!("catalog.{}.{name}", table.key()), e.to_string())
+                })?;
+            }
+        }
+        check_catalog(&ctx, &catalog)?;
+    }
+
+    let model_name = raw.model.name.clone();
+    let model = catalog
+        .model(&model_name)
+        .map_err(|e| ctx.err("model.name", e.to_string()))?
+        .clone();
+    let precision = match &raw.model.precision {
+        Some(p) => parse_precision(&ctx, "model.precision", p)?,
+        None => Precision::Bf16,
+    };
+    let usable_fraction = match raw.model.usable_memory_fraction {
+        Some(f) => ctx.fraction("model.usable_memory_fraction", f)?,
+        None => 0.9,
+    };
+    let seed = raw.seed.unwrap_or(0);
+    let workload = workload(&ctx, &raw.workload, files)?;
+
+    let slo = match &raw.slo {
+        None => Slo::default(),
+        Some(s) => Slo {
+            ttft: s
+                .ttft_s
+                .map(|v| {
+                    ctx.positive_f64("slo.ttft_s", v)
+                        .map(SimTime::from_secs_f64)
+                })
+                .transpose()?,
+            tpot: s
+                .tpot_s
+                .map(|v| {
+                    ctx.positive_f64("slo.tpot_s", v)
+                        .map(SimTime::from_secs_f64)
+                })
+                .transpose()?,
+        },
+    };
+    let network_rtt = match &raw.network {
+        None => SimTime::ZERO,
+        Some(n) => SimTime::from_secs_f64(ctx.non_negative_f64("network.rtt_ms", n.rtt_ms)? / 1e3),
+    };
+    let horizon = raw
+        .horizon_s
+        .map(|h| ctx.positive_f64("horizon_s", h).map(SimTime::from_secs_f64))
+        .transpose()?;
+    let default_batching = raw
+        .batching
+        .as_ref()
+        .map(|b| batching(&ctx, "batching", b))
+        .transpose()?;
+    let default_router = raw
+        .router
+        .as_ref()
+        .map(|r| router(&ctx, "router", r))
+        .transpose()?;
+
+    if raw.variants.is_empty() {
+        return Err(ctx.err(
+            "variants",
+            "expected at least one variant, e.g. [variants.h100.pools.main] with accelerator, tp and replicas",
+        ));
+    }
+    let mut variants = Vec::new();
+    for (vname, v) in &raw.variants {
+        let key = format!("variants.{vname}");
+        let precision = match &v.precision {
+            Some(p) => parse_precision(&ctx, &format!("{key}.precision"), p)?,
+            None => precision,
+        };
+        let batching = match &v.batching {
+            Some(b) => batching(&ctx, &format!("{key}.batching"), b)?,
+            None => default_batching.clone().ok_or_else(|| {
+                ctx.err(
+                    format!("{key}.batching"),
+                    "no batching policy: set [batching] (for all variants) or this variant's batching, \
+                     with policy = \"continuous\" or \"static\"",
+                )
+            })?,
+        };
+        let router = match &v.router {
+            Some(r) => router(&ctx, &format!("{key}.router"), r)?,
+            None => default_router.unwrap_or(RouterPolicy::LeastOutstandingWork),
+        };
+        if v.pools.is_empty() {
+            return Err(ctx.err(format!("{key}.pools"), "expected at least one pool"));
+        }
+        let mut pools = Vec::new();
+        for (pname, p) in &v.pools {
+            let pkey = format!("{key}.pools.{pname}");
+            pools.push(pool(
+                &ctx,
+                &pkey,
+                pname,
+                p,
+                &catalog,
+                &model_name,
+                precision,
+                usable_fraction,
+            )?);
+        }
+        variants.push(Variant {
+            name: vname.clone(),
+            description: v.description.clone().unwrap_or_default(),
+            precision,
+            serving: ServingConfig {
+                pools,
+                batching,
+                router,
+                slo,
+                horizon,
+                record_requests: false,
+                network_rtt,
+            },
+        });
+    }
+    Ok(Scenario {
+        name: raw.name.unwrap_or_else(|| "scenario".into()),
+        description: raw.description.unwrap_or_default(),
+        source: file.to_string(),
+        seed,
+        catalog,
+        model_name,
+        model,
+        workload,
+        variants,
+    })
+}
+
+/// Physical sanity of catalog numbers after overrides.
+fn check_catalog(ctx: &Ctx, catalog: &Catalog) -> Result<(), ScenarioError> {
+    for (name, a) in &catalog.accelerators {
+        let key = |f: &str| format!("catalog.accelerators.{name}.{f}");
+        ctx.positive_f64(&key("bf16_tflops"), a.bf16_tflops)?;
+        if let Some(f) = a.fp8_tflops {
+            ctx.positive_f64(&key("fp8_tflops"), f)?;
+        }
+        ctx.positive_f64(&key("hbm_gb"), a.hbm_gb)?;
+        ctx.positive_f64(&key("hbm_tb_per_s"), a.hbm_tb_per_s)?;
+        ctx.positive_f64(&key("scale_up_gb_per_s"), a.scale_up_gb_per_s)?;
+        ctx.positive_f64(&key("scale_out_gb_per_s"), a.scale_out_gb_per_s)?;
+        ctx.non_negative_f64(&key("scale_up_latency_us"), a.scale_up_latency_us)?;
+        ctx.positive_u32(&key("devices_per_node"), i64::from(a.devices_per_node))?;
+        ctx.fraction(&key("efficiency.compute"), a.efficiency.compute)?;
+        ctx.fraction(&key("efficiency.memory"), a.efficiency.memory)?;
+        ctx.non_negative_f64(
+            &key("efficiency.half_saturation_tokens"),
+            a.efficiency.half_saturation_tokens,
+        )?;
+        ctx.non_negative_f64(
+            &key("efficiency.iteration_overhead_us"),
+            a.efficiency.iteration_overhead_us,
+        )?;
+    }
+    for (name, m) in &catalog.models {
+        let key = |f: &str| format!("catalog.models.{name}.{f}");
+        for (f, v) in [
+            ("layers", m.layers),
+            ("hidden", m.hidden),
+            ("heads", m.heads),
+            ("kv_heads", m.kv_heads),
+            ("head_dim", m.head_dim),
+            ("ffn", m.ffn),
+        ] {
+            ctx.positive_u32(&key(f), i64::from(v))?;
+        }
+        ctx.positive_f64(&key("params_b"), m.params_b)?;
+        ctx.positive_f64(&key("active_params_b"), m.active_params_b)?;
+        if m.active_params_b > m.params_b {
+            return Err(ctx.err(key("active_params_b"), "expected at most params_b"));
+        }
+        if m.experts.is_some() != m.experts_per_token.is_some() {
+            return Err(ctx.err(
+                key("experts"),
+                "set both experts and experts_per_token, or neither",
+            ));
+        }
+    }
+    for (name, p) in &catalog.prices {
+        ctx.non_negative_f64(
+            &format!("catalog.prices.{name}.on_demand_per_node_hour_usd"),
+            p.on_demand_per_node_hour_usd,
+        )?;
+        if !catalog.accelerators.contains_key(&p.accelerator) {
+            return Err(ctx.err(
+                format!("catalog.prices.{name}.accelerator"),
+                catalog.accelerator(&p.accelerator).unwrap_err().to_string(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn parse_precision(ctx: &Ctx, key: &str, p: &str) -> Result<Precision, ScenarioError> {
+    match p {
+        "bf16" => Ok(Precision::Bf16),
+        "fp8" => Ok(Precision::Fp8),
+        other => Err(ctx.err(
+            key,
+            format!("expected \"bf16\" or \"fp8\", found \"{other}\""),
+        )),
+    }
+}
+
+fn router(ctx: &Ctx, key: &str, r: &RawRouter) -> Result<RouterPolicy, ScenarioError> {
+    match r.policy.as_str() {
+        "round-robin" => Ok(RouterPolicy::RoundRobin),
+        "least-outstanding-work" => Ok(RouterPolicy::LeastOutstandingWork),
+        other => Err(ctx.err(
+            format!("{key}.policy"),
+            format!(
+                "expected \"round-robin\" or \"least-outstanding-work\", found \"{other}\"{}",
+                did_you_mean(other, ["round-robin", "least-outstanding-work"].into_iter())
+            ),
+        )),
+    }
+}
+
+fn batching(ctx: &Ctx, key: &str, b: &RawBatching) -> Result<BatchingPolicy, ScenarioError> {
+    Ok(match b {
+        RawBatching::Static {
+            max_batch,
+            max_wait_ms,
+        } => BatchingPolicy::Static {
+            max_batch: ctx.positive_u32(&format!("{key}.max_batch"), *max_batch)?,
+            max_wait: SimTime::from_secs_f64(
+                ctx.non_negative_f64(&format!("{key}.max_wait_ms"), *max_wait_ms)? / 1e3,
+            ),
+        },
+        RawBatching::Continuous {
+            max_num_seqs,
+            max_batched_tokens,
+            chunked_prefill,
+        } => BatchingPolicy::Continuous {
+            max_num_seqs: ctx.positive_u32(&format!("{key}.max_num_seqs"), *max_num_seqs)?,
+            max_batched_tokens: ctx
+                .positive_u32(&format!("{key}.max_batched_tokens"), *max_batched_tokens)?,
+            chunked_prefill: chunked_prefill.unwrap_or(false),
+        },
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn pool(
+    ctx: &Ctx,
+    key: &str,
+    name: &str,
+    p: &RawPool,
+    catalog: &Catalog,
+    model_name: &str,
+    precision: Precision,
+    usable_fraction: f64,
+) -> Result<PoolSpec, ScenarioError> {
+    let accelerator = catalog
+        .accelerator(&p.accelerator)
+        .map_err(|e| ctx.err(format!("{key}.accelerator"), e.to_string()))?;
+    let tp = ctx.positive_u32(&format!("{key}.tp"), p.tp)?;
+    let replicas = ctx.positive_u32(&format!("{key}.replicas"), p.replicas)?;
+    let per_node = accelerator.devices_per_node;
+    if !(per_node % tp == 0 || tp % per_node == 0) {
+        return Err(ctx.err(
+            format!("{key}.tp"),
+            format!(
+                "tp = {tp} neither divides the {per_node} devices of a {} node nor is a whole multiple of it; \
+                 expected one of {} or a multiple of {per_node}",
+                p.accelerator,
+                (1..=per_node)
+                    .filter(|d| per_node % d == 0)
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let model = catalog.model(model_name).expect("checked by the caller");
+    let perf = ReplicaPerf::new(model, accelerator, tp, precision).ok_or_else(|| {
+        ctx.err(
+            format!("{key}.accelerator"),
+            format!(
+                "{} has no {} support; use precision = \"bf16\"",
+                p.accelerator,
+                precision.name()
+            ),
+        )
+    })?;
+    let plan = MemoryPlan::plan(
+        model_name,
+        model,
+        &p.accelerator,
+        accelerator,
+        tp,
+        precision,
+        usable_fraction,
+    )
+    .map_err(|e| ctx.err(key, e.to_string()))?;
+    let (price, price_source) = match (p.price_per_node_hour_usd, &p.offering) {
+        (Some(price), _) => (
+            ctx.non_negative_f64(&format!("{key}.price_per_node_hour_usd"), price)?,
+            "scenario".to_string(),
+        ),
+        (None, Some(offering)) => {
+            let entry = catalog
+                .price(offering)
+                .map_err(|e| ctx.err(format!("{key}.offering"), e.to_string()))?;
+            if entry.accelerator != p.accelerator {
+                return Err(ctx.err(
+                    format!("{key}.offering"),
+                    format!(
+                        "offering `{offering}` carries {}, not {}",
+                        entry.accelerator, p.accelerator
+                    ),
+                ));
+            }
+            (entry.on_demand_per_node_hour_usd, offering.clone())
+        }
+        (None, None) => match catalog.default_price(&p.accelerator) {
+            Some((offering, entry)) => (entry.on_demand_per_node_hour_usd, offering.to_string()),
+            None => {
+                return Err(ctx.err(
+                    format!("{key}.price_per_node_hour_usd"),
+                    format!(
+                        "{} has no public on-demand price in the catalog; set price_per_node_hour_usd \
+                         on this pool (USD per {}-device node-hour) or add a [catalog.prices.NAME] entry",
+                        p.accelerator, per_node
+                    ),
+                ))
+            }
+        },
+    };
+    Ok(PoolSpec {
+        name: name.to_string(),
+        accelerator: p.accelerator.clone(),
+        replicas,
+        tp,
+        devices_per_node: per_node,
+        perf,
+        kv_capacity_tokens: plan.kv_capacity_tokens,
+        max_context_tokens: model.max_context_tokens,
+        price_per_node_hour_usd: price,
+        price_source,
+    })
+}
+
+fn time_unit(
+    ctx: &Ctx,
+    key: &str,
+    unit: &str,
+    format: &Option<String>,
+) -> Result<TimeUnit, ScenarioError> {
+    Ok(match unit {
+        "s" => TimeUnit::Seconds,
+        "ms" => TimeUnit::Milliseconds,
+        "us" => TimeUnit::Microseconds,
+        "timestamp" => TimeUnit::Timestamp {
+            format: format.clone(),
+        },
+        other => {
+            return Err(ctx.err(
+                key,
+                format!("expected \"s\", \"ms\", \"us\" or \"timestamp\", found \"{other}\""),
+            ))
+        }
+    })
+}
+
+fn window(ctx: &Ctx, w: &Option<[f64; 2]>) -> Result<Option<(f64, f64)>, ScenarioError> {
+    match w {
+        None => Ok(None),
+        Some([a, b]) => {
+            ctx.non_negative_f64("workload.window_s", *a)?;
+            if !(b > a) || !b.is_finite() {
+                return Err(ctx.err(
+                    "workload.window_s",
+                    format!("expected [start, end] with 0 <= start < end, found [{a}, {b}]"),
+                ));
+            }
+            Ok(Some((*a, *b)))
+        }
+    }
+}
+
+fn trace_workload(
+    ctx: &Ctx,
+    trace: TraceSpec,
+    time_scale: &Option<f64>,
+    window_s: &Option<[f64; 2]>,
+    max_requests: &Option<u64>,
+) -> Result<Workload, ScenarioError> {
+    if let Some(0) = max_requests {
+        return Err(ctx.err(
+            "workload.max_requests",
+            "expected a whole number >= 1, found 0",
+        ));
+    }
+    Ok(Workload::Trace {
+        trace,
+        window_s: window(ctx, window_s)?,
+        time_scale: match time_scale {
+            Some(s) => ctx.positive_f64("workload.time_scale", *s)?,
+            None => 1.0,
+        },
+        max_requests: *max_requests,
+    })
+}
+
+fn workload(ctx: &Ctx, w: &RawWorkload, files: &Files) -> Result<Workload, ScenarioError> {
+    match w {
+        RawWorkload::Azure {
+            path,
+            time_scale,
+            window_s,
+            max_requests,
+        } => trace_workload(
+            ctx,
+            files.trace(path, TraceFormat::Csv),
+            time_scale,
+            window_s,
+            max_requests,
+        ),
+        RawWorkload::Csv {
+            path,
+            time_column,
+            time_unit: unit,
+            time_format,
+            input_column,
+            output_column,
+            time_scale,
+            window_s,
+            max_requests,
+        } => {
+            let mut spec = files.trace(path, TraceFormat::Csv);
+            spec.time_field = time_column.clone();
+            spec.time_unit = time_unit(ctx, "workload.time_unit", unit, time_format)?;
+            spec.input_field = input_column.clone();
+            spec.output_field = output_column.clone();
+            trace_workload(ctx, spec, time_scale, window_s, max_requests)
+        }
+        RawWorkload::Jsonl {
+            path,
+            time_field,
+            time_unit: unit,
+            time_format,
+            input_field,
+            output_field,
+            time_scale,
+            window_s,
+            max_requests,
+        } => {
+            let mut spec = files.trace(path, TraceFormat::Jsonl);
+            spec.time_field = time_field.clone();
+            spec.time_unit = time_unit(ctx, "workload.time_unit", unit, time_format)?;
+            spec.input_field = input_field.clone();
+            spec.output_field = output_field.clone();
+            trace_workload(ctx, spec, time_scale, window_s, max_requests)
+        }
+        RawWorkload::Poisson {
+            rate_per_s,
+            requests,
+            duration_s,
+            input_tokens,
+            output_tokens,
+        } => synthetic(
+            ctx,
+            ArrivalProcess::Poisson {
+                rate_per_s: ctx.positive_f64("workload.rate_per_s", *rate_per_s)?,
+            },
+            *requests,
+            *duration_s,
+            input_tokens,
+            output_tokens,
+            files,
+        ),
+        RawWorkload::Gamma {
+            rate_per_s,
+            cv,
+            requests,
+            duration_s,
+            input_tokens,
+            output_tokens,
+        } => synthetic(
+            ctx,
+            ArrivalProcess::Gamma {
+                rate_per_s: ctx.positive_f64("workload.rate_per_s", *rate_per_s)?,
+                cv: ctx.positive_f64("workload.cv", *cv)?,
+            },
+            *requests,
+            *duration_s,
+            input_tokens,
+            output_tokens,
+            files,
+        ),
+        RawWorkload::Offline {
+            requests,
+            input_tokens,
+            output_tokens,
+        } => synthetic(
+            ctx,
+            ArrivalProcess::Offline,
+            Some(*requests),
+            None,
+            input_tokens,
+            output_tokens,
+            files,
+        ),
+    }
+}
+
+fn synthetic(
+    ctx: &Ctx,
+    arrivals: ArrivalProcess,
+    requests: Option<u64>,
+    duration_s: Option<f64>,
+    input: &RawLengths,
+    output: &RawLengths,
+    files: &Files,
+) -> Result<Workload, ScenarioError> {
+    if requests.is_none() && duration_s.is_none() {
+        return Err(ctx.err(
+            "workload",
+            "a synthetic workload needs `requests` (a count), `duration_s`, or both",
+        ));
+    }
+    if requests == Some(0) {
+        return Err(ctx.err("workload.requests", "expected a whole number >= 1, found 0"));
+    }
+    let duration_s = duration_s
+        .map(|d| ctx.positive_f64("workload.duration_s", d))
+        .transpose()?;
+    Ok(Workload::Synthetic {
+        arrivals,
+        input_tokens: lengths(ctx, "workload.input_tokens", input, files)?,
+        output_tokens: lengths(ctx, "workload.output_tokens", output, files)?,
+        requests,
+        duration_s,
+    })
+}
+
+fn lengths(
+    ctx: &Ctx,
+    key: &str,
+    l: &RawLengths,
+    files: &Files,
+) -> Result<TokenLengths, ScenarioError> {
+    Ok(match l {
+        RawLengths::Fixed { value } => {
+            TokenLengths::Fixed(ctx.positive_u32(&format!("{key}.value"), *value)?)
+        }
+        RawLengths::Uniform { min, max } => {
+            let min = ctx.positive_u32(&format!("{key}.min"), *min)?;
+            let max = ctx.positive_u32(&format!("{key}.max"), *max)?;
+            if max < min {
+                return Err(ctx.err(
+                    format!("{key}.max"),
+                    format!("expected max >= min ({min}), found {max}"),
+                ));
+            }
+            TokenLengths::Uniform { min, max }
+        }
+        RawLengths::Lognormal { mean, cv, max } => TokenLengths::lognormal(
+            ctx.positive_f64(&format!("{key}.mean"), *mean)?,
+            ctx.non_negative_f64(&format!("{key}.cv"), *cv)?,
+            ctx.positive_u32(&format!("{key}.max"), *max)?,
+        ),
+        RawLengths::Trace { path, column } => {
+            let spec = files.trace(path, TraceFormat::Csv);
+            let pick_input = match column.as_str() {
+                "input" => true,
+                "output" => false,
+                other => {
+                    return Err(ctx.err(
+                        format!("{key}.column"),
+                        format!("expected \"input\" or \"output\", found \"{other}\""),
+                    ))
+                }
+            };
+            let rows = spec.open().map_err(|source| workload_err(ctx, source))?;
+            let mut values = Vec::new();
+            for row in rows {
+                let row = row.map_err(|source| workload_err(ctx, source))?;
+                values.push(if pick_input {
+                    row.input_tokens
+                } else {
+                    row.output_tokens
+                });
+            }
+            if values.is_empty() {
+                return Err(ctx.err(format!("{key}.path"), format!("trace {path} has no rows")));
+            }
+            TokenLengths::Empirical(Arc::from(values))
+        }
+    })
+}
+
+fn workload_err(ctx: &Ctx, source: crate::workload::WorkloadError) -> ScenarioError {
+    ScenarioError::Workload {
+        file: ctx.file.to_string(),
+        source,
+    }
+}
+
+/// The directory a scenario file's relative paths start from.
+pub(super) fn base_dir_of(path: &Path) -> PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
+}

@@ -1,0 +1,189 @@
+//! The command line end to end: the default scenario, `--json`, `--out`,
+//! `validate`, `catalog`.
+
+use std::process::Command;
+
+fn fleetsim(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Key paths every variant object of `--json` must carry (the list).
+const REQUIRED: &[&str] = &[
+    "name",
+    "seed",
+    "simulated_s",
+    "requests.arrived",
+    "requests.completed",
+    "requests.rejected",
+    "requests.in_flight",
+    "latency_s.ttft.mean",
+    "latency_s.ttft.p50",
+    "latency_s.ttft.p90",
+    "latency_s.ttft.p99",
+    "latency_s.tpot.mean",
+    "latency_s.tpot.p50",
+    "latency_s.tpot.p90",
+    "latency_s.tpot.p99",
+    "latency_s.e2e.mean",
+    "latency_s.e2e.p50",
+    "latency_s.e2e.p90",
+    "latency_s.e2e.p99",
+    "throughput.output_tokens_per_s",
+    "throughput.requests_per_s",
+    "throughput.goodput_requests_per_s",
+    "slo.attainment",
+    "cost.total_usd",
+    "cost.per_million_output_tokens_usd",
+    "engine.events",
+    "engine.wall_s",
+    "engine.events_per_s",
+];
+const POOL_KEYS: &[&str] = &[
+    "name",
+    "accelerator",
+    "replicas",
+    "devices_per_replica",
+    "node_hours",
+    "cost_usd",
+    "utilization",
+];
+
+fn get<'a>(v: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    path.split('.').try_fold(v, |v, k| v.get(k))
+}
+
+#[test]
+fn default_run_compares_gaudi3_and_h100_on_the_real_trace() {
+    let (code, stdout, stderr) = fleetsim(&["run", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let variants = doc["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 2);
+    for v in variants {
+        for key in REQUIRED {
+            assert!(get(v, key).is_some(), "missing {key}");
+        }
+        for pool in v["pools"].as_array().unwrap() {
+            for key in POOL_KEYS {
+                assert!(pool.get(key).is_some(), "missing pools[].{key}");
+            }
+        }
+        let r = &v["requests"];
+        assert_eq!(
+            r["arrived"].as_u64().unwrap(),
+            r["completed"].as_u64().unwrap()
+                + r["rejected"].as_u64().unwrap()
+                + r["in_flight"].as_u64().unwrap()
+        );
+        assert!(
+            r["completed"].as_u64().unwrap() > 1000,
+            "the default replays thousands of real requests"
+        );
+        assert!(v["cost"]["per_million_output_tokens_usd"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(variants[0]["pools"][0]["accelerator"], "gaudi3");
+    assert_eq!(variants[1]["pools"][0]["accelerator"], "h100");
+    assert_eq!(
+        variants[0]["requests"]["arrived"],
+        variants[1]["requests"]["arrived"]
+    );
+}
+
+#[test]
+fn default_run_prints_a_table_with_both_variants() {
+    let (code, stdout, stderr) = fleetsim(&[]);
+    assert_eq!(code, 0, "{stderr}");
+    for needle in [
+        "gaudi3",
+        "h100",
+        "TTFT p50 / p99 (s)",
+        "$ per 1M output tokens",
+        "SLO attainment (%)",
+    ] {
+        assert!(stdout.contains(needle), "table lacks {needle:?}:\n{stdout}");
+    }
+}
+
+#[test]
+fn out_writes_summary_and_per_request_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/batching-static-vs-continuous.toml"
+    );
+    let out = dir.path().join("res");
+    let (code, _, stderr) = fleetsim(&["run", scenario, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let arrived: u64 = summary["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["requests"]["arrived"].as_u64().unwrap())
+        .sum();
+    let csv = std::fs::read_to_string(out.join("requests.csv")).unwrap();
+    assert!(csv.starts_with("variant,id,arrival_s,input_tokens,output_tokens,outcome"));
+    assert_eq!(
+        csv.lines().count() as u64,
+        arrived + 1,
+        "one row per request plus the header"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn shipped_scenarios_validate() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let (code, stdout, stderr) = fleetsim(&["validate", path.to_str().unwrap()]);
+            assert_eq!(code, 0, "{}: {stderr}", path.display());
+            assert!(stdout.contains(": ok"));
+            n += 1;
+        }
+    }
+    assert!(n >= 3);
+    let (code, stdout, _) = fleetsim(&["validate"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("5985 requests"),
+        "the default replays the first 20 minutes of the trace: {stdout}"
+    );
+}
+
+#[test]
+fn catalog_lists_every_accelerator_with_its_source() {
+    let (code, stdout, _) = fleetsim(&["catalog"]);
+    assert_eq!(code, 0);
+    for a in [
+        "gaudi3",
+        "gaudi2",
+        "h100",
+        "h200",
+        "a100",
+        "b200",
+        "llama-3.1-405b",
+        "mixtral-8x7b",
+        "aws-p5.48xlarge",
+    ] {
+        assert!(stdout.contains(a), "{a}");
+    }
+    assert!(stdout.contains("source: Intel Hot Chips 2024"));
+    assert!(stdout.contains("No public on-demand price: gaudi3"));
+}

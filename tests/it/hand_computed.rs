@@ -1,0 +1,171 @@
+//! Tiny scenarios whose results are computed by hand from the model's own
+//! iteration times, and a queueing-theory check.
+
+use super::common::*;
+use fleetsim::catalog::{Catalog, Precision};
+use fleetsim::perf::{IterationWork, ReplicaPerf};
+
+fn h100_8b() -> ReplicaPerf {
+    let c = Catalog::builtin();
+    ReplicaPerf::new(
+        c.model("llama-3.1-8b").unwrap(),
+        c.accelerator("h100").unwrap(),
+        1,
+        Precision::Fp8,
+    )
+    .unwrap()
+}
+
+fn prefill_s(perf: &ReplicaPerf, tokens: u64) -> f64 {
+    let mut w = IterationWork::default();
+    w.add_prefill(0, tokens);
+    perf.iteration_time(&w).as_secs_f64()
+}
+
+fn decode_s(perf: &ReplicaPerf, context: u64) -> f64 {
+    let mut w = IterationWork::default();
+    w.add_decode(context);
+    perf.iteration_time(&w).as_secs_f64()
+}
+
+const CONTINUOUS: &str = "policy = \"continuous\"\nmax_num_seqs = 64\nmax_batched_tokens = 8192";
+const FIFO: &str = "policy = \"static\"\nmax_batch = 1\nmax_wait_ms = 0";
+
+#[test]
+fn one_request_ttft_is_the_prefill_time_and_e2e_adds_each_decode() {
+    let perf = h100_8b();
+    let workload = "kind = \"offline\"\nrequests = 1\ninput_tokens = { dist = \"fixed\", value = 500 }\noutput_tokens = { dist = \"fixed\", value = 4 }";
+    let (s, _) = run_one(&single_replica(
+        "llama-3.1-8b",
+        "h100",
+        1,
+        workload,
+        CONTINUOUS,
+    ));
+    let ttft = prefill_s(&perf, 500);
+    // The prefill emits token 1; decodes at contexts 501, 502, 503 emit tokens 2..4.
+    let e2e = ttft + decode_s(&perf, 501) + decode_s(&perf, 502) + decode_s(&perf, 503);
+    assert_close(s.latency_s.ttft.p50, ttft, 1e-9, "TTFT");
+    assert_close(s.latency_s.e2e.p50, e2e, 1e-9, "E2E");
+    assert_close(s.latency_s.tpot.p50, (e2e - ttft) / 3.0, 1e-6, "TPOT");
+    assert_eq!(s.latency_s.queue.p50, 0.0);
+    assert_eq!(s.requests.completed, 1);
+}
+
+#[test]
+fn second_request_on_a_fifo_server_waits_for_the_first() {
+    let perf = h100_8b();
+    let workload = "kind = \"offline\"\nrequests = 2\ninput_tokens = { dist = \"fixed\", value = 300 }\noutput_tokens = { dist = \"fixed\", value = 3 }";
+    let (s, out) = run_one(&single_replica("llama-3.1-8b", "h100", 1, workload, FIFO));
+    let service = prefill_s(&perf, 300) + decode_s(&perf, 301) + decode_s(&perf, 302);
+    let r = &out.records;
+    assert_eq!(r.len(), 2);
+    assert_close(r[0].e2e_s.unwrap(), service, 1e-9, "first E2E");
+    assert_close(
+        r[1].queue_s.unwrap(),
+        service,
+        1e-9,
+        "second waits one service time",
+    );
+    assert_close(
+        r[1].ttft_s.unwrap(),
+        service + prefill_s(&perf, 300),
+        1e-9,
+        "second TTFT",
+    );
+    assert_close(r[1].e2e_s.unwrap(), 2.0 * service, 1e-9, "second E2E");
+    assert_close(s.simulated_s, 2.0 * service, 1e-9, "makespan");
+}
+
+#[test]
+fn fifo_server_under_poisson_load_matches_m_d_1_waiting_time() {
+    // Fixed lengths make every service time the same: an M/D/1 queue, whose
+    // mean wait is rho * S / (2 (1 - rho)) (Pollaczek-Khinchine).
+    let perf = h100_8b();
+    let service = prefill_s(&perf, 100) + (101..110).map(|c| decode_s(&perf, c)).sum::<f64>();
+    let rho = 0.7;
+    let rate = rho / service;
+    let workload = format!(
+        "kind = \"poisson\"\nrate_per_s = {rate}\nrequests = 40000\ninput_tokens = {{ dist = \"fixed\", value = 100 }}\noutput_tokens = {{ dist = \"fixed\", value = 10 }}"
+    );
+    let (s, _) = run_one(&single_replica("llama-3.1-8b", "h100", 1, &workload, FIFO));
+    let expected_wait = rho * service / (2.0 * (1.0 - rho));
+    assert_close(
+        s.latency_s.queue.mean,
+        expected_wait,
+        0.06,
+        "M/D/1 mean wait",
+    );
+    assert_close(s.pools[0].utilization, rho, 0.03, "utilization = rho");
+    assert_close(
+        s.latency_s.e2e.mean,
+        expected_wait + service,
+        0.03,
+        "mean sojourn",
+    );
+}
+
+#[test]
+fn cost_is_node_hours_times_price_for_a_fixed_fleet() {
+    let workload = "kind = \"poisson\"\nrate_per_s = 2\nduration_s = 100\ninput_tokens = { dist = \"fixed\", value = 200 }\noutput_tokens = { dist = \"fixed\", value = 50 }";
+    let text = format!(
+        "{}\n[variants.two.pools.a]\naccelerator = \"h100\"\ntp = 2\nreplicas = 3\n[variants.two.pools.b]\naccelerator = \"gaudi3\"\ntp = 8\nreplicas = 1\nprice_per_node_hour_usd = 20.0\n",
+        single_replica("llama-3.1-8b", "h100", 1, workload, CONTINUOUS)
+    );
+    let outputs = run(&text);
+    let s = &outputs[1].summary;
+    let billed = s.simulated_s.ceil();
+    assert_eq!(s.cost.billed_s as f64, billed);
+    // 3 replicas of tp2 pack into one 8-GPU node; the Gaudi 3 replica fills one node.
+    assert_eq!(s.pools[0].nodes, 1);
+    assert_eq!(s.pools[1].nodes, 1);
+    let expected = billed / 3600.0 * 55.04 + billed / 3600.0 * 20.0;
+    assert_close(s.cost.total_usd, expected, 1e-12, "total cost");
+    assert_close(
+        s.cost.per_million_output_tokens_usd.unwrap(),
+        expected / s.throughput.output_tokens as f64 * 1e6,
+        1e-12,
+        "$ per 1M output tokens",
+    );
+    assert_eq!(s.pools[0].price_source, "aws-p5.48xlarge");
+}
+
+#[test]
+fn static_batch_waits_for_max_wait_then_serves_together() {
+    let perf = h100_8b();
+    // Two requests 10 ms apart; max_batch 4 is never reached, so the batch
+    // starts when the first has waited 50 ms, holding both.
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    std::fs::write(&trace, "t,i,o\n0.0,100,2\n0.010,100,2\n").unwrap();
+    let workload = format!(
+        "kind = \"csv\"\npath = \"{}\"\ntime_column = \"t\"\ntime_unit = \"s\"\ninput_column = \"i\"\noutput_column = \"o\"",
+        trace.display()
+    );
+    let batching = "policy = \"static\"\nmax_batch = 4\nmax_wait_ms = 50";
+    let (_, out) = run_one(&single_replica(
+        "llama-3.1-8b",
+        "h100",
+        1,
+        &workload,
+        batching,
+    ));
+    let mut both = IterationWork::default();
+    both.add_prefill(0, 100);
+    both.add_prefill(0, 100);
+    let prefill = perf.iteration_time(&both).as_secs_f64();
+    let r = &out.records;
+    assert_close(r[0].queue_s.unwrap(), 0.050, 1e-9, "first waits max_wait");
+    assert_close(
+        r[1].queue_s.unwrap(),
+        0.040,
+        1e-9,
+        "second joins the same batch",
+    );
+    assert_close(
+        r[0].ttft_s.unwrap(),
+        0.050 + prefill,
+        1e-9,
+        "batched prefill",
+    );
+}

@@ -1,0 +1,9 @@
+mod bad_input;
+mod calibration;
+mod cli;
+mod common;
+mod conservation;
+mod determinism;
+mod golden;
+mod hand_computed;
+mod roofline;

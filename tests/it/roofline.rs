@@ -1,0 +1,51 @@
+//! Physical properties of the roofline model, checked over random batches.
+
+use fleetsim::catalog::{Catalog, Precision};
+use fleetsim::perf::{IterationWork, ReplicaPerf};
+use proptest::prelude::*;
+
+fn perf(model: &str, acc: &str, tp: u32, p: Precision) -> ReplicaPerf {
+    let c = Catalog::builtin();
+    ReplicaPerf::new(c.model(model).unwrap(), c.accelerator(acc).unwrap(), tp, p).unwrap()
+}
+
+fn cases() -> impl Strategy<Value = (&'static str, &'static str, u32, Precision)> {
+    prop_oneof![
+        Just(("llama-3.1-8b", "h100", 1, Precision::Fp8)),
+        Just(("llama-3.1-70b", "gaudi3", 8, Precision::Fp8)),
+        Just(("llama-3.1-70b", "a100", 4, Precision::Bf16)),
+        Just(("mixtral-8x7b", "h200", 2, Precision::Bf16)),
+        Just(("llama-3.1-405b", "b200", 16, Precision::Fp8)),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn more_batch_never_lowers_throughput_at_fixed_lengths(
+        (m, a, tp, p) in cases(), context in 1u64..16_000, batch in 1u64..512, prompt in 1u64..4096,
+    ) {
+        let perf = perf(m, a, tp, p);
+        let decode = |n: u64| { let mut w = IterationWork::default(); for _ in 0..n { w.add_decode(context); } n as f64 / perf.breakdown(&w).total_s };
+        prop_assert!(decode(batch + 1) >= decode(batch) * (1.0 - 1e-12));
+        let prefill = |n: u64| { let mut w = IterationWork::default(); for _ in 0..n { w.add_prefill(0, prompt); } n as f64 / perf.breakdown(&w).total_s };
+        prop_assert!(prefill(batch + 1) >= prefill(batch) * (1.0 - 1e-12));
+    }
+
+    #[test]
+    fn time_grows_with_context_and_never_beats_the_physical_bounds(
+        (m, a, tp, p) in cases(), context in 1u64..64_000, extra in 1u64..8_000, batch in 1u64..256, chunk in 1u64..8192,
+    ) {
+        let perf = perf(m, a, tp, p);
+        let mut short = IterationWork::default();
+        let mut long = IterationWork::default();
+        for _ in 0..batch { short.add_decode(context); long.add_decode(context + extra); }
+        short.add_prefill(context, chunk);
+        long.add_prefill(context + extra, chunk);
+        prop_assert!(perf.breakdown(&long).total_s >= perf.breakdown(&short).total_s);
+        for w in [short, long] {
+            let (compute, memory) = perf.physical_bounds_s(&w);
+            let t = perf.breakdown(&w).total_s;
+            prop_assert!(t >= compute && t >= memory, "{t} < bound ({compute}, {memory})");
+        }
+    }
+}
