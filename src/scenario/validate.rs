@@ -474,7 +474,7 @@ fn window(ctx: &Ctx, w: &Option<[f64; 2]>) -> Result<Option<(f64, f64)>, Scenari
         None => Ok(None),
         Some([a, b]) => {
             ctx.non_negative_f64("workload.window_s", *a)?;
-            if !(b > a) || !b.is_finite() {
+            if b <= a || b.is_nan() || !b.is_finite() {
                 return Err(ctx.err(
                     "workload.window_s",
                     format!("expected [start, end] with 0 <= start < end, found [{a}, {b}]"),

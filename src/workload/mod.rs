@@ -51,8 +51,46 @@ impl Workload {
     /// A human-readable name for error messages and reports.
     pub fn describe(&self) -> String {
         match self {
-            Workload::Trace { trace, .. } => format!("trace {}", trace.path.display()),
-            Workload::Synthetic { arrivals, .. } => format!("synthetic {arrivals:?} workload"),
+            Workload::Trace {
+                trace,
+                window_s,
+                time_scale,
+                ..
+            } => {
+                let mut text = format!("trace {}", trace.path.display());
+                if let Some((a, b)) = window_s {
+                    text.push_str(&format!(", window [{a}, {b}) s"));
+                }
+                if *time_scale != 1.0 {
+                    text.push_str(&format!(
+                        ", time scale {time_scale} ({:.2}x the trace's rate)",
+                        1.0 / time_scale
+                    ));
+                }
+                text
+            }
+            Workload::Synthetic {
+                arrivals,
+                requests,
+                duration_s,
+                ..
+            } => {
+                let process = match arrivals {
+                    ArrivalProcess::Poisson { rate_per_s } => {
+                        format!("Poisson arrivals at {rate_per_s} req/s")
+                    }
+                    ArrivalProcess::Gamma { rate_per_s, cv } => {
+                        format!("gamma arrivals at {rate_per_s} req/s, cv {cv}")
+                    }
+                    ArrivalProcess::Offline => "offline (all requests at t = 0)".to_string(),
+                };
+                let limits: Vec<String> = requests
+                    .map(|n| format!("{n} requests"))
+                    .into_iter()
+                    .chain(duration_s.map(|d| format!("{d} s")))
+                    .collect();
+                format!("synthetic {process}, up to {}", limits.join(" or "))
+            }
         }
     }
 
