@@ -7,3 +7,4 @@ mod determinism;
 mod golden;
 mod hand_computed;
 mod roofline;
+mod workloads;
