@@ -137,12 +137,12 @@ pub fn run_all(catalog: &Catalog) -> Result<Vec<RowResult>, CalibrationError> {
 /// A readable table of results with each row's error.
 pub fn render(results: &[RowResult]) -> String {
     let mut out = format!(
-        "{:<58} {:>10} {:>10} {:>8}  {}\n",
+        "{:<78} {:>10} {:>10} {:>8}  {}\n",
         "reference row", "published", "simulated", "error", "kind"
     );
     for r in results {
         out.push_str(&format!(
-            "{:<58} {:>10.0} {:>10.0} {:>+7.1}%  {}\n",
+            "{:<78} {:>10.0} {:>10.0} {:>+7.1}%  {}\n",
             r.label,
             r.published_tokens_per_s,
             r.simulated_tokens_per_s,

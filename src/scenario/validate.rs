@@ -275,6 +275,12 @@ fn check_catalog(ctx: &Ctx, catalog: &Catalog) -> Result<(), ScenarioError> {
         if m.active_params_b > m.params_b {
             return Err(ctx.err(key("active_params_b"), "expected at most params_b"));
         }
+        if m.max_context_tokens == 0 || m.max_context_tokens > 1 << 30 {
+            return Err(ctx.err(
+                key("max_context_tokens"),
+                format!("expected 1 to 2^30 tokens, found {}", m.max_context_tokens),
+            ));
+        }
         if m.experts.is_some() != m.experts_per_token.is_some() {
             return Err(ctx.err(
                 key("experts"),
@@ -295,6 +301,19 @@ fn check_catalog(ctx: &Ctx, catalog: &Catalog) -> Result<(), ScenarioError> {
         }
     }
     Ok(())
+}
+
+/// Coefficients of variation outside [0.01, 100] make degenerate gamma
+/// distributions (shape 1/cv^2 overflows or vanishes).
+fn bounded_cv(ctx: &Ctx, key: &str, cv: f64) -> Result<f64, ScenarioError> {
+    if (0.01..=100.0).contains(&cv) {
+        Ok(cv)
+    } else {
+        Err(ctx.err(
+            key,
+            format!("expected a coefficient of variation in [0.01, 100], found {cv}"),
+        ))
+    }
 }
 
 fn parse_precision(ctx: &Ctx, key: &str, p: &str) -> Result<Precision, ScenarioError> {
@@ -587,7 +606,7 @@ fn workload(ctx: &Ctx, w: &RawWorkload, files: &Files) -> Result<Workload, Scena
             ctx,
             ArrivalProcess::Gamma {
                 rate_per_s: ctx.positive_f64("workload.rate_per_s", *rate_per_s)?,
-                cv: ctx.positive_f64("workload.cv", *cv)?,
+                cv: bounded_cv(ctx, "workload.cv", *cv)?,
             },
             *requests,
             *duration_s,

@@ -51,6 +51,10 @@ impl Batcher for StaticBatcher {
             let prompt = seqs[slot as usize].prefill_target;
             push_prefill(replica, seqs, slot, prompt, &mut work);
         }
-        Plan::Run(work)
+        if replica.batch.is_empty() {
+            Plan::Idle
+        } else {
+            Plan::Run(work)
+        }
     }
 }
