@@ -109,7 +109,7 @@ fn synthetic_rates_and_lengths_match_their_parameters() {
     assert_close(rows.len() as f64 / span, 50.0, 0.08, "arrival rate");
     let gaps: Vec<f64> = rows
         .windows(2)
-        .map(|w| (w[1].arrival.as_secs_f64() - w[0].arrival.as_secs_f64()))
+        .map(|w| w[1].arrival.as_secs_f64() - w[0].arrival.as_secs_f64())
         .collect();
     let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
     let sd = (gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64).sqrt();
