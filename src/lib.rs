@@ -14,6 +14,7 @@ pub mod calibration;
 pub mod catalog;
 pub mod cost;
 pub mod engine;
+pub mod fleet;
 pub mod metrics;
 pub mod perf;
 pub mod report;

@@ -15,9 +15,10 @@ pub use rows::{reference_rows, Batching, ReferenceRow, RowKind};
 
 use crate::catalog::{Catalog, Precision};
 use crate::engine::SimTime;
+use crate::fleet::{PriceSchedule, Purchase};
 use crate::perf::{MemoryPlan, ReplicaPerf};
 use crate::serving::{
-    simulate, BatchingPolicy, PoolSpec, RouterPolicy, RunLabel, ServingConfig, Slo,
+    simulate, BatchingPolicy, FleetConfig, PoolSpec, RouterPolicy, RunLabel, ServingConfig, Slo,
 };
 use crate::workload::{ArrivalProcess, TokenLengths, Workload};
 use serde::Serialize;
@@ -85,13 +86,23 @@ pub fn run_row(catalog: &Catalog, row: &ReferenceRow) -> Result<RowResult, Calib
             max_context_tokens: model.max_context_tokens,
             price_per_node_hour_usd: 0.0,
             price_source: "calibration".into(),
+            price: PriceSchedule::constant(0.0),
+            purchase: Purchase::OnDemand,
+            region: "us-east-1".into(),
+            network_rtt: SimTime::ZERO,
+            egress_usd_per_gb: 0.0,
+            boot: SimTime::ZERO,
+            weights_load: SimTime::ZERO,
+            spot: None,
+            max_replicas: None,
         }],
         batching,
         router: RouterPolicy::RoundRobin,
         slo: Slo::default(),
         horizon: None,
         record_requests: false,
-        network_rtt: SimTime::ZERO,
+        fleet: FleetConfig::default(),
+        weights_gb: model.params_b,
     };
     let workload = Workload::Synthetic {
         arrivals: ArrivalProcess::Offline,

@@ -3,10 +3,12 @@
 mod latency;
 mod record;
 mod summary;
+mod timeline;
 
 pub use latency::{LatencyStats, Percentiles};
 pub use record::{Outcome, RequestRecord};
 pub use summary::{
-    BatchingSummary, CostSummary, EngineSummary, LatencySummary, PoolSummary, RequestCounts,
-    SloSummary, ThroughputSummary, VariantSummary,
+    BatchingSummary, CostComponents, CostSummary, EngineSummary, FleetSummary, LatencySummary,
+    PoolSummary, RequestCounts, SloSummary, ThroughputSummary, VariantSummary, WastedCost,
 };
+pub use timeline::TimelineRow;

@@ -2,6 +2,8 @@
 //! Keys are part of the public schema: later versions add keys, never rename.
 
 use super::Percentiles;
+use crate::cost::Alert;
+use crate::fleet::AutoscalerAction;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -21,6 +23,28 @@ pub struct VariantSummary {
     pub cost: CostSummary,
     pub batching: BatchingSummary,
     pub engine: EngineSummary,
+    /// Node interruptions (spot notices, capacity losses, capacity-block ends).
+    pub interruptions: u64,
+    /// Tokens whose KV cache was lost when a node died and that were computed again.
+    pub recomputed_tokens: u64,
+    pub autoscaler_actions: Vec<AutoscalerAction>,
+    pub alerts: Vec<Alert>,
+    pub fleet: FleetSummary,
+}
+
+/// How the fleet moved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FleetSummary {
+    pub placement: String,
+    /// The scaling policy, or "fixed".
+    pub autoscaler: String,
+    /// Replicas asked for at the end, and the most at any time.
+    pub final_desired_replicas: u32,
+    pub peak_serving_replicas: u32,
+    /// Units launched after t = 0 (replacements, scale-out, fallback).
+    pub launches: u64,
+    /// Seconds during which at least one spot pool had no capacity.
+    pub spot_unavailable_s: f64,
 }
 
 /// arrived = completed + rejected + in_flight, always.
@@ -79,10 +103,16 @@ pub struct PoolSummary {
     pub node_hours: f64,
     pub price_per_node_hour_usd: f64,
     pub price_source: String,
+    /// Compute cost of this pool's nodes.
     pub cost_usd: f64,
-    /// Share of replica-time with an iteration running.
+    /// Share of serving replica-time with an iteration running.
     pub utilization: f64,
     pub kv_capacity_tokens_per_replica: u64,
+    pub purchase: String,
+    pub region: String,
+    pub interruptions: u64,
+    /// Units (nodes, or multi-node replicas) launched during the run, t = 0 included.
+    pub units_launched: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,7 +122,50 @@ pub struct CostSummary {
     pub per_million_output_tokens_usd: Option<f64>,
     /// total_usd / completed input+output tokens x 1e6; null when none completed.
     pub per_million_total_tokens_usd: Option<f64>,
+    /// Seconds from t = 0 to the end of the run, rounded up.
     pub billed_s: u64,
+    /// USD by component; they sum to `total_usd`.
+    pub components: CostComponents,
+    /// Part of the total spent on nothing useful: work lost to interruptions
+    /// (estimated at the replica's prefill speed) and idle committed capacity.
+    pub wasted_usd: f64,
+    pub wasted: WastedCost,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CostComponents {
+    pub compute_on_demand_usd: f64,
+    pub compute_spot_usd: f64,
+    pub compute_reserved_usd: f64,
+    pub compute_capacity_block_usd: f64,
+    pub compute_owned_usd: f64,
+    /// Weights (one copy per pool) and extra storage, by tier, per GB-month.
+    pub storage_usd: f64,
+    /// Output tokens sent to users, per GB at each serving region's rate.
+    pub egress_usd: f64,
+    /// Monitoring per node-month.
+    pub management_usd: f64,
+    pub logging_usd: f64,
+}
+
+impl CostComponents {
+    pub fn total(&self) -> f64 {
+        self.compute_on_demand_usd
+            + self.compute_spot_usd
+            + self.compute_reserved_usd
+            + self.compute_capacity_block_usd
+            + self.compute_owned_usd
+            + self.storage_usd
+            + self.egress_usd
+            + self.management_usd
+            + self.logging_usd
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct WastedCost {
+    pub interrupted_work_usd: f64,
+    pub idle_committed_usd: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

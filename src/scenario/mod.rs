@@ -2,7 +2,9 @@
 //! into a [`Scenario`] at one boundary. Nothing downstream re-checks input.
 
 mod error;
+mod fleet;
 mod raw;
+mod series;
 mod validate;
 
 pub use error::ScenarioError;

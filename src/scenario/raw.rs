@@ -15,11 +15,152 @@ pub struct RawScenario {
     pub model: RawModel,
     pub workload: RawWorkload,
     pub slo: Option<RawSlo>,
-    pub network: Option<RawNetwork>,
     pub batching: Option<RawBatching>,
     pub router: Option<RawRouter>,
     pub variants: IndexMap<String, RawVariant>,
     pub catalog: Option<RawCatalog>,
+    /// Region table: overrides of the defaults or new regions.
+    #[serde(default)]
+    pub regions: IndexMap<String, RawRegion>,
+    pub costs: Option<RawCosts>,
+    pub fleet: Option<RawFleet>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegion {
+    pub price_multiplier: Option<f64>,
+    pub rtt_ms: Option<f64>,
+    pub egress_usd_per_gb: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCosts {
+    pub storage_tier: Option<String>,
+    pub extra_storage_gb: Option<f64>,
+    pub egress_bytes_per_output_token: Option<f64>,
+    pub egress_gb: Option<f64>,
+    pub monitoring_usd_per_node_month: Option<f64>,
+    pub logging_usd_per_gb: Option<f64>,
+    pub log_bytes_per_request: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFleet {
+    pub billing_minimum_s: Option<f64>,
+    pub timeline_interval_s: Option<f64>,
+    pub start_hour_utc: Option<f64>,
+    pub boot_s: Option<f64>,
+    pub storage_gb_per_s: Option<f64>,
+}
+
+/// One struct for every scaling policy; validation rejects keys that do not
+/// apply to the chosen policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoscaler {
+    pub policy: String,
+    pub min_replicas: i64,
+    pub max_replicas: i64,
+    pub interval_s: Option<f64>,
+    pub scale_out_cooldown_s: Option<f64>,
+    pub scale_in_cooldown_s: Option<f64>,
+    pub max_cost_per_hour_usd: Option<f64>,
+    pub scale_out_queue: Option<i64>,
+    pub scale_in_utilization: Option<f64>,
+    pub step: Option<i64>,
+    pub metric: Option<String>,
+    pub target_per_replica: Option<f64>,
+    pub window_s: Option<f64>,
+    pub ttft_p99_s: Option<f64>,
+    pub scale_in_fraction: Option<f64>,
+    pub replicas_by_hour: Option<Vec<i64>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlacement {
+    pub policy: String,
+    pub fallback_pool: Option<String>,
+    pub after_s: Option<f64>,
+    pub on_demand_pool: Option<String>,
+    pub base_on_demand: Option<i64>,
+    pub pools: Option<Vec<String>>,
+    pub weights: Option<Vec<i64>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    pub per_hour_usd: Option<f64>,
+    pub per_run_usd: Option<f64>,
+    pub warning_fraction: Option<f64>,
+    pub action: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpot {
+    /// Share off the on-demand price (0.6 = 60% cheaper).
+    pub discount: Option<f64>,
+    /// CSV `time_s,price_usd_per_node_hour`: a spot price series.
+    pub price_csv: Option<String>,
+    pub hazard_per_node_hour: Option<f64>,
+    /// AWS Spot Advisor bucket: "<5%", "5-10%", "10-15%", "15-20%", ">20%".
+    pub advisor: Option<String>,
+    /// 24 hazards per node-hour, by hour of day (UTC).
+    pub hourly_hazard: Option<Vec<f64>>,
+    pub outages: Option<RawOutages>,
+    /// CSV `time_s,available` (1 or 0): replayed capacity.
+    pub availability_csv: Option<String>,
+    /// "aws" (120 s), "gcp" or "azure" (30 s).
+    pub notice: Option<String>,
+    pub notice_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutages {
+    pub rate_per_hour: f64,
+    pub duration: RawDuration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "dist", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RawDuration {
+    Fixed { value_s: f64 },
+    Exponential { mean_s: f64 },
+    Lognormal { mean_s: f64, cv: f64 },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReserved {
+    pub term_years: i64,
+    /// Share off on-demand; defaults: 1 year 0.37, 3 years 0.56.
+    pub discount: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCapacityBlock {
+    pub start_s: f64,
+    pub end_s: f64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOwned {
+    pub purchase_usd_per_node: Option<f64>,
+    pub amortization_years: Option<f64>,
+    pub watts_per_device: Option<f64>,
+    pub idle_power_fraction: Option<f64>,
+    pub utilization: Option<f64>,
+    pub pue: Option<f64>,
+    pub usd_per_kwh: Option<f64>,
+    pub hosting_usd_per_node_month: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -113,12 +254,6 @@ pub struct RawSlo {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawNetwork {
-    pub rtt_ms: f64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "policy", rename_all = "lowercase", deny_unknown_fields)]
 pub enum RawBatching {
     Static {
@@ -146,6 +281,9 @@ pub struct RawVariant {
     pub batching: Option<RawBatching>,
     pub router: Option<RawRouter>,
     pub pools: IndexMap<String, RawPool>,
+    pub autoscaler: Option<RawAutoscaler>,
+    pub placement: Option<RawPlacement>,
+    pub budget: Option<RawBudget>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -153,7 +291,18 @@ pub struct RawVariant {
 pub struct RawPool {
     pub accelerator: String,
     pub tp: i64,
-    pub replicas: i64,
+    /// Required except for a pool that only serves as a placement fallback.
+    pub replicas: Option<i64>,
+    /// "on-demand" (default), "spot", "reserved", "capacity-block", "owned".
+    pub purchase: Option<String>,
+    pub region: Option<String>,
+    pub max_replicas: Option<i64>,
+    pub boot_s: Option<f64>,
+    pub storage_gb_per_s: Option<f64>,
+    pub spot: Option<RawSpot>,
+    pub reserved: Option<RawReserved>,
+    pub capacity_block: Option<RawCapacityBlock>,
+    pub owned: Option<RawOwned>,
     /// Catalog price entry to bill at (default: the accelerator's default offering).
     pub offering: Option<String>,
     /// Explicit on-demand price; wins over `offering`.

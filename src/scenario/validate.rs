@@ -1,13 +1,17 @@
 //! Raw scenario -> validated [`Scenario`]: the one place where user input is
 //! checked. Every error names the file and the key path.
 
+use super::fleet;
 use super::raw::*;
 use super::{Scenario, ScenarioError, Variant};
 use crate::catalog::{did_you_mean, Catalog, Precision, Table};
 use crate::engine::SimTime;
 use crate::perf::{MemoryPlan, ReplicaPerf};
-use crate::serving::{BatchingPolicy, PoolSpec, RouterPolicy, ServingConfig, Slo};
+use crate::serving::{
+    BatchingPolicy, FleetConfig, PlacementSpec, PoolSpec, RouterPolicy, ServingConfig, Slo,
+};
 use crate::workload::{ArrivalProcess, TimeUnit, TokenLengths, TraceFormat, TraceSpec, Workload};
+use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,6 +24,11 @@ pub(super) struct Files<'a> {
 }
 
 impl Files<'_> {
+    /// A plain file named by the scenario, relative to its directory.
+    pub(super) fn path(&self, path: &str) -> PathBuf {
+        self.base_dir.join(path)
+    }
+
     fn trace(&self, path: &str, format: TraceFormat) -> TraceSpec {
         let embedded = self
             .embedded
@@ -38,12 +47,12 @@ impl Files<'_> {
     }
 }
 
-struct Ctx<'a> {
-    file: &'a str,
+pub(super) struct Ctx<'a> {
+    pub file: &'a str,
 }
 
 impl Ctx<'_> {
-    fn err(&self, key: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+    pub(super) fn err(&self, key: impl Into<String>, message: impl Into<String>) -> ScenarioError {
         ScenarioError::Invalid {
             file: self.file.to_string(),
             key: key.into(),
@@ -51,7 +60,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn positive_f64(&self, key: &str, v: f64) -> Result<f64, ScenarioError> {
+    pub(super) fn positive_f64(&self, key: &str, v: f64) -> Result<f64, ScenarioError> {
         if v.is_finite() && v > 0.0 {
             Ok(v)
         } else {
@@ -59,7 +68,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn non_negative_f64(&self, key: &str, v: f64) -> Result<f64, ScenarioError> {
+    pub(super) fn non_negative_f64(&self, key: &str, v: f64) -> Result<f64, ScenarioError> {
         if v.is_finite() && v >= 0.0 {
             Ok(v)
         } else {
@@ -67,7 +76,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn positive_u32(&self, key: &str, v: i64) -> Result<u32, ScenarioError> {
+    pub(super) fn positive_u32(&self, key: &str, v: i64) -> Result<u32, ScenarioError> {
         if v >= 1 && v <= i64::from(u32::MAX) {
             Ok(v as u32)
         } else {
@@ -75,7 +84,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn fraction(&self, key: &str, v: f64) -> Result<f64, ScenarioError> {
+    pub(super) fn fraction(&self, key: &str, v: f64) -> Result<f64, ScenarioError> {
         if v > 0.0 && v <= 1.0 {
             Ok(v)
         } else {
@@ -142,10 +151,9 @@ pub(super) fn validate(
                 .transpose()?,
         },
     };
-    let network_rtt = match &raw.network {
-        None => SimTime::ZERO,
-        Some(n) => SimTime::from_secs_f64(ctx.non_negative_f64("network.rtt_ms", n.rtt_ms)? / 1e3),
-    };
+    let regions = fleet::regions(&ctx, &raw.regions)?;
+    let costs = fleet::costs(&ctx, raw.costs.as_ref())?;
+    let defaults = fleet::fleet_defaults(&ctx, raw.fleet.as_ref())?;
     let horizon = raw
         .horizon_s
         .map(|h| ctx.positive_f64("horizon_s", h).map(SimTime::from_secs_f64))
@@ -191,6 +199,16 @@ pub(super) fn validate(
         if v.pools.is_empty() {
             return Err(ctx.err(format!("{key}.pools"), "expected at least one pool"));
         }
+        let fallbacks = fleet::fallback_pools(v.placement.as_ref());
+        let env = PoolEnv {
+            catalog: &catalog,
+            model_name: &model_name,
+            precision,
+            usable_fraction,
+            regions: &regions,
+            defaults: &defaults,
+            files,
+        };
         let mut pools = Vec::new();
         for (pname, p) in &v.pools {
             let pkey = format!("{key}.pools.{pname}");
@@ -199,11 +217,30 @@ pub(super) fn validate(
                 &pkey,
                 pname,
                 p,
-                &catalog,
-                &model_name,
-                precision,
-                usable_fraction,
+                &env,
+                fallbacks.contains(pname),
             )?);
+        }
+        let pool_names: Vec<String> = v.pools.keys().cloned().collect();
+        let placement = match &v.placement {
+            Some(p) => fleet::placement(&ctx, &format!("{key}.placement"), p, &pool_names)?,
+            None => PlacementSpec::Proportional,
+        };
+        let autoscaler = v
+            .autoscaler
+            .as_ref()
+            .map(|a| fleet::autoscaler(&ctx, &format!("{key}.autoscaler"), a, &slo))
+            .transpose()?;
+        let budget = v
+            .budget
+            .as_ref()
+            .map(|b| fleet::budget(&ctx, &format!("{key}.budget"), b))
+            .transpose()?;
+        if autoscaler.is_none() && pools.iter().all(|p| p.replicas == 0) {
+            return Err(ctx.err(
+                format!("{key}.pools"),
+                "every pool has 0 replicas and nothing scales them up",
+            ));
         }
         variants.push(Variant {
             name: vname.clone(),
@@ -216,7 +253,16 @@ pub(super) fn validate(
                 slo,
                 horizon,
                 record_requests: false,
-                network_rtt,
+                fleet: FleetConfig {
+                    autoscaler,
+                    placement,
+                    budget,
+                    costs: costs.clone(),
+                    billing_minimum: defaults.billing_minimum,
+                    timeline_interval: defaults.timeline_interval,
+                    start_hour_utc: defaults.start_hour_utc,
+                },
+                weights_gb: model.params_b * precision.bytes_per_element(),
             },
         });
     }
@@ -365,22 +411,38 @@ fn batching(ctx: &Ctx, key: &str, b: &RawBatching) -> Result<BatchingPolicy, Sce
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What validating a pool needs besides the pool itself.
+struct PoolEnv<'a> {
+    catalog: &'a Catalog,
+    model_name: &'a str,
+    precision: Precision,
+    usable_fraction: f64,
+    regions: &'a IndexMap<String, fleet::Region>,
+    defaults: &'a fleet::FleetDefaults,
+    files: &'a Files<'a>,
+}
+
 fn pool(
     ctx: &Ctx,
     key: &str,
     name: &str,
     p: &RawPool,
-    catalog: &Catalog,
-    model_name: &str,
-    precision: Precision,
-    usable_fraction: f64,
+    env: &PoolEnv,
+    is_fallback: bool,
 ) -> Result<PoolSpec, ScenarioError> {
+    let catalog = env.catalog;
     let accelerator = catalog
         .accelerator(&p.accelerator)
         .map_err(|e| ctx.err(format!("{key}.accelerator"), e.to_string()))?;
     let tp = ctx.positive_u32(&format!("{key}.tp"), p.tp)?;
-    let replicas = ctx.positive_u32(&format!("{key}.replicas"), p.replicas)?;
+    let replicas = match p.replicas {
+        Some(0) | None if is_fallback => 0,
+        Some(r) => ctx.positive_u32(&format!("{key}.replicas"), r)?,
+        None => return Err(ctx.err(
+            format!("{key}.replicas"),
+            "missing: expected a whole number >= 1 (only a placement's fallback pool may omit it)",
+        )),
+    };
     let per_node = accelerator.devices_per_node;
     if !(per_node % tp == 0 || tp % per_node == 0) {
         return Err(ctx.err(
@@ -397,7 +459,10 @@ fn pool(
             ),
         ));
     }
-    let model = catalog.model(model_name).expect("checked by the caller");
+    let precision = env.precision;
+    let model = catalog
+        .model(env.model_name)
+        .expect("checked by the caller");
     let perf = ReplicaPerf::new(model, accelerator, tp, precision).ok_or_else(|| {
         ctx.err(
             format!("{key}.accelerator"),
@@ -409,16 +474,27 @@ fn pool(
         )
     })?;
     let plan = MemoryPlan::plan(
-        model_name,
+        env.model_name,
         model,
         &p.accelerator,
         accelerator,
         tp,
         precision,
-        usable_fraction,
+        env.usable_fraction,
     )
     .map_err(|e| ctx.err(key, e.to_string()))?;
-    let (price, price_source) = match (p.price_per_node_hour_usd, &p.offering) {
+    let region_name = p.region.clone().unwrap_or_else(|| "us-east-1".to_string());
+    let region = env.regions.get(&region_name).ok_or_else(|| {
+        ctx.err(
+            format!("{key}.region"),
+            format!(
+                "unknown region `{region_name}`{}; known: {} (add one under [regions.NAME])",
+                did_you_mean(&region_name, env.regions.keys().map(String::as_str)),
+                env.regions.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+        )
+    })?;
+    let (base_price, base_source) = match (p.price_per_node_hour_usd, &p.offering) {
         (Some(price), _) => (
             ctx.non_negative_f64(&format!("{key}.price_per_node_hour_usd"), price)?,
             "scenario".to_string(),
@@ -436,10 +512,14 @@ fn pool(
                     ),
                 ));
             }
-            (entry.on_demand_per_node_hour_usd, offering.clone())
+            (entry.on_demand_per_node_hour_usd * region.price_multiplier, with_region(offering, &region_name, region))
         }
         (None, None) => match catalog.default_price(&p.accelerator) {
-            Some((offering, entry)) => (entry.on_demand_per_node_hour_usd, offering.to_string()),
+            Some((offering, entry)) => (
+                entry.on_demand_per_node_hour_usd * region.price_multiplier,
+                with_region(offering, &region_name, region),
+            ),
+            None if p.purchase.as_deref() == Some("owned") => (0.0, "owned".to_string()),
             None => {
                 return Err(ctx.err(
                     format!("{key}.price_per_node_hour_usd"),
@@ -452,6 +532,26 @@ fn pool(
             }
         },
     };
+    let pricing = fleet::pricing(
+        ctx,
+        env.files,
+        key,
+        p,
+        accelerator,
+        base_price,
+        &base_source,
+    )?;
+    let boot_s = p
+        .boot_s
+        .map(|v| ctx.non_negative_f64(&format!("{key}.boot_s"), v))
+        .transpose()?
+        .unwrap_or(env.defaults.boot_s);
+    let storage = p
+        .storage_gb_per_s
+        .map(|v| ctx.positive_f64(&format!("{key}.storage_gb_per_s"), v))
+        .transpose()?
+        .unwrap_or(env.defaults.storage_gb_per_s);
+    let weights_gb = model.params_b * precision.bytes_per_element();
     Ok(PoolSpec {
         name: name.to_string(),
         accelerator: p.accelerator.clone(),
@@ -461,9 +561,30 @@ fn pool(
         perf,
         kv_capacity_tokens: plan.kv_capacity_tokens,
         max_context_tokens: model.max_context_tokens,
-        price_per_node_hour_usd: price,
-        price_source,
+        price_per_node_hour_usd: pricing.schedule.first(),
+        price_source: pricing.source,
+        price: pricing.schedule,
+        purchase: pricing.purchase,
+        region: region_name,
+        network_rtt: SimTime::from_secs_f64(region.rtt_ms / 1e3),
+        egress_usd_per_gb: region.egress_usd_per_gb,
+        boot: SimTime::from_secs_f64(boot_s),
+        weights_load: SimTime::from_secs_f64(weights_gb / storage),
+        spot: pricing.spot,
+        max_replicas: p
+            .max_replicas
+            .map(|m| ctx.positive_u32(&format!("{key}.max_replicas"), m))
+            .transpose()?,
     })
+}
+
+/// A catalog price's source, noting a region multiplier other than 1.
+fn with_region(offering: &str, region_name: &str, region: &fleet::Region) -> String {
+    if region.price_multiplier == 1.0 {
+        offering.to_string()
+    } else {
+        format!("{offering} x {} ({region_name})", region.price_multiplier)
+    }
 }
 
 fn time_unit(

@@ -1,13 +1,20 @@
-//! Validated serving configuration of one variant: pools, batching, routing.
+//! Validated serving configuration of one variant: pools, batching, routing,
+//! and the fleet around them.
 
+use crate::cost::{BudgetSpec, CostRates};
 use crate::engine::SimTime;
+use crate::fleet::autoscaler::{Limits, TrackedMetric};
+use crate::fleet::{PriceSchedule, Purchase, SpotMarket};
 use crate::perf::ReplicaPerf;
 
-/// One pool: `replicas` replicas of `tp` devices of one accelerator type.
+/// One pool: replicas of `tp` devices of one accelerator type, bought one way,
+/// in one region.
 #[derive(Debug, Clone)]
 pub struct PoolSpec {
     pub name: String,
     pub accelerator: String,
+    /// Configured replicas: the fixed size of the pool, its share of an
+    /// autoscaled fleet, or 0 for a pool used only as a fallback.
     pub replicas: u32,
     /// Devices per replica (tensor-parallel degree).
     pub tp: u32,
@@ -17,23 +24,48 @@ pub struct PoolSpec {
     pub kv_capacity_tokens: u64,
     /// Longest request (input + output tokens) the model accepts.
     pub max_context_tokens: u64,
+    /// Reference price for reports: USD per node-hour at t = 0.
     pub price_per_node_hour_usd: f64,
-    /// Where the price came from (catalog offering name or "scenario").
+    /// Where the price came from (catalog offering, "scenario", "spot discount", ...).
     pub price_source: String,
+    /// What one node-hour costs over time.
+    pub price: PriceSchedule,
+    pub purchase: Purchase,
+    pub region: String,
+    /// Round trip to users, added to TTFT and E2E of requests served here.
+    pub network_rtt: SimTime,
+    pub egress_usd_per_gb: f64,
+    /// From a node's request to serving: boot, then loading the weights.
+    pub boot: SimTime,
+    pub weights_load: SimTime,
+    pub spot: Option<SpotMarket>,
+    /// Upper bound on this pool's replicas under cost-aware placement.
+    pub max_replicas: Option<u32>,
 }
 
 impl PoolSpec {
-    /// Whole nodes the pool occupies: replicas pack `devices_per_node / tp`
-    /// to a node, or span `tp / devices_per_node` nodes each.
-    pub fn nodes(&self) -> u64 {
-        let replicas = u64::from(self.replicas);
-        let tp = u64::from(self.tp);
-        let per_node = u64::from(self.devices_per_node);
-        if tp >= per_node {
-            replicas * tp.div_ceil(per_node)
+    /// Replicas in one unit (what is launched and lost at once).
+    pub fn replicas_per_unit(&self) -> u32 {
+        if self.tp >= self.devices_per_node {
+            1
         } else {
-            replicas.div_ceil(per_node / tp)
+            self.devices_per_node / self.tp
         }
+    }
+
+    /// Nodes in one unit.
+    pub fn nodes_per_unit(&self) -> u64 {
+        u64::from(self.tp.div_ceil(self.devices_per_node))
+    }
+
+    /// Units needed for `replicas` replicas.
+    pub fn units_for(&self, replicas: u32) -> u64 {
+        u64::from(replicas.div_ceil(self.replicas_per_unit()))
+    }
+
+    /// Whole nodes the configured replicas occupy.
+    pub fn nodes(&self) -> u64 {
+        self.units_for(self.replicas) * self.nodes_per_unit()
     }
 }
 
@@ -60,7 +92,7 @@ pub enum BatchingPolicy {
     },
 }
 
-/// How arriving requests are spread over the replicas of all pools.
+/// How arriving requests are spread over the serving replicas of all pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouterPolicy {
     /// Each request to the next replica, in pool order then replica order.
@@ -84,6 +116,83 @@ impl Slo {
     }
 }
 
+/// Which scaling policy, with its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScalingSpec {
+    QueueLength {
+        scale_out_queue: u64,
+        scale_in_utilization: f64,
+        step: u32,
+    },
+    TargetTracking {
+        metric: TrackedMetric,
+        target_per_replica: f64,
+        window: SimTime,
+    },
+    Slo {
+        ttft_p99_s: f64,
+        scale_in_fraction: f64,
+        step: u32,
+        window: SimTime,
+    },
+    Scheduled {
+        replicas_by_hour: [u32; 24],
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct AutoscalerSpec {
+    pub policy: ScalingSpec,
+    pub limits: Limits,
+}
+
+/// Which placement (fallback) policy, by pool index.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlacementSpec {
+    Proportional,
+    OnDemandFallback {
+        fallback_pool: usize,
+        after: SimTime,
+    },
+    SkyServe {
+        on_demand_pool: usize,
+        base_on_demand: u32,
+    },
+    Diversified {
+        members: Vec<(usize, u32)>,
+    },
+    CostAware,
+}
+
+/// The fleet around the replicas.
+#[derive(Debug, Clone)]
+pub struct FleetConfig {
+    pub autoscaler: Option<AutoscalerSpec>,
+    pub placement: PlacementSpec,
+    pub budget: Option<BudgetSpec>,
+    pub costs: CostRates,
+    /// Shortest billed span of one node (e.g. 60 s).
+    pub billing_minimum: SimTime,
+    /// Timeline sampling interval.
+    pub timeline_interval: SimTime,
+    /// Hour of day (UTC) at simulated time 0, for hour-of-day profiles.
+    pub start_hour_utc: f64,
+}
+
+impl Default for FleetConfig {
+    fn default() -> Self {
+        FleetConfig {
+            autoscaler: None,
+            placement: PlacementSpec::Proportional,
+            budget: None,
+            costs: CostRates::default(),
+            billing_minimum: SimTime::from_secs_f64(60.0),
+            timeline_interval: SimTime::from_secs_f64(60.0),
+            start_hour_utc: 0.0,
+        }
+    }
+}
+
 /// Everything one simulated run of a variant needs besides its workload.
 #[derive(Debug, Clone)]
 pub struct ServingConfig {
@@ -94,8 +203,9 @@ pub struct ServingConfig {
     /// Stop at this time, leaving unfinished requests in flight; `None` runs
     /// until every request has finished.
     pub horizon: Option<SimTime>,
-    /// Keep one record per request (for `--out`).
+    /// Keep one record per request and the fleet timeline (for `--out`).
     pub record_requests: bool,
-    /// Network round-trip time added to each request's TTFT and E2E.
-    pub network_rtt: SimTime,
+    pub fleet: FleetConfig,
+    /// Size of the model's weights, GB (for storage and load time).
+    pub weights_gb: f64,
 }

@@ -3,12 +3,16 @@
 
 pub mod batching;
 mod config;
+mod fleet_ops;
 mod replica;
 mod router;
 mod simulation;
 
 pub use batching::{Batcher, Plan, PreemptionCounters};
-pub use config::{BatchingPolicy, PoolSpec, RouterPolicy, ServingConfig, Slo};
-pub use replica::{Replica, Seq, Slot, Step};
+pub use config::{
+    AutoscalerSpec, BatchingPolicy, FleetConfig, PlacementSpec, PoolSpec, RouterPolicy,
+    ScalingSpec, ServingConfig, Slo,
+};
+pub use replica::{Replica, ReplicaState, Seq, Slot, Step};
 pub use router::Router;
 pub use simulation::{simulate, RunLabel, RunOutput};

@@ -50,10 +50,24 @@ pub enum Step {
     Decode,
 }
 
+/// Where a replica is in its life (its instance's state, seen per replica).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplicaState {
+    Provisioning,
+    Serving,
+    /// Finishes what it runs, admits nothing new from the router.
+    Draining,
+    Dead,
+}
+
 /// One replica: `tp` devices serving one model copy.
 #[derive(Debug)]
 pub struct Replica {
     pub pool: usize,
+    pub instance: usize,
+    pub state: ReplicaState,
+    /// `busy_ns` at the last autoscaler evaluation.
+    pub busy_ns_at_tick: u64,
     pub perf: ReplicaPerf,
     pub kv_capacity_tokens: u64,
     pub kv_used_tokens: u64,
@@ -76,7 +90,7 @@ pub struct Replica {
 }
 
 impl Replica {
-    pub fn new(pool: usize, spec: &PoolSpec) -> Replica {
+    pub fn new(pool: usize, spec: &PoolSpec, instance: usize, state: ReplicaState) -> Replica {
         let perf = spec.perf.clone();
         let mut prefill = IterationWork::default();
         prefill.add_prefill(0, 2048);
@@ -84,6 +98,9 @@ impl Replica {
         let decode_s_per_token = 1.0 / perf.nominal_decode_tokens_per_s(64, 1024);
         Replica {
             pool,
+            instance,
+            state,
+            busy_ns_at_tick: 0,
             perf,
             kv_capacity_tokens: spec.kv_capacity_tokens,
             kv_used_tokens: 0,

@@ -1,18 +1,18 @@
-//! The serving event loop: arrivals (FIFO lane), iteration ends and batch
-//! timeouts, one thread, deterministic.
+//! The serving event loop: arrivals (FIFO lane), iterations, batch
+//! timeouts, and the fleet's events (see `fleet_ops.rs`). One thread,
+//! deterministic.
 
 use super::batching::{Batcher, Plan, PreemptionCounters};
 use super::config::{BatchingPolicy, ServingConfig};
-use super::replica::{Replica, Seq, Slot, Step};
+use super::replica::{Replica, ReplicaState, Seq, Slot, Step};
 use super::router::Router;
-use crate::cost;
+use crate::cost::BudgetWatch;
 use crate::engine::{EventQueue, SimTime};
-use crate::metrics::{
-    BatchingSummary, CostSummary, EngineSummary, LatencyStats, LatencySummary, Outcome,
-    PoolSummary, RequestCounts, RequestRecord, SloSummary, ThroughputSummary, VariantSummary,
-};
+use crate::fleet::{Autoscaler, AutoscalerAction, Instance, Placement};
+use crate::metrics::{LatencyStats, Outcome, RequestRecord, TimelineRow, VariantSummary};
 use crate::workload::{Request, RequestStream, WorkloadError};
-use std::collections::BTreeMap;
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
 /// Names that label a run in its summary.
@@ -25,18 +25,32 @@ pub struct RunLabel {
 }
 
 /// A finished run: its summary and, when asked for, one record per request
-/// (sorted by request id).
+/// (sorted by request id) and the fleet timeline.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
     pub summary: VariantSummary,
     pub records: Vec<RequestRecord>,
+    pub timeline: Vec<TimelineRow>,
 }
 
 #[derive(Debug)]
-enum Event {
+pub(super) enum Event {
     Arrival(Request),
     IterationDone(u32),
     BatchTimeout(u32),
+    /// An instance finished provisioning (generation guards staleness).
+    InstanceReady(u32, u32),
+    /// An interruption notice for an instance.
+    Interrupt(u32, u32),
+    /// The end of a notice: the instance dies.
+    Kill(u32, u32),
+    CapacityLost(u16),
+    CapacityRestored(u16),
+    BlockStart(u16),
+    BlockEnd(u16),
+    AutoscalerTick,
+    Reconcile,
+    Sample,
 }
 
 /// Runs one variant over a request stream until every request has finished
@@ -47,83 +61,166 @@ pub fn simulate(
     requests: RequestStream,
 ) -> Result<RunOutput, WorkloadError> {
     let wall = Instant::now();
-    let mut sim = Simulation::new(config, requests);
+    let mut sim = Simulation::new(config, requests, label.seed);
     sim.run()?;
     Ok(sim.finish(label, wall.elapsed().as_secs_f64()))
 }
 
-struct Simulation<'a> {
-    config: &'a ServingConfig,
-    queue: EventQueue<Event>,
+/// Per-pool fleet state.
+pub(super) struct PoolState {
+    pub capacity_available: bool,
+    /// Spot requests waiting for capacity, oldest first (instance ids).
+    pub pending: VecDeque<usize>,
+    pub interruptions: u64,
+    pub units_launched: u64,
+    pub hazard_rng: ChaCha8Rng,
+    pub outage_rng: ChaCha8Rng,
+    /// Position in the replayed availability trace.
+    pub availability_next: usize,
+    /// The pool's last target and since when it has been short of it.
+    pub target_replicas: u32,
+    pub short_since: Option<SimTime>,
+    /// Since when the pool's spot capacity has been unavailable.
+    pub unavailable_since: Option<SimTime>,
+}
+
+pub(super) struct Simulation<'a> {
+    pub config: &'a ServingConfig,
+    pub queue: EventQueue<Event>,
     requests: RequestStream,
-    replicas: Vec<Replica>,
+    stream_done: bool,
+    pub replicas: Vec<Replica>,
+    pub instances: Vec<Instance>,
+    pub pools: Vec<PoolState>,
     batcher: Box<dyn Batcher>,
     router: Box<dyn Router>,
-    seqs: Vec<Seq>,
+    pub placement: Box<dyn Placement>,
+    pub autoscaler: Option<Autoscaler>,
+    pub budget: Option<BudgetWatch>,
+    pub seqs: Vec<Seq>,
     free_slots: Vec<Slot>,
-    now: SimTime,
+    /// Requests waiting for any serving replica, in arrival order.
+    pub backlog: VecDeque<Slot>,
+    pub now: SimTime,
     next_id: u64,
-    arrived: u64,
+    pub arrived: u64,
     completed: u64,
     rejected: BTreeMap<String, u64>,
+    /// Requests arrived and neither completed nor rejected.
+    pub in_system: u64,
     met_slo: u64,
     input_tokens_done: u64,
     output_tokens_done: u64,
+    /// Output tokens emitted so far (for rate signals), and by pool (for egress).
+    pub tokens_emitted: u64,
+    pub tokens_by_pool: Vec<u64>,
     preemption: PreemptionCounters,
+    pub interruptions: u64,
+    pub recomputed_after_interruption: u64,
+    pub interrupted_work_usd: f64,
+    pub desired: u32,
+    pub peak_serving: u32,
+    pub launches: u64,
+    pub actions: Vec<AutoscalerAction>,
+    /// First tokens in the autoscaler's window: (time, TTFT ns).
+    pub recent_ttft: VecDeque<(SimTime, u64)>,
+    /// (time, arrived, tokens emitted) at each evaluation.
+    pub rate_history: VecDeque<(SimTime, u64, u64)>,
+    pub last_tick: SimTime,
+    pub spot_unavailable_ns: u64,
+    pub any_spot_unavailable_since: Option<SimTime>,
     ttft: LatencyStats,
     tpot: LatencyStats,
     e2e: LatencyStats,
     queue_delay: LatencyStats,
     records: Vec<RequestRecord>,
+    pub timeline: Vec<TimelineRow>,
 }
 
 impl<'a> Simulation<'a> {
-    fn new(config: &'a ServingConfig, requests: RequestStream) -> Simulation<'a> {
-        let replicas = config
+    fn new(config: &'a ServingConfig, requests: RequestStream, seed: u64) -> Simulation<'a> {
+        let pools = config
             .pools
             .iter()
-            .enumerate()
-            .flat_map(|(i, pool)| (0..pool.replicas).map(move |_| Replica::new(i, pool)))
+            .map(|p| PoolState {
+                capacity_available: true,
+                pending: VecDeque::new(),
+                interruptions: 0,
+                units_launched: 0,
+                hazard_rng: crate::engine::stream(seed, &format!("spot.hazard.{}", p.name)),
+                outage_rng: crate::engine::stream(seed, &format!("spot.outages.{}", p.name)),
+                availability_next: 0,
+                target_replicas: 0,
+                short_since: None,
+                unavailable_since: None,
+            })
             .collect();
         Simulation {
             config,
             queue: EventQueue::new(),
             requests,
-            replicas,
+            stream_done: false,
+            replicas: Vec::new(),
+            instances: Vec::new(),
+            pools,
             batcher: config.batching.batcher(),
             router: config.router.router(),
+            placement: config.fleet.placement.build(),
+            autoscaler: config.fleet.autoscaler.as_ref().map(|a| a.build()),
+            budget: config.fleet.budget.clone().map(BudgetWatch::new),
             seqs: Vec::new(),
             free_slots: Vec::new(),
+            backlog: VecDeque::new(),
             now: SimTime::ZERO,
             next_id: 0,
             arrived: 0,
             completed: 0,
             rejected: BTreeMap::new(),
+            in_system: 0,
             met_slo: 0,
             input_tokens_done: 0,
             output_tokens_done: 0,
+            tokens_emitted: 0,
+            tokens_by_pool: vec![0; config.pools.len()],
             preemption: PreemptionCounters::default(),
+            interruptions: 0,
+            recomputed_after_interruption: 0,
+            interrupted_work_usd: 0.0,
+            desired: 0,
+            peak_serving: 0,
+            launches: 0,
+            actions: Vec::new(),
+            recent_ttft: VecDeque::new(),
+            rate_history: VecDeque::new(),
+            last_tick: SimTime::ZERO,
+            spot_unavailable_ns: 0,
+            any_spot_unavailable_since: None,
             ttft: LatencyStats::default(),
             tpot: LatencyStats::default(),
             e2e: LatencyStats::default(),
             queue_delay: LatencyStats::default(),
             records: Vec::new(),
+            timeline: Vec::new(),
         }
     }
 
     /// Keeps the next arrival in the FIFO lane; the stream is pulled one
     /// request ahead, never more.
     fn feed_arrival(&mut self) -> Result<(), WorkloadError> {
-        if let Some(next) = self.requests.next() {
-            let request = next?;
-            self.queue
-                .push_sorted(request.arrival, Event::Arrival(request))
-                .expect("workload streams are sorted by arrival");
+        match self.requests.next() {
+            Some(next) => {
+                let request = next?;
+                self.queue
+                    .push_sorted(request.arrival, Event::Arrival(request))
+                    .expect("workload streams are sorted by arrival");
+            }
+            None => self.stream_done = true,
         }
         Ok(())
     }
 
     fn run(&mut self) -> Result<(), WorkloadError> {
+        self.start_fleet();
         self.feed_arrival()?;
         let horizon = self.config.horizon.unwrap_or(SimTime::MAX);
         while let Some(time) = self.queue.peek_time() {
@@ -145,16 +242,32 @@ impl<'a> Simulation<'a> {
                     }
                     self.try_start(r as usize);
                 }
+                Event::InstanceReady(i, g) => self.on_instance_ready(i as usize, g),
+                Event::Interrupt(i, g) => self.on_interrupt(i as usize, g),
+                Event::Kill(i, g) => self.on_kill(i as usize, g),
+                Event::CapacityLost(p) => self.on_capacity_lost(p as usize),
+                Event::CapacityRestored(p) => self.on_capacity_restored(p as usize),
+                Event::BlockStart(p) => self.on_block_start(p as usize),
+                Event::BlockEnd(p) => self.on_block_end(p as usize),
+                Event::AutoscalerTick => self.on_autoscaler_tick(),
+                Event::Reconcile => self.reconcile(),
+                Event::Sample => self.on_sample(),
+            }
+            if self.stream_done && self.in_system == 0 {
+                break;
             }
         }
         if let Some(h) = self.config.horizon {
-            self.now = h;
+            if self.now < h && !(self.stream_done && self.in_system == 0) {
+                self.now = h;
+            }
         }
         Ok(())
     }
 
     fn reject(&mut self, id: u64, request: &Request, reason: &str) {
         *self.rejected.entry(reason.to_string()).or_default() += 1;
+        self.in_system -= 1;
         if self.config.record_requests {
             self.records.push(RequestRecord {
                 variant: String::new(),
@@ -176,28 +289,29 @@ impl<'a> Simulation<'a> {
         }
     }
 
+    /// Whether replica `r` could ever hold the request in `slot`.
+    fn fits(&self, pool: usize, input: u32, output: u32) -> bool {
+        let p = &self.config.pools[pool];
+        let total = u64::from(input) + u64::from(output);
+        total <= p.max_context_tokens
+            && self.batcher.kv_tokens_needed(input, output) <= p.kv_capacity_tokens
+    }
+
     fn on_arrival(&mut self, request: Request) {
         let id = self.next_id;
         self.next_id += 1;
         self.arrived += 1;
+        self.in_system += 1;
         let total = u64::from(request.input_tokens) + u64::from(request.output_tokens);
         let pools = &self.config.pools;
         if pools.iter().all(|p| total > p.max_context_tokens) {
             self.reject(id, &request, "exceeds_model_context");
             return;
         }
-        let need = self
-            .batcher
-            .kv_tokens_needed(request.input_tokens, request.output_tokens);
-        let replicas = &self.replicas;
-        let eligible = |i: usize| {
-            let r = &replicas[i];
-            need <= r.kv_capacity_tokens && total <= pools[r.pool].max_context_tokens
-        };
-        let Some(target) = self.router.pick(replicas, &eligible) else {
+        if !(0..pools.len()).any(|p| self.fits(p, request.input_tokens, request.output_tokens)) {
             self.reject(id, &request, "exceeds_kv_capacity");
             return;
-        };
+        }
         let seq = Seq {
             id,
             arrival: request.arrival,
@@ -211,7 +325,7 @@ impl<'a> Simulation<'a> {
             queued_at_replica: self.now,
             first_scheduled: None,
             first_token: None,
-            replica: target as u32,
+            replica: u32::MAX,
             preemptions: 0,
         };
         let slot = match self.free_slots.pop() {
@@ -224,17 +338,63 @@ impl<'a> Simulation<'a> {
                 (self.seqs.len() - 1) as Slot
             }
         };
+        if self.backlog.is_empty() {
+            if !self.route(slot) {
+                self.backlog.push_back(slot);
+            }
+        } else {
+            self.backlog.push_back(slot);
+        }
+    }
+
+    /// Sends a request to a serving replica chosen by the router; false when
+    /// no serving replica can hold it.
+    fn route(&mut self, slot: Slot) -> bool {
+        let (input, output) = {
+            let s = &self.seqs[slot as usize];
+            (s.input_tokens, s.output_tokens)
+        };
+        let replicas = &self.replicas;
+        let config = self.config;
+        let need = self.batcher.kv_tokens_needed(input, output);
+        let total = u64::from(input) + u64::from(output);
+        let eligible = |i: usize| {
+            let r = &replicas[i];
+            r.state == ReplicaState::Serving
+                && need <= r.kv_capacity_tokens
+                && total <= config.pools[r.pool].max_context_tokens
+        };
+        let Some(target) = self.router.pick(replicas, &eligible) else {
+            return false;
+        };
+        let seq = &mut self.seqs[slot as usize];
+        seq.replica = target as u32;
+        seq.queued_at_replica = self.now;
+        let remaining_prefill = u64::from(seq.prefill_target - seq.prefilled);
+        let remaining_decode = u64::from(seq.output_tokens - seq.generated);
         let replica = &mut self.replicas[target];
         replica.waiting.push_back(slot);
-        replica.outstanding_prefill_tokens += u64::from(request.input_tokens);
-        replica.outstanding_decode_tokens += u64::from(request.output_tokens);
+        replica.outstanding_prefill_tokens += remaining_prefill;
+        replica.outstanding_decode_tokens += remaining_decode;
         self.try_start(target);
+        true
+    }
+
+    /// Routes backlogged requests, in order, while serving replicas can take them.
+    pub(super) fn dispatch_backlog(&mut self) {
+        let mut kept = VecDeque::new();
+        while let Some(slot) = self.backlog.pop_front() {
+            if !self.route(slot) {
+                kept.push_back(slot);
+            }
+        }
+        self.backlog = kept;
     }
 
     /// Starts the replica's next iteration if it is idle and has work.
-    fn try_start(&mut self, r: usize) {
+    pub(super) fn try_start(&mut self, r: usize) {
         let replica = &mut self.replicas[r];
-        if replica.busy || !replica.has_work() {
+        if replica.busy || !replica.has_work() || replica.state == ReplicaState::Dead {
             return;
         }
         match self
@@ -261,6 +421,10 @@ impl<'a> Simulation<'a> {
     }
 
     fn on_iteration_done(&mut self, r: usize) {
+        if self.replicas[r].state == ReplicaState::Dead {
+            // The node died mid-iteration; its work was already re-queued.
+            return;
+        }
         let mut batch = std::mem::take(&mut self.replicas[r].batch);
         let mut any_finished = false;
         for &(slot, step) in &batch {
@@ -282,8 +446,16 @@ impl<'a> Simulation<'a> {
                 continue;
             }
             seq.generated += 1;
+            self.tokens_emitted += 1;
+            self.tokens_by_pool[replica.pool] += 1;
             replica.outstanding_decode_tokens -= 1;
-            seq.first_token.get_or_insert(self.now);
+            if seq.first_token.is_none() {
+                seq.first_token = Some(self.now);
+                if self.autoscaler.is_some() {
+                    let ttft = (self.now - seq.arrival).as_nanos();
+                    self.recent_ttft.push_back((self.now, ttft));
+                }
+            }
             if seq.generated == seq.output_tokens {
                 replica.kv_used_tokens -= seq.kv_reserved;
                 seq.kv_reserved = 0;
@@ -301,12 +473,18 @@ impl<'a> Simulation<'a> {
                 .running
                 .retain(|&s| seqs[s as usize].generated < seqs[s as usize].output_tokens);
         }
-        self.try_start(r);
+        if replica.state == ReplicaState::Draining && !replica.has_work() {
+            let instance = replica.instance;
+            self.maybe_finish_drain(instance);
+        } else {
+            self.try_start(r);
+        }
     }
 
     fn complete(&mut self, slot: Slot) {
         let seq = &self.seqs[slot as usize];
-        let rtt = self.config.network_rtt;
+        let pool = &self.config.pools[self.replicas[seq.replica as usize].pool];
+        let rtt = pool.network_rtt;
         let first = seq
             .first_token
             .expect("a finished request has a first token");
@@ -319,6 +497,7 @@ impl<'a> Simulation<'a> {
         let met = slo.ttft.is_none_or(|t| ttft <= t)
             && slo.tpot.is_none_or(|t| tpot.is_none_or(|x| x <= t));
         self.completed += 1;
+        self.in_system -= 1;
         self.met_slo += u64::from(met);
         self.input_tokens_done += u64::from(seq.input_tokens);
         self.output_tokens_done += u64::from(seq.output_tokens);
@@ -344,7 +523,7 @@ impl<'a> Simulation<'a> {
     }
 
     fn base_record(&self, seq: &Seq) -> RequestRecord {
-        let replica = &self.replicas[seq.replica as usize];
+        let replica = self.replicas.get(seq.replica as usize);
         RequestRecord {
             variant: String::new(),
             id: seq.id,
@@ -353,8 +532,10 @@ impl<'a> Simulation<'a> {
             output_tokens: seq.output_tokens,
             outcome: Outcome::InFlight,
             reject_reason: String::new(),
-            pool: self.config.pools[replica.pool].name.clone(),
-            replica: Some(seq.replica),
+            pool: replica
+                .map(|r| self.config.pools[r.pool].name.clone())
+                .unwrap_or_default(),
+            replica: replica.map(|_| seq.replica),
             queue_s: seq.first_scheduled.map(|t| (t - seq.arrival).as_secs_f64()),
             ttft_s: None,
             tpot_s: None,
@@ -364,21 +545,47 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    fn finish(mut self, label: &RunLabel, wall_s: f64) -> RunOutput {
-        let in_flight: Vec<Slot> = self
-            .replicas
+    /// Requests still in the system: the backlog and every live replica's queue.
+    fn in_flight_slots(&self) -> Vec<Slot> {
+        self.backlog
             .iter()
-            .flat_map(|r| r.waiting.iter().chain(r.running.iter()).copied())
-            .collect();
+            .copied()
+            .chain(
+                self.replicas
+                    .iter()
+                    .filter(|r| r.state != ReplicaState::Dead)
+                    .flat_map(|r| r.waiting.iter().chain(r.running.iter()).copied()),
+            )
+            .collect()
+    }
+
+    fn finish(mut self, label: &RunLabel, wall_s: f64) -> RunOutput {
+        let in_flight = self.in_flight_slots();
+        debug_assert_eq!(in_flight.len() as u64, self.in_system);
         if self.config.record_requests {
             for &slot in &in_flight {
                 let record = self.base_record(&self.seqs[slot as usize]);
                 self.records.push(record);
             }
             self.records.sort_by_key(|r| r.id);
+            for r in &mut self.records {
+                r.variant = label.name.clone();
+            }
+            for row in &mut self.timeline {
+                row.variant = label.name.clone();
+            }
         }
+        let summary = self.summarize(label, wall_s, in_flight.len() as u64);
+        RunOutput {
+            summary,
+            records: self.records,
+            timeline: self.timeline,
+        }
+    }
+
+    fn summarize(&mut self, label: &RunLabel, wall_s: f64, in_flight: u64) -> VariantSummary {
+        use crate::metrics::*;
         let simulated_s = self.now.as_secs_f64();
-        let billed_s = cost::billed_seconds(self.now);
         let rejected: u64 = self.rejected.values().sum();
         let per_s = |x: f64| {
             if simulated_s > 0.0 {
@@ -387,38 +594,10 @@ impl<'a> Simulation<'a> {
                 0.0
             }
         };
-
-        let mut pools = Vec::new();
-        for (i, pool) in self.config.pools.iter().enumerate() {
-            let busy_ns: u64 = self
-                .replicas
-                .iter()
-                .filter(|r| r.pool == i)
-                .map(|r| r.busy_ns)
-                .sum();
-            let replica_ns = u64::from(pool.replicas) as f64 * self.now.as_nanos() as f64;
-            let bill = cost::fixed_fleet_bill(pool.nodes(), billed_s, pool.price_per_node_hour_usd);
-            pools.push(PoolSummary {
-                name: pool.name.clone(),
-                accelerator: pool.accelerator.clone(),
-                replicas: pool.replicas,
-                devices_per_replica: pool.tp,
-                nodes: pool.nodes(),
-                node_hours: bill.node_hours,
-                price_per_node_hour_usd: pool.price_per_node_hour_usd,
-                price_source: pool.price_source.clone(),
-                cost_usd: bill.cost_usd,
-                utilization: if replica_ns > 0.0 {
-                    busy_ns as f64 / replica_ns
-                } else {
-                    0.0
-                },
-                kv_capacity_tokens_per_replica: pool.kv_capacity_tokens,
-            });
-        }
-        let total_usd: f64 = pools.iter().map(|p| p.cost_usd).sum();
+        let ledger = self.ledger();
+        let total_usd = ledger.components.total();
         let per_million = |tokens: u64| (tokens > 0).then(|| total_usd / tokens as f64 * 1e6);
-        let slo = &self.config.slo;
+        let slo = self.config.slo;
         let goodput = if slo.is_set() {
             self.met_slo
         } else {
@@ -429,7 +608,11 @@ impl<'a> Simulation<'a> {
             BatchingPolicy::Continuous { .. } => "continuous",
         };
         let events = self.queue.events_popped();
-        let summary = VariantSummary {
+        let mut spot_unavailable_ns = self.spot_unavailable_ns;
+        if let Some(since) = self.any_spot_unavailable_since {
+            spot_unavailable_ns += (self.now - since).as_nanos();
+        }
+        VariantSummary {
             name: label.name.clone(),
             seed: label.seed,
             model: label.model.clone(),
@@ -439,7 +622,7 @@ impl<'a> Simulation<'a> {
                 arrived: self.arrived,
                 completed: self.completed,
                 rejected,
-                in_flight: in_flight.len() as u64,
+                in_flight,
                 rejected_by_reason: self.rejected.clone(),
             },
             latency_s: LatencySummary {
@@ -464,14 +647,17 @@ impl<'a> Simulation<'a> {
                     .then(|| self.met_slo as f64 / self.completed as f64),
                 met: self.met_slo,
             },
-            pools,
+            pools: ledger.pools,
             cost: CostSummary {
                 total_usd,
                 per_million_output_tokens_usd: per_million(self.output_tokens_done),
                 per_million_total_tokens_usd: per_million(
                     self.output_tokens_done + self.input_tokens_done,
                 ),
-                billed_s,
+                billed_s: crate::cost::billed_seconds(self.now),
+                wasted_usd: ledger.wasted.interrupted_work_usd + ledger.wasted.idle_committed_usd,
+                components: ledger.components,
+                wasted: ledger.wasted,
             },
             batching: BatchingSummary {
                 policy: policy.to_string(),
@@ -488,13 +674,26 @@ impl<'a> Simulation<'a> {
                     0.0
                 },
             },
-        };
-        for r in &mut self.records {
-            r.variant = label.name.clone();
-        }
-        RunOutput {
-            summary,
-            records: self.records,
+            interruptions: self.interruptions,
+            recomputed_tokens: self.recomputed_after_interruption,
+            autoscaler_actions: std::mem::take(&mut self.actions),
+            alerts: self
+                .budget
+                .as_mut()
+                .map(|b| std::mem::take(&mut b.alerts))
+                .unwrap_or_default(),
+            fleet: FleetSummary {
+                placement: self.placement.name().to_string(),
+                autoscaler: self
+                    .autoscaler
+                    .as_ref()
+                    .map(|a| a.policy.name().to_string())
+                    .unwrap_or_else(|| "fixed".into()),
+                final_desired_replicas: self.desired,
+                peak_serving_replicas: self.peak_serving,
+                launches: self.launches,
+                spot_unavailable_s: spot_unavailable_ns as f64 / 1e9,
+            },
         }
     }
 }

@@ -120,10 +120,40 @@ fn cost_is_node_hours_times_price_for_a_fixed_fleet() {
     assert_eq!(s.pools[0].nodes, 1);
     assert_eq!(s.pools[1].nodes, 1);
     let expected = billed / 3600.0 * 55.04 + billed / 3600.0 * 20.0;
-    assert_close(s.cost.total_usd, expected, 1e-12, "total cost");
+    assert_close(
+        s.cost.components.compute_on_demand_usd,
+        expected,
+        1e-12,
+        "compute cost",
+    );
+    assert_close(
+        s.pools[0].cost_usd,
+        billed / 3600.0 * 55.04,
+        1e-12,
+        "pool a",
+    );
+    assert_close(
+        s.cost.total_usd,
+        s.cost.components.total(),
+        1e-12,
+        "components sum to the total",
+    );
+    // Monitoring 15 USD per node-month over 2 nodes; logging 1 KiB per request at 0.50 USD/GB.
+    assert_close(
+        s.cost.components.management_usd,
+        2.0 * billed / 3600.0 / 730.0 * 15.0,
+        1e-12,
+        "monitoring",
+    );
+    assert_close(
+        s.cost.components.logging_usd,
+        s.requests.arrived as f64 * 1024.0 / 1e9 * 0.5,
+        1e-12,
+        "logging",
+    );
     assert_close(
         s.cost.per_million_output_tokens_usd.unwrap(),
-        expected / s.throughput.output_tokens as f64 * 1e6,
+        s.cost.total_usd / s.throughput.output_tokens as f64 * 1e6,
         1e-12,
         "$ per 1M output tokens",
     );

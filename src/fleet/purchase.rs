@@ -1,0 +1,175 @@
+//! Purchase options and prices: what one node-hour of a pool costs, when.
+
+use crate::engine::SimTime;
+
+/// A price that may change over time: piecewise constant, USD per node-hour.
+/// The first point's price also holds before it; each point holds until the next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceSchedule {
+    points: Vec<(SimTime, f64)>,
+}
+
+impl PriceSchedule {
+    pub fn constant(usd_per_node_hour: f64) -> PriceSchedule {
+        PriceSchedule {
+            points: vec![(SimTime::ZERO, usd_per_node_hour)],
+        }
+    }
+
+    /// `points` must be non-empty and sorted by time (validated upstream).
+    pub fn from_points(points: Vec<(SimTime, f64)>) -> PriceSchedule {
+        assert!(!points.is_empty(), "validated non-empty");
+        PriceSchedule { points }
+    }
+
+    /// Price in force at `t`.
+    pub fn at(&self, t: SimTime) -> f64 {
+        let i = self.points.partition_point(|(pt, _)| *pt <= t);
+        self.points[i.saturating_sub(1)].1
+    }
+
+    /// USD for one node over `[from, to)`: the integral of the price.
+    /// O(points in the span + log points).
+    pub fn cost_usd(&self, from: SimTime, to: SimTime) -> f64 {
+        if to <= from {
+            return 0.0;
+        }
+        let mut total = 0.0;
+        let mut i = self
+            .points
+            .partition_point(|(pt, _)| *pt <= from)
+            .saturating_sub(1);
+        let mut t = from;
+        while t < to {
+            let next = self
+                .points
+                .get(i + 1)
+                .map(|(pt, _)| *pt)
+                .unwrap_or(SimTime::MAX)
+                .min(to);
+            total += self.points[i].1 * (next - t).as_secs_f64() / 3600.0;
+            t = next;
+            i += 1;
+        }
+        total
+    }
+
+    /// Mean price over the schedule's defined points (for reports).
+    pub fn first(&self) -> f64 {
+        self.points[0].1
+    }
+}
+
+/// How a pool's nodes are bought. Committed options (reserved, capacity
+/// block, owned) bill the pool's nodes for the whole run (or window) whether
+/// used or not.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Purchase {
+    /// Billed per second from request to termination, with a minimum.
+    OnDemand,
+    /// Like on-demand at the spot price, but interruptible and subject to
+    /// capacity; see the pool's spot market.
+    Spot,
+    /// A 1- or 3-year commitment, billed every hour of the run.
+    Reserved { term_years: u32 },
+    /// A reserved window: the nodes exist (and are billed) only in `[start, end)`.
+    CapacityBlock { start: SimTime, end: SimTime },
+    /// Bought hardware at an effective node-hour rate (amortisation, power,
+    /// hosting), billed for the whole run like a reservation.
+    Owned,
+}
+
+impl Purchase {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Purchase::OnDemand => "on-demand",
+            Purchase::Spot => "spot",
+            Purchase::Reserved { .. } => "reserved",
+            Purchase::CapacityBlock { .. } => "capacity-block",
+            Purchase::Owned => "owned",
+        }
+    }
+
+    /// On-demand and spot pools grow and shrink; committed ones do not.
+    pub fn is_elastic(&self) -> bool {
+        matches!(self, Purchase::OnDemand | Purchase::Spot)
+    }
+}
+
+/// Owned hardware: the effective USD per node-hour of buying instead of renting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnedCost {
+    pub purchase_usd_per_node: f64,
+    pub amortization_years: f64,
+    /// Watts drawn per device at full load (defaults to the catalog TDP).
+    pub watts_per_device: f64,
+    pub devices_per_node: u32,
+    /// Share of TDP drawn when idle (0..1); draw = idle + (1 - idle) x utilisation.
+    pub idle_power_fraction: f64,
+    /// Expected utilisation used to price power up front (0..1).
+    pub utilization: f64,
+    pub pue: f64,
+    pub usd_per_kwh: f64,
+    pub hosting_usd_per_node_month: f64,
+}
+
+/// Hours in an average month (8,760 / 12).
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+impl OwnedCost {
+    /// Amortisation + power + hosting, USD per node-hour.
+    pub fn usd_per_node_hour(&self) -> f64 {
+        let amortization = self.purchase_usd_per_node / (self.amortization_years * 8760.0);
+        let draw = self.idle_power_fraction + (1.0 - self.idle_power_fraction) * self.utilization;
+        let kw =
+            self.watts_per_device * f64::from(self.devices_per_node) * draw * self.pue / 1000.0;
+        amortization + kw * self.usd_per_kwh + self.hosting_usd_per_node_month / HOURS_PER_MONTH
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_integrate_piecewise() {
+        let s = PriceSchedule::from_points(vec![
+            (SimTime::ZERO, 10.0),
+            (SimTime::from_secs_f64(1800.0), 20.0),
+        ]);
+        assert_eq!(
+            s.cost_usd(SimTime::ZERO, SimTime::from_secs_f64(3600.0)),
+            15.0
+        );
+        assert_eq!(s.at(SimTime::from_secs_f64(1799.0)), 10.0);
+        assert_eq!(
+            s.cost_usd(
+                SimTime::from_secs_f64(1800.0),
+                SimTime::from_secs_f64(5400.0)
+            ),
+            20.0
+        );
+        assert_eq!(
+            PriceSchedule::constant(36.0).cost_usd(SimTime::ZERO, SimTime::from_secs_f64(100.0)),
+            1.0
+        );
+    }
+
+    #[test]
+    fn owned_gaudi3_node_costs_amortisation_power_and_hosting() {
+        let o = OwnedCost {
+            purchase_usd_per_node: 125_000.0,
+            amortization_years: 3.0,
+            watts_per_device: 900.0,
+            devices_per_node: 8,
+            idle_power_fraction: 0.3,
+            utilization: 1.0,
+            pue: 1.5,
+            usd_per_kwh: 0.10,
+            hosting_usd_per_node_month: 730.0,
+        };
+        // 125000 / 26280 + 7.2 kW x 1.5 x 0.10 + 1.0
+        let expected = 125_000.0 / 26_280.0 + 1.08 + 1.0;
+        assert!((o.usd_per_node_hour() - expected).abs() < 1e-9);
+    }
+}
