@@ -18,8 +18,12 @@ pub struct Signals {
     pub serving_replicas: u32,
     /// Requests waiting for a replica (router backlog plus replica queues).
     pub queue_len: u64,
-    /// Busy share of serving replicas since the last evaluation.
+    /// Busy share of serving replicas since the last evaluation (an
+    /// iteration running; with continuous batching this is near 1 whenever
+    /// any request is in service).
     pub utilization: f64,
+    /// KV cache in use over KV capacity, serving replicas, at the evaluation.
+    pub kv_utilization: f64,
     /// Arrivals and output tokens per second over the policy's window.
     pub arrivals_per_s: f64,
     pub output_tokens_per_s: f64,
@@ -48,6 +52,15 @@ pub trait ScalingPolicy: Send {
     }
 }
 
+/// Which utilisation a policy scales in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UtilizationMetric {
+    /// Share of time an iteration runs (the seed's GPU utilisation).
+    Busy,
+    /// Share of KV cache in use: how full the batches are.
+    KvCache,
+}
+
 /// (a) The seed's policy: scale out by `step` while the queue is longer than
 /// `scale_out_queue`; scale in by `step` while utilisation is below
 /// `scale_in_utilization`.
@@ -55,7 +68,17 @@ pub trait ScalingPolicy: Send {
 pub struct QueueLength {
     pub scale_out_queue: u64,
     pub scale_in_utilization: f64,
+    pub utilization_metric: UtilizationMetric,
     pub step: u32,
+}
+
+impl QueueLength {
+    fn utilization(&self, s: &Signals) -> f64 {
+        match self.utilization_metric {
+            UtilizationMetric::Busy => s.utilization,
+            UtilizationMetric::KvCache => s.kv_utilization,
+        }
+    }
 }
 
 impl ScalingPolicy for QueueLength {
@@ -68,12 +91,16 @@ impl ScalingPolicy for QueueLength {
                 replicas: s.desired + self.step,
                 reason: format!("queue length {} > {}", s.queue_len, self.scale_out_queue),
             }
-        } else if s.utilization < self.scale_in_utilization {
+        } else if self.utilization(s) < self.scale_in_utilization {
             Proposal {
                 replicas: s.desired.saturating_sub(self.step),
                 reason: format!(
-                    "utilization {:.0}% < {:.0}%",
-                    s.utilization * 100.0,
+                    "{} utilization {:.0}% < {:.0}%",
+                    match self.utilization_metric {
+                        UtilizationMetric::Busy => "busy",
+                        UtilizationMetric::KvCache => "KV-cache",
+                    },
+                    self.utilization(s) * 100.0,
                     self.scale_in_utilization * 100.0
                 ),
             }
@@ -330,6 +357,7 @@ mod tests {
         let policy = QueueLength {
             scale_out_queue: 10,
             scale_in_utilization: 0.3,
+            utilization_metric: UtilizationMetric::Busy,
             step: 1,
         };
         let mut a = Autoscaler::new(Box::new(policy), limits());

@@ -1,4 +1,4 @@
-//! `--out DIR`: `summary.json` and `requests.csv`, each written to a
+//! `--out DIR`: `summary.json`, `requests.csv` and `timeline.csv`, each written to a
 //! temporary file in DIR and renamed into place, so a reader never sees a
 //! partial file and a failed run leaves no result file behind.
 
@@ -9,11 +9,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {path}: {source}")]
+#[error("cannot write {path}: {error}")]
 pub struct OutputError {
     pub path: PathBuf,
-    #[source]
-    pub source: std::io::Error,
+    pub error: std::io::Error,
 }
 
 /// Writes the summary and the per-request records (all variants, one table,
@@ -25,7 +24,10 @@ pub fn write_outputs(
 ) -> Result<Vec<PathBuf>, OutputError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| OutputError { path, source }
+        move |source| OutputError {
+            path,
+            error: source,
+        }
     };
     fs::create_dir_all(dir).map_err(io(dir))?;
     let summary_path = dir.join("summary.json");
@@ -44,7 +46,19 @@ pub fn write_outputs(
         w.flush()
     })
     .map_err(io(&records_path))?;
-    Ok(vec![summary_path, records_path])
+
+    let timeline_path = dir.join("timeline.csv");
+    write_atomic(&timeline_path, |f| {
+        let mut w = csv::Writer::from_writer(f);
+        for output in outputs {
+            for row in &output.timeline {
+                w.serialize(row).map_err(std::io::Error::other)?;
+            }
+        }
+        w.flush()
+    })
+    .map_err(io(&timeline_path))?;
+    Ok(vec![summary_path, records_path, timeline_path])
 }
 
 fn write_atomic(

@@ -68,6 +68,20 @@ pub fn render_table(title: &str, variants: &[VariantSummary]) -> String {
             .join(" + ")
     });
     row("preemptions", &|v| v.batching.preemptions.to_string());
+    row("interruptions / launches", &|v| {
+        format!("{} / {}", v.interruptions, v.fleet.launches)
+    });
+    row("spot unavailable (s)", &|v| {
+        format!("{:.0}", v.fleet.spot_unavailable_s)
+    });
+    row("autoscaler changes", &|v| {
+        let done = v.autoscaler_actions.iter().filter(|a| !a.blocked).count();
+        let blocked = v.autoscaler_actions.len() - done;
+        format!("{done} (+{blocked} blocked)")
+    });
+    row("peak serving replicas", &|v| {
+        v.fleet.peak_serving_replicas.to_string()
+    });
     row("price ($/node-h)", &|v| {
         v.pools
             .iter()
@@ -78,7 +92,20 @@ pub fn render_table(title: &str, variants: &[VariantSummary]) -> String {
     row("node-hours", &|v| {
         format!("{:.3}", v.pools.iter().map(|p| p.node_hours).sum::<f64>())
     });
-    row("cost ($)", &|v| format!("{:.2}", v.cost.total_usd));
+    row("compute cost ($)", &|v| {
+        let c = &v.cost.components;
+        format!(
+            "{:.2}",
+            c.compute_on_demand_usd
+                + c.compute_spot_usd
+                + c.compute_reserved_usd
+                + c.compute_capacity_block_usd
+                + c.compute_owned_usd
+        )
+    });
+    row("total cost ($)", &|v| format!("{:.2}", v.cost.total_usd));
+    row("wasted ($)", &|v| format!("{:.2}", v.cost.wasted_usd));
+    row("budget alerts", &|v| v.alerts.len().to_string());
     row("$ per 1M output tokens", &|v| {
         opt(v.cost.per_million_output_tokens_usd, 2)
     });

@@ -8,11 +8,10 @@ use crate::workload::WorkloadError;
 use rayon::prelude::*;
 
 #[derive(Debug, thiserror::Error)]
-#[error("variant `{variant}`: {source}")]
+#[error("variant `{variant}`: {error}")]
 pub struct RunError {
     pub variant: String,
-    #[source]
-    pub source: WorkloadError,
+    pub error: WorkloadError,
 }
 
 /// What to keep beyond the summary.
@@ -39,7 +38,7 @@ pub fn run_scenario(scenario: &Scenario, options: RunOptions) -> Result<Vec<RunO
             };
             let err = |source| RunError {
                 variant: variant.name.clone(),
-                source,
+                error: source,
             };
             let stream = scenario.workload.open(scenario.seed).map_err(err)?;
             simulate(&label, &config, stream).map_err(err)

@@ -5,12 +5,8 @@ use crate::workload::WorkloadError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("scenario {file}: cannot read: {source}")]
-    Io {
-        file: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("scenario {file}: cannot read: {error}")]
+    Io { file: String, error: std::io::Error },
     /// Malformed TOML, an unknown key or a wrong type; the message carries the
     /// line and column.
     #[error("scenario {file}: {message}")]
@@ -21,10 +17,6 @@ pub enum ScenarioError {
         key: String,
         message: String,
     },
-    #[error("scenario {file}: workload: {source}")]
-    Workload {
-        file: String,
-        #[source]
-        source: WorkloadError,
-    },
+    #[error("scenario {file}: workload: {error}")]
+    Workload { file: String, error: WorkloadError },
 }

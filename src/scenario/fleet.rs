@@ -10,7 +10,7 @@ use crate::cost::{
     storage_tier_usd_per_gb_month, BudgetAction, BudgetSpec, CostRates, STORAGE_TIERS,
 };
 use crate::engine::SimTime;
-use crate::fleet::autoscaler::{Limits, TrackedMetric};
+use crate::fleet::autoscaler::{Limits, TrackedMetric, UtilizationMetric};
 use crate::fleet::spot::{hazard_from_monthly_fraction, notice_preset, ADVISOR_BUCKETS};
 use crate::fleet::{DurationDist, Hazard, Outages, OwnedCost, PriceSchedule, Purchase, SpotMarket};
 use crate::serving::{AutoscalerSpec, PlacementSpec, ScalingSpec, Slo};
@@ -440,7 +440,7 @@ pub(super) fn pricing(
             })?;
             let start =
                 ctx.non_negative_f64(&format!("{key}.capacity_block.start_s"), b.start_s)?;
-            if !(b.end_s > start) {
+            if b.end_s <= start || b.end_s.is_nan() {
                 return Err(ctx.err(
                     format!("{key}.capacity_block.end_s"),
                     format!("expected end_s > start_s ({start}), found {}", b.end_s),
@@ -559,6 +559,7 @@ pub(super) fn autoscaler(
     let set: Vec<(&str, bool)> = vec![
         ("scale_out_queue", a.scale_out_queue.is_some()),
         ("scale_in_utilization", a.scale_in_utilization.is_some()),
+        ("utilization_metric", a.utilization_metric.is_some()),
         ("step", a.step.is_some()),
         ("metric", a.metric.is_some()),
         ("target_per_replica", a.target_per_replica.is_some()),
@@ -568,7 +569,12 @@ pub(super) fn autoscaler(
         ("replicas_by_hour", a.replicas_by_hour.is_some()),
     ];
     let allowed: &[&str] = match a.policy.as_str() {
-        "queue-length" => &["scale_out_queue", "scale_in_utilization", "step"],
+        "queue-length" => &[
+            "scale_out_queue",
+            "scale_in_utilization",
+            "utilization_metric",
+            "step",
+        ],
         "target-tracking" => &["metric", "target_per_replica", "window_s"],
         "slo" => &["ttft_p99_s", "scale_in_fraction", "step", "window_s"],
         "scheduled" => &["replicas_by_hour"],
@@ -642,18 +648,30 @@ pub(super) fn autoscaler(
                 .map(|v| ctx.fraction(&k("scale_in_utilization"), v))
                 .transpose()?
                 .unwrap_or(0.3),
+            utilization_metric: match a.utilization_metric.as_deref().unwrap_or("busy") {
+                "busy" => UtilizationMetric::Busy,
+                "kv-cache" => UtilizationMetric::KvCache,
+                other => {
+                    return Err(ctx.err(
+                        k("utilization_metric"),
+                        format!("expected \"busy\" or \"kv-cache\", found \"{other}\""),
+                    ))
+                }
+            },
             step,
         },
         "target-tracking" => ScalingSpec::TargetTracking {
             metric: match a.metric.as_deref().unwrap_or("requests_per_s") {
                 "requests_per_s" => TrackedMetric::RequestsPerS,
                 "output_tokens_per_s" => TrackedMetric::OutputTokensPerS,
-                other => return Err(ctx.err(
-                    k("metric"),
-                    format!(
+                other => {
+                    return Err(ctx.err(
+                        k("metric"),
+                        format!(
                         "expected \"requests_per_s\" or \"output_tokens_per_s\", found \"{other}\""
                     ),
-                )),
+                    ))
+                }
             },
             target_per_replica: ctx.positive_f64(
                 &k("target_per_replica"),

@@ -56,7 +56,7 @@ impl Scenario {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
             file: file.clone(),
-            source,
+            error: source,
         })?;
         let files = validate::Files {
             base_dir: validate::base_dir_of(path),
@@ -100,13 +100,13 @@ impl Scenario {
             .open(self.seed)
             .map_err(|source| ScenarioError::Workload {
                 file: self.source.clone(),
-                source,
+                error: source,
             })?;
         let mut n = 0;
         for request in stream {
             request.map_err(|source| ScenarioError::Workload {
                 file: self.source.clone(),
-                source,
+                error: source,
             })?;
             n += 1;
         }

@@ -70,6 +70,8 @@ pub struct RawAutoscaler {
     pub max_cost_per_hour_usd: Option<f64>,
     pub scale_out_queue: Option<i64>,
     pub scale_in_utilization: Option<f64>,
+    /// "busy" (default: share of time an iteration runs) or "kv-cache".
+    pub utilization_metric: Option<String>,
     pub step: Option<i64>,
     pub metric: Option<String>,
     pub target_per_replica: Option<f64>,

@@ -840,7 +840,7 @@ fn lengths(
 fn workload_err(ctx: &Ctx, source: crate::workload::WorkloadError) -> ScenarioError {
     ScenarioError::Workload {
         file: ctx.file.to_string(),
-        source,
+        error: source,
     }
 }
 

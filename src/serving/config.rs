@@ -3,7 +3,7 @@
 
 use crate::cost::{BudgetSpec, CostRates};
 use crate::engine::SimTime;
-use crate::fleet::autoscaler::{Limits, TrackedMetric};
+use crate::fleet::autoscaler::{Limits, TrackedMetric, UtilizationMetric};
 use crate::fleet::{PriceSchedule, Purchase, SpotMarket};
 use crate::perf::ReplicaPerf;
 
@@ -122,6 +122,7 @@ pub enum ScalingSpec {
     QueueLength {
         scale_out_queue: u64,
         scale_in_utilization: f64,
+        utilization_metric: UtilizationMetric,
         step: u32,
     },
     TargetTracking {

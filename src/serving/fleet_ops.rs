@@ -59,10 +59,12 @@ impl AutoscalerSpec {
             ScalingSpec::QueueLength {
                 scale_out_queue,
                 scale_in_utilization,
+                utilization_metric,
                 step,
             } => Box::new(QueueLength {
                 scale_out_queue,
                 scale_in_utilization,
+                utilization_metric,
                 step,
             }),
             ScalingSpec::TargetTracking {
@@ -142,6 +144,7 @@ impl Simulation<'_> {
         self.launches = 0;
         if let Some(a) = &self.autoscaler {
             self.queue.push(a.limits.interval, Event::AutoscalerTick);
+            self.rate_history.push_back((SimTime::ZERO, 0, 0));
         }
         self.queue.push(SimTime::ZERO, Event::Sample);
     }
@@ -710,13 +713,20 @@ impl Simulation<'_> {
         let dt = (now - self.last_tick).as_nanos();
         let mut busy = 0u64;
         let mut serving = 0u32;
+        let mut kv_share = 0.0;
         for r in &mut self.replicas {
             if r.state == ReplicaState::Serving {
                 busy += r.busy_ns - r.busy_ns_at_tick;
                 serving += 1;
+                kv_share += r.kv_used_tokens as f64 / r.kv_capacity_tokens as f64;
             }
             r.busy_ns_at_tick = r.busy_ns;
         }
+        let kv_utilization = if serving > 0 {
+            kv_share / f64::from(serving)
+        } else {
+            0.0
+        };
         let utilization = if dt > 0 && serving > 0 {
             busy as f64 / (dt as f64 * f64::from(serving))
         } else {
@@ -772,6 +782,7 @@ impl Simulation<'_> {
             serving_replicas: serving,
             queue_len,
             utilization,
+            kv_utilization,
             arrivals_per_s,
             output_tokens_per_s,
             ttft_p99_s,

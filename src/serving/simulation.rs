@@ -343,7 +343,15 @@ impl<'a> Simulation<'a> {
                 self.backlog.push_back(slot);
             }
         } else {
+            // Behind requests already waiting for a replica: keep arrival order.
             self.backlog.push_back(slot);
+            if self
+                .replicas
+                .iter()
+                .any(|r| r.state == ReplicaState::Serving)
+            {
+                self.dispatch_backlog();
+            }
         }
     }
 

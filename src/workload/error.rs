@@ -4,11 +4,10 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkloadError {
-    #[error("trace {path}: cannot read: {source}")]
+    #[error("trace {path}: cannot read: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("trace {path}: {message}")]
     Format { path: PathBuf, message: String },

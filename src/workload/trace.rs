@@ -66,7 +66,7 @@ impl TraceSpec {
             Some(bytes) => Box::new(bytes),
             None => Box::new(File::open(&self.path).map_err(|source| WorkloadError::Io {
                 path: self.path.clone(),
-                source,
+                error: source,
             })?),
         };
         let inner = match self.format {
@@ -183,7 +183,7 @@ impl Iterator for TraceRows {
                     Err(source) => {
                         return Some(Err(WorkloadError::Io {
                             path: self.spec.path.clone(),
-                            source,
+                            error: source,
                         }))
                     }
                 };

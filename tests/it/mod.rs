@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod conservation;
 mod determinism;
+mod fleet;
 mod golden;
 mod hand_computed;
 mod roofline;
