@@ -221,6 +221,13 @@ pub(super) fn validate(
                 fallbacks.contains(pname),
             )?);
         }
+        for pool in &mut pools {
+            if let Some(crate::fleet::Hazard::HourOfDay { start_hour, .. }) =
+                pool.spot.as_mut().and_then(|m| m.hazard.as_mut())
+            {
+                *start_hour = defaults.start_hour_utc;
+            }
+        }
         let pool_names: Vec<String> = v.pools.keys().cloned().collect();
         let placement = match &v.placement {
             Some(p) => fleet::placement(&ctx, &format!("{key}.placement"), p, &pool_names)?,

@@ -278,3 +278,255 @@ fn validate_reads_the_whole_trace() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("row 2"));
 }
+
+/// The base scenario with extra keys appended to its only pool.
+fn pool_with(extra: &str) -> String {
+    GOOD.replace("replicas = 2\n", &format!("replicas = 2\n{extra}\n"))
+}
+
+/// The base scenario with tables appended to its only variant.
+fn variant_with(tables: &str) -> String {
+    format!("{GOOD}\n{tables}\n")
+}
+
+#[test]
+fn bad_purchase_options_are_named() {
+    expect_error(
+        &pool_with("purchase = \"spott\""),
+        None,
+        &["variants.v.pools.main.purchase", "did you mean `spot`"],
+    );
+    expect_error(
+        &pool_with("spot = { discount = 0.5 }"),
+        None,
+        &["variants.v.pools.main.spot", "only to purchase = \"spot\""],
+    );
+    expect_error(
+        &pool_with("purchase = \"spot\"\nspot = { discount = 1.5 }"),
+        None,
+        &["spot.discount", "[0, 1)"],
+    );
+    expect_error(
+        &pool_with("purchase = \"spot\"\nspot = { advisor = \"30%\" }"),
+        None,
+        &["spot.advisor", "\"<5%\""],
+    );
+    expect_error(
+        &pool_with("purchase = \"spot\"\nspot = { hourly_hazard = [0.1, 0.2] }"),
+        None,
+        &["spot.hourly_hazard", "24 values"],
+    );
+    expect_error(
+        &pool_with("purchase = \"spot\"\nspot = { notice = \"ibm\" }"),
+        None,
+        &["spot.notice", "\"aws\""],
+    );
+    expect_error(
+        &pool_with("purchase = \"spot\"\nspot = { hazard_per_node_hour = -1 }"),
+        None,
+        &["spot.hazard_per_node_hour", ">= 0"],
+    );
+    expect_error(
+        &pool_with("purchase = \"spot\"\nspot = { outages = { rate_per_hour = 1, duration = { dist = \"exponential\", mean_s = 0 } } }"),
+        None,
+        &["spot.outages.duration.mean_s", "> 0"],
+    );
+    expect_error(
+        &pool_with("purchase = \"reserved\""),
+        None,
+        &["reserved", "term_years"],
+    );
+    expect_error(
+        &pool_with("purchase = \"reserved\"\nreserved = { term_years = 2 }"),
+        None,
+        &["reserved.term_years", "1 or 3"],
+    );
+    expect_error(
+        &pool_with("purchase = \"capacity-block\"\ncapacity_block = { start_s = 100, end_s = 50 }"),
+        None,
+        &["capacity_block.end_s", "end_s > start_s"],
+    );
+    expect_error(
+        &pool_with("purchase = \"owned\""),
+        None,
+        &["owned.purchase_usd_per_node", "no list price"],
+    );
+    expect_error(
+        &pool_with("purchase = \"owned\"\nowned = { purchase_usd_per_node = 1e5, pue = 0 }"),
+        None,
+        &["owned.pue", "> 0"],
+    );
+}
+
+#[test]
+fn bad_csv_series_name_file_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let prices = dir.path().join("prices.csv");
+    std::fs::write(&prices, "time_s,price_usd_per_node_hour\n0,20\n60,cheap\n").unwrap();
+    let avail = dir.path().join("avail.csv");
+    std::fs::write(&avail, "time_s,available\n0,1\n60,2\n").unwrap();
+    expect_error(
+        &pool_with(&format!(
+            "purchase = \"spot\"\nspot = {{ price_csv = \"{}\" }}",
+            prices.display()
+        )),
+        None,
+        &[
+            "spot.price_csv",
+            "prices.csv row 2 (line 3)",
+            "`cheap` is not a number",
+        ],
+    );
+    expect_error(
+        &pool_with(&format!(
+            "purchase = \"spot\"\nspot = {{ availability_csv = \"{}\" }}",
+            avail.display()
+        )),
+        None,
+        &[
+            "spot.availability_csv",
+            "avail.csv row 2",
+            "expected 1 or 0",
+        ],
+    );
+    expect_error(
+        &pool_with("purchase = \"spot\"\nspot = { price_csv = \"missing.csv\" }"),
+        None,
+        &["spot.price_csv", "cannot read"],
+    );
+}
+
+#[test]
+fn bad_regions_and_costs_are_named() {
+    expect_error(
+        &pool_with("region = \"us-east-2\""),
+        None,
+        &["pools.main.region", "did you mean `us-east-1`"],
+    );
+    expect_error(
+        &format!("{GOOD}\n[regions.mars-1]\nrtt_ms = 1\n"),
+        None,
+        &["regions.mars-1", "a new region needs"],
+    );
+    expect_error(
+        &format!("{GOOD}\n[costs]\nstorage_tier = \"lukewarm\"\n"),
+        None,
+        &["costs.storage_tier", "\"hot\""],
+    );
+    expect_error(
+        &format!("{GOOD}\n[costs]\nlogging_usd_per_gb = -1\n"),
+        None,
+        &["costs.logging_usd_per_gb", ">= 0"],
+    );
+    expect_error(
+        &format!("{GOOD}\n[fleet]\nstart_hour_utc = 25\n"),
+        None,
+        &["fleet.start_hour_utc", "[0, 24)"],
+    );
+    expect_error(
+        &format!("{GOOD}\n[fleet]\nboot = 10\n"),
+        None,
+        &["unknown field `boot`", "boot_s"],
+    );
+}
+
+#[test]
+fn bad_autoscalers_are_named() {
+    let a = |body: &str| variant_with(&format!("[variants.v.autoscaler]\n{body}"));
+    expect_error(
+        &a("policy = \"queue-lenght\"\nmin_replicas = 1\nmax_replicas = 2"),
+        None,
+        &["autoscaler.policy", "did you mean `queue-length`"],
+    );
+    expect_error(
+        &a("policy = \"queue-length\"\nmin_replicas = 3\nmax_replicas = 2"),
+        None,
+        &["autoscaler.max_replicas", ">= min_replicas"],
+    );
+    expect_error(
+        &a("policy = \"queue-length\"\nmin_replicas = 0\nmax_replicas = 2"),
+        None,
+        &["autoscaler.min_replicas", ">= 1"],
+    );
+    expect_error(
+        &a("policy = \"queue-length\"\nmin_replicas = 1\nmax_replicas = 2\ntarget_per_replica = 3"),
+        None,
+        &[
+            "autoscaler.target_per_replica",
+            "does not apply to policy \"queue-length\"",
+        ],
+    );
+    expect_error(
+        &a("policy = \"target-tracking\"\nmin_replicas = 1\nmax_replicas = 2"),
+        None,
+        &["autoscaler.target_per_replica", "required"],
+    );
+    expect_error(&a("policy = \"target-tracking\"\nmin_replicas = 1\nmax_replicas = 2\ntarget_per_replica = 1\nmetric = \"gpu\""), None, &["autoscaler.metric", "requests_per_s"]);
+    expect_error(
+        &a("policy = \"scheduled\"\nmin_replicas = 1\nmax_replicas = 2\nreplicas_by_hour = [1, 2]"),
+        None,
+        &["replicas_by_hour", "24 values"],
+    );
+    expect_error(
+        &a("policy = \"slo\"\nmin_replicas = 1\nmax_replicas = 2"),
+        None,
+        &["autoscaler.ttft_p99_s", "[slo] ttft_s"],
+    );
+    expect_error(&a("policy = \"queue-length\"\nmin_replicas = 1\nmax_replicas = 2\nscale_out_cooldown_s = -5"), None, &["scale_out_cooldown_s", ">= 0"]);
+    expect_error(&a("policy = \"queue-length\"\nmin_replicas = 1\nmax_replicas = 2\nutilization_metric = \"gpu\""), None, &["utilization_metric", "\"kv-cache\""]);
+}
+
+#[test]
+fn bad_placements_and_budgets_are_named() {
+    let p = |body: &str| variant_with(&format!("[variants.v.placement]\n{body}"));
+    expect_error(
+        &p("policy = \"fallback\""),
+        None,
+        &["placement.policy", "\"on-demand-fallback\""],
+    );
+    expect_error(
+        &p("policy = \"on-demand-fallback\"\nfallback_pool = \"mian\""),
+        None,
+        &["placement.fallback_pool", "did you mean `main`"],
+    );
+    expect_error(
+        &p("policy = \"on-demand-fallback\""),
+        None,
+        &["placement.fallback_pool", "required"],
+    );
+    expect_error(
+        &p("policy = \"diversified\"\npools = [\"main\"]\nweights = [1, 2]"),
+        None,
+        &["placement.weights", "1 weights"],
+    );
+    expect_error(
+        &p("policy = \"skyserve\"\non_demand_pool = \"main\"\nafter_s = 3"),
+        None,
+        &["placement.after_s", "does not apply"],
+    );
+    let b = |body: &str| variant_with(&format!("[variants.v.budget]\n{body}"));
+    expect_error(
+        &b("action = \"block-scale-out\""),
+        None,
+        &["variants.v.budget", "per_hour_usd, per_run_usd"],
+    );
+    expect_error(
+        &b("per_run_usd = 10\naction = \"stop\""),
+        None,
+        &["budget.action", "\"block-scale-out\""],
+    );
+    expect_error(
+        &b("per_run_usd = -10"),
+        None,
+        &["budget.per_run_usd", "> 0"],
+    );
+}
+
+#[test]
+fn only_fallback_pools_may_omit_replicas() {
+    expect_error(
+        &format!("{GOOD}\n[variants.v.pools.extra]\naccelerator = \"h100\"\ntp = 8\n"),
+        None,
+        &["variants.v.pools.extra.replicas", "missing"],
+    );
+}
