@@ -133,9 +133,9 @@ impl Simulation<'_> {
                     if start == SimTime::ZERO {
                         self.launch_replicas(p, pool.replicas, true);
                     } else {
-                        self.queue.push(start, Event::BlockStart(p as u16));
+                        self.schedule(start, Event::BlockStart(p as u16));
                     }
-                    self.queue.push(end, Event::BlockEnd(p as u16));
+                    self.schedule(end, Event::BlockEnd(p as u16));
                 }
                 Purchase::OnDemand | Purchase::Spot => {}
             }
@@ -143,10 +143,10 @@ impl Simulation<'_> {
         self.reconcile_with(true);
         self.launches = 0;
         if let Some(a) = &self.autoscaler {
-            self.queue.push(a.limits.interval, Event::AutoscalerTick);
+            self.schedule(a.limits.interval, Event::AutoscalerTick);
             self.rate_history.push_back((SimTime::ZERO, 0, 0));
         }
-        self.queue.push(SimTime::ZERO, Event::Sample);
+        self.schedule(SimTime::ZERO, Event::Sample);
     }
 
     // ------------------------------------------------------------ lifecycle
@@ -195,13 +195,13 @@ impl Simulation<'_> {
         let inst = &mut self.instances[id];
         inst.replicas = replicas;
         inst.launched_at = Some(self.now);
+        let generation = inst.generation;
         if warm {
             inst.state = InstanceState::Serving;
         } else {
             inst.state = InstanceState::Provisioning;
             let ready = self.now + pool.boot + pool.weights_load;
-            self.queue
-                .push(ready, Event::InstanceReady(id as u32, inst.generation));
+            self.schedule(ready, Event::InstanceReady(id as u32, generation));
         }
         if let Some(hazard) = pool.spot.as_ref().and_then(|m| m.hazard.as_ref()) {
             if let Some(t) = hazard.next_interruption(
@@ -209,8 +209,7 @@ impl Simulation<'_> {
                 pool.nodes_per_unit(),
                 &mut self.pools[p].hazard_rng,
             ) {
-                self.queue
-                    .push(t, Event::Interrupt(id as u32, inst.generation));
+                self.schedule(t, Event::Interrupt(id as u32, generation));
             }
         }
         if warm {
@@ -308,8 +307,7 @@ impl Simulation<'_> {
         inst.interrupted = true;
         inst.state = InstanceState::Draining;
         let generation = inst.generation;
-        self.queue
-            .push(self.now + notice, Event::Kill(id as u32, generation));
+        self.schedule(self.now + notice, Event::Kill(id as u32, generation));
         self.stop_admitting(id);
     }
 
@@ -465,8 +463,7 @@ impl Simulation<'_> {
                 .expect("outages")
                 .duration
                 .sample(&mut self.pools[p].outage_rng);
-            self.queue
-                .push(self.now + duration, Event::CapacityRestored(p as u16));
+            self.schedule(self.now + duration, Event::CapacityRestored(p as u16));
         }
         self.schedule_next_availability(p);
         self.reconcile();
@@ -501,7 +498,7 @@ impl Simulation<'_> {
         let hours = Exp::new(outages.rate_per_hour)
             .expect("rate > 0")
             .sample(&mut self.pools[p].outage_rng);
-        self.queue.push(
+        self.schedule(
             self.now + SimTime::from_secs_f64(hours * 3600.0),
             Event::CapacityLost(p as u16),
         );
@@ -520,7 +517,7 @@ impl Simulation<'_> {
             } else {
                 Event::CapacityLost(p as u16)
             };
-            self.queue.push(t.max(self.now), event);
+            self.schedule(t.max(self.now), event);
         }
     }
 
@@ -620,7 +617,7 @@ impl Simulation<'_> {
                 if state.short_since.is_none() {
                     state.short_since = Some(self.now);
                     if let Some(delay) = self.config.fleet.placement.reaction_delay() {
-                        self.queue.push(self.now + delay, Event::Reconcile);
+                        self.schedule(self.now + delay, Event::Reconcile);
                     }
                 }
             } else {
@@ -704,7 +701,7 @@ impl Simulation<'_> {
             self.desired = desired;
             self.reconcile();
         }
-        self.queue.push(self.now + interval, Event::AutoscalerTick);
+        self.schedule(self.now + interval, Event::AutoscalerTick);
     }
 
     fn signals(&mut self, window: SimTime) -> Signals {
@@ -924,7 +921,7 @@ impl Simulation<'_> {
                 });
             }
         }
-        self.queue.push(
+        self.schedule(
             self.now + self.config.fleet.timeline_interval,
             Event::Sample,
         );

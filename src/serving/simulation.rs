@@ -86,7 +86,8 @@ pub(super) struct PoolState {
 
 pub(super) struct Simulation<'a> {
     pub config: &'a ServingConfig,
-    pub queue: EventQueue<Event>,
+    /// Only `schedule` pushes to the heap, so the progress count stays exact.
+    queue: EventQueue<Event>,
     requests: RequestStream,
     stream_done: bool,
     pub replicas: Vec<Replica>,
@@ -118,6 +119,10 @@ pub(super) struct Simulation<'a> {
     pub interruptions: u64,
     pub recomputed_after_interruption: u64,
     pub interrupted_work_usd: f64,
+    /// Events in the queue other than the recurring timeline samples and
+    /// autoscaler ticks: when none are left and no request can arrive, the
+    /// run cannot make progress any more.
+    pending_progress_events: u64,
     pub desired: u32,
     pub peak_serving: u32,
     pub launches: u64,
@@ -186,6 +191,7 @@ impl<'a> Simulation<'a> {
             interruptions: 0,
             recomputed_after_interruption: 0,
             interrupted_work_usd: 0.0,
+            pending_progress_events: 0,
             desired: 0,
             peak_serving: 0,
             launches: 0,
@@ -202,6 +208,14 @@ impl<'a> Simulation<'a> {
             records: Vec::new(),
             timeline: Vec::new(),
         }
+    }
+
+    /// Schedules an event on the heap.
+    pub(super) fn schedule(&mut self, time: SimTime, event: Event) {
+        if !matches!(event, Event::Sample | Event::AutoscalerTick) {
+            self.pending_progress_events += 1;
+        }
+        self.queue.push(time, event);
     }
 
     /// Keeps the next arrival in the FIFO lane; the stream is pulled one
@@ -229,6 +243,10 @@ impl<'a> Simulation<'a> {
             }
             let (time, event) = self.queue.pop().expect("peeked");
             self.now = time;
+            let recurring = matches!(event, Event::Sample | Event::AutoscalerTick);
+            if !recurring && !matches!(event, Event::Arrival(_)) {
+                self.pending_progress_events -= 1;
+            }
             match event {
                 Event::Arrival(request) => {
                     self.on_arrival(request);
@@ -254,6 +272,11 @@ impl<'a> Simulation<'a> {
                 Event::Sample => self.on_sample(),
             }
             if self.stream_done && self.in_system == 0 {
+                break;
+            }
+            if self.stream_done && recurring && self.pending_progress_events == 0 {
+                // Requests remain but nothing scheduled can serve them (for
+                // example spot capacity that never returns): they stay in flight.
                 break;
             }
         }
@@ -416,12 +439,12 @@ impl<'a> Simulation<'a> {
                 replica.busy = true;
                 replica.iterations += 1;
                 replica.busy_ns += (end.min(horizon) - self.now).as_nanos();
-                self.queue.push(end, Event::IterationDone(r as u32));
+                self.schedule(end, Event::IterationDone(r as u32));
             }
             Plan::WakeAt(t) => {
                 if replica.timeout_at != Some(t) {
                     replica.timeout_at = Some(t);
-                    self.queue.push(t, Event::BatchTimeout(r as u32));
+                    self.schedule(t, Event::BatchTimeout(r as u32));
                 }
             }
             Plan::Idle => {}

@@ -375,3 +375,26 @@ fn determinism_holds_with_spot_and_autoscaling() {
     assert_eq!(a, json(2));
     assert!(a.contains("\"interruptions\":"));
 }
+
+#[test]
+fn a_run_whose_capacity_never_returns_ends_with_requests_in_flight() {
+    let dir = tempfile::tempdir().unwrap();
+    let avail = dir.path().join("a.csv");
+    std::fs::write(&avail, "time_s,available\n0,1\n100,0\n").unwrap();
+    let workload = "kind = \"poisson\"\nrate_per_s = 1\nduration_s = 300\ninput_tokens = { dist = \"fixed\", value = 100 }\noutput_tokens = { dist = \"fixed\", value = 10 }";
+    let text = base(workload, &format!(
+        "[variants.v.pools.spot]\naccelerator = \"h100\"\ntp = 8\nreplicas = 1\npurchase = \"spot\"\nspot = {{ availability_csv = \"{}\", notice_s = 0 }}\n",
+        avail.display()
+    ));
+    let (s, _) = run_one(&text);
+    assert!(s.requests.in_flight > 150, "{:?}", s.requests);
+    assert_eq!(
+        s.requests.arrived,
+        s.requests.completed + s.requests.in_flight
+    );
+    assert!(
+        s.simulated_s < 400.0,
+        "stops once nothing can progress: {}",
+        s.simulated_s
+    );
+}
