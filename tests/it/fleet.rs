@@ -398,3 +398,44 @@ fn a_run_whose_capacity_never_returns_ends_with_requests_in_flight() {
         s.simulated_s
     );
 }
+
+#[test]
+fn diversified_spot_moves_capacity_to_the_pool_that_has_it() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/outage.csv");
+    let workload = "kind = \"poisson\"\nrate_per_s = 2\nduration_s = 1200\ninput_tokens = { dist = \"fixed\", value = 500 }\noutput_tokens = { dist = \"fixed\", value = 100 }";
+    let text = base(workload, &format!(
+        "[variants.v.placement]\npolicy = \"diversified\"\npools = [\"east\", \"west\"]\nweights = [1, 1]\n\
+         [variants.v.pools.east]\naccelerator = \"h100\"\ntp = 8\nreplicas = 2\npurchase = \"spot\"\nspot = {{ availability_csv = \"{path}\", notice_s = 10 }}\n\
+         [variants.v.pools.west]\naccelerator = \"h100\"\ntp = 8\nreplicas = 2\npurchase = \"spot\"\nregion = \"us-west-2\"\n"
+    ));
+    let outputs = run(&text);
+    let tl = &outputs[0].timeline;
+    let serving = |pool: &str, t: f64| {
+        tl.iter()
+            .find(|r| r.pool == pool && (r.time_s - t).abs() < 1e-6)
+            .unwrap()
+            .serving
+    };
+    assert_eq!((serving("east", 240.0), serving("west", 240.0)), (2, 2));
+    assert_eq!(
+        (serving("east", 600.0), serving("west", 600.0)),
+        (0, 4),
+        "east's share moved west"
+    );
+    assert_eq!(outputs[0].summary.requests.in_flight, 0);
+}
+
+#[test]
+fn cost_aware_placement_fills_the_cheapest_pool_per_token_first() {
+    let workload = "kind = \"poisson\"\nrate_per_s = 1\nduration_s = 300\ninput_tokens = { dist = \"fixed\", value = 500 }\noutput_tokens = { dist = \"fixed\", value = 100 }";
+    let text = base(
+        workload,
+        "[variants.v.placement]\npolicy = \"cost-aware\"\n\
+         [variants.v.pools.dear]\naccelerator = \"h100\"\ntp = 8\nreplicas = 2\n\
+         [variants.v.pools.cheap]\naccelerator = \"h100\"\ntp = 8\nreplicas = 1\nmax_replicas = 2\npurchase = \"spot\"\n",
+    );
+    let (s, _) = run_one(&text);
+    // Three replicas wanted: both spot replicas (cheaper per token) and one on demand.
+    assert_eq!(s.pools[0].units_launched, 1);
+    assert_eq!(s.pools[1].units_launched, 2);
+}
