@@ -36,29 +36,25 @@ pub fn write_outputs(
     write_atomic(&summary_path, |f| f.write_all(&json)).map_err(io(&summary_path))?;
 
     let records_path = dir.join("requests.csv");
-    write_atomic(&records_path, |f| {
-        let mut w = csv::Writer::from_writer(f);
-        for output in outputs {
-            for record in &output.records {
-                w.serialize(record).map_err(std::io::Error::other)?;
-            }
-        }
-        w.flush()
-    })
-    .map_err(io(&records_path))?;
-
+    write_csv(&records_path, outputs.iter().flat_map(|o| &o.records)).map_err(io(&records_path))?;
     let timeline_path = dir.join("timeline.csv");
-    write_atomic(&timeline_path, |f| {
+    write_csv(&timeline_path, outputs.iter().flat_map(|o| &o.timeline))
+        .map_err(io(&timeline_path))?;
+    Ok(vec![summary_path, records_path, timeline_path])
+}
+
+/// Writes serializable rows as CSV with a header, atomically.
+fn write_csv<T: serde::Serialize>(
+    path: &Path,
+    rows: impl IntoIterator<Item = T>,
+) -> std::io::Result<()> {
+    write_atomic(path, |f| {
         let mut w = csv::Writer::from_writer(f);
-        for output in outputs {
-            for row in &output.timeline {
-                w.serialize(row).map_err(std::io::Error::other)?;
-            }
+        for row in rows {
+            w.serialize(row).map_err(std::io::Error::other)?;
         }
         w.flush()
     })
-    .map_err(io(&timeline_path))?;
-    Ok(vec![summary_path, records_path, timeline_path])
 }
 
 fn write_atomic(

@@ -616,6 +616,21 @@ fn time_unit(
     })
 }
 
+/// A generic trace: the scenario names the time, input and output fields.
+fn named_fields(
+    ctx: &Ctx,
+    mut spec: TraceSpec,
+    [time, input, output]: [&String; 3],
+    unit: &str,
+    time_format: &Option<String>,
+) -> Result<TraceSpec, ScenarioError> {
+    spec.time_field = time.clone();
+    spec.time_unit = time_unit(ctx, "workload.time_unit", unit, time_format)?;
+    spec.input_field = input.clone();
+    spec.output_field = output.clone();
+    Ok(spec)
+}
+
 fn window(ctx: &Ctx, w: &Option<[f64; 2]>) -> Result<Option<(f64, f64)>, ScenarioError> {
     match w {
         None => Ok(None),
@@ -681,11 +696,14 @@ fn workload(ctx: &Ctx, w: &RawWorkload, files: &Files) -> Result<Workload, Scena
             window_s,
             max_requests,
         } => {
-            let mut spec = files.trace(path, TraceFormat::Csv);
-            spec.time_field = time_column.clone();
-            spec.time_unit = time_unit(ctx, "workload.time_unit", unit, time_format)?;
-            spec.input_field = input_column.clone();
-            spec.output_field = output_column.clone();
+            let fields = [time_column, input_column, output_column];
+            let spec = named_fields(
+                ctx,
+                files.trace(path, TraceFormat::Csv),
+                fields,
+                unit,
+                time_format,
+            )?;
             trace_workload(ctx, spec, time_scale, window_s, max_requests)
         }
         RawWorkload::Jsonl {
@@ -699,11 +717,14 @@ fn workload(ctx: &Ctx, w: &RawWorkload, files: &Files) -> Result<Workload, Scena
             window_s,
             max_requests,
         } => {
-            let mut spec = files.trace(path, TraceFormat::Jsonl);
-            spec.time_field = time_field.clone();
-            spec.time_unit = time_unit(ctx, "workload.time_unit", unit, time_format)?;
-            spec.input_field = input_field.clone();
-            spec.output_field = output_field.clone();
+            let fields = [time_field, input_field, output_field];
+            let spec = named_fields(
+                ctx,
+                files.trace(path, TraceFormat::Jsonl),
+                fields,
+                unit,
+                time_format,
+            )?;
             trace_workload(ctx, spec, time_scale, window_s, max_requests)
         }
         RawWorkload::Poisson {

@@ -606,12 +606,7 @@ impl Simulation<'_> {
                 }
             }
             // Track how long the pool has been short of serving replicas.
-            let serving: u32 = self
-                .instances
-                .iter()
-                .filter(|i| i.pool == p && i.state == InstanceState::Serving)
-                .map(|i| i.size)
-                .sum();
+            let serving = self.serving_replicas(p);
             let state = &mut self.pools[p];
             if serving < state.target_replicas {
                 if state.short_since.is_none() {
@@ -624,6 +619,15 @@ impl Simulation<'_> {
                 state.short_since = None;
             }
         }
+    }
+
+    /// Replicas of pool `p` in serving units.
+    fn serving_replicas(&self, p: usize) -> u32 {
+        self.instances
+            .iter()
+            .filter(|i| i.pool == p && i.state == InstanceState::Serving)
+            .map(|i| i.size)
+            .sum()
     }
 
     fn pool_views(&self) -> Vec<PoolView> {
@@ -642,12 +646,7 @@ impl Simulation<'_> {
                         .map(|i| i.size)
                         .sum()
                 };
-                let serving: u32 = self
-                    .instances
-                    .iter()
-                    .filter(|i| i.pool == p && i.state == InstanceState::Serving)
-                    .map(|i| i.size)
-                    .sum();
+                let serving = self.serving_replicas(p);
                 let short_replicas = if pool.purchase == Purchase::Spot {
                     state.target_replicas.saturating_sub(serving)
                 } else {
