@@ -12,13 +12,16 @@
 
 pub mod calibration;
 pub mod catalog;
+pub mod compare;
 pub mod cost;
 pub mod engine;
 pub mod fleet;
+pub mod gate;
 pub mod metrics;
 pub mod perf;
 pub mod report;
 pub mod run;
 pub mod scenario;
 pub mod serving;
+pub mod sweep;
 pub mod workload;

@@ -52,7 +52,85 @@ enum Command {
     },
     /// Print the built-in default scenario, to copy and edit.
     DefaultScenario,
+    /// Run every point of a scenario's [sweep] in parallel; results go to --out as they finish.
+    Sweep {
+        /// Scenario TOML file with a [sweep] table.
+        scenario: PathBuf,
+        /// Directory for sweep.json, the journal, runs.{parquet,csv} and points.{parquet,csv}.
+        #[arg(long)]
+        out: PathBuf,
+        /// Continue an interrupted sweep in --out, running only what is missing.
+        #[arg(long)]
+        resume: bool,
+        /// Run only the points with index % N == I (I/N), e.g. one task of a job array.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Run even when the sweep has more runs than its max_runs.
+        #[arg(long)]
+        yes: bool,
+        /// Print the sweep summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Combine the result directories of a sharded sweep into one.
+    Merge {
+        /// Directory for the combined tables.
+        #[arg(long)]
+        out: PathBuf,
+        /// Shard result directories.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+    },
+    /// A/B comparison: R replicas of every variant on common random numbers; paired 95% CIs and verdicts.
+    Compare {
+        /// Scenario TOML file; the first variant is the baseline.
+        scenario: PathBuf,
+        /// Replicas (independent seeds) per variant.
+        #[arg(long, default_value_t = 10)]
+        replicas: u32,
+        /// Write compare.json (and charts) into this directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write report.html (self-contained) and report.md from a results directory.
+    Report {
+        /// A directory from `run --out`, `sweep --out` or `compare --out`.
+        results: PathBuf,
+    },
+    /// Compare a run's summary with a committed baseline; exit 1 on a regression.
+    Check {
+        /// summary.json from `run --out` (or its directory), or saved `run --json` output.
+        results: PathBuf,
+        /// Baseline file, e.g. results/baseline/default.json.
+        #[arg(long)]
+        baseline: PathBuf,
+        /// Write the baseline from these results instead of checking.
+        #[arg(long)]
+        write_baseline: bool,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The Pareto frontier of a sweep's points over two metrics.
+    Frontier {
+        /// A sweep result directory.
+        results: PathBuf,
+        /// Metric and direction, e.g. cost.per_million_output_tokens_usd:min.
+        #[arg(long, default_value = "cost.per_million_output_tokens_usd:min")]
+        x: String,
+        /// Metric and direction, e.g. throughput.output_tokens_per_s:max.
+        #[arg(long, default_value = "throughput.output_tokens_per_s:max")]
+        y: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
+
+mod commands;
 
 /// Exit code for bad user input (scenario, trace).
 const BAD_INPUT: u8 = 2;
@@ -68,19 +146,19 @@ fn main() -> ExitCode {
     }
 }
 
-struct Failure {
+pub(crate) struct Failure {
     code: u8,
     error: anyhow::Error,
 }
 
-fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
+pub(crate) fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
     Failure {
         code: BAD_INPUT,
         error: error.into(),
     }
 }
 
-fn failure(error: impl Into<anyhow::Error>) -> Failure {
+pub(crate) fn failure(error: impl Into<anyhow::Error>) -> Failure {
     Failure {
         code: 1,
         error: error.into(),
@@ -176,5 +254,44 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             print!("{DEFAULT_SCENARIO_TOML}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Sweep {
+            scenario,
+            out,
+            resume,
+            shard,
+            yes,
+            json,
+        } => commands::sweep(&scenario, &out, resume, shard.as_deref(), yes, json),
+        Command::Merge { out, shards } => commands::merge(&out, &shards),
+        Command::Report { results } => {
+            let files = fleetsim::report::write_report(&results).map_err(|e| match e {
+                fleetsim::report::ReportError::Write { .. } => failure(e),
+                _ => bad_input(e),
+            })?;
+            println!(
+                "wrote {} and {}",
+                files.html.display(),
+                files.markdown.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Compare {
+            scenario,
+            replicas,
+            out,
+            json,
+        } => commands::compare(&scenario, replicas, out.as_deref(), json),
+        Command::Check {
+            results,
+            baseline,
+            write_baseline,
+            json,
+        } => commands::check(&results, &baseline, write_baseline, json),
+        Command::Frontier {
+            results,
+            x,
+            y,
+            json,
+        } => commands::frontier(&results, &x, &y, json),
     }
 }

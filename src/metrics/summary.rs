@@ -4,7 +4,7 @@
 use super::Percentiles;
 use crate::cost::Alert;
 use crate::fleet::AutoscalerAction;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -132,7 +132,7 @@ pub struct CostSummary {
     pub wasted: WastedCost,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CostComponents {
     pub compute_on_demand_usd: f64,
     pub compute_spot_usd: f64,

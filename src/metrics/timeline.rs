@@ -1,8 +1,8 @@
 //! The fleet timeline: one row per pool per sampling interval.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimelineRow {
     pub variant: String,
     pub time_s: f64,

@@ -76,3 +76,8 @@ fn write_atomic(
     }
     result
 }
+
+/// Writes text to `path` through a temporary file and a rename.
+pub fn write_text_atomic(path: &Path, text: &str) -> std::io::Result<()> {
+    write_atomic(path, |f| f.write_all(text.as_bytes()))
+}

@@ -1,8 +1,10 @@
 //! The `--json` document: `{ "scenario": {...}, "variants": [...] }`.
 
+use crate::catalog::{Accelerator, LlmModel};
 use crate::metrics::VariantSummary;
 use crate::scenario::Scenario;
 use crate::serving::RunOutput;
+use indexmap::IndexMap;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -14,11 +16,21 @@ pub struct ScenarioInfo {
     pub workload: String,
 }
 
+/// The catalog entries a run used, with their sources: what the numbers rest on.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assumptions {
+    pub model: (String, LlmModel),
+    pub accelerators: IndexMap<String, Accelerator>,
+    /// Pool -> where its price came from, per variant ("variant/pool").
+    pub prices: IndexMap<String, String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportJson {
     pub fleetsim_version: &'static str,
     pub scenario: ScenarioInfo,
     pub variants: Vec<VariantSummary>,
+    pub assumptions: Assumptions,
 }
 
 pub fn report_json(scenario: &Scenario, outputs: &[RunOutput]) -> ReportJson {
@@ -32,5 +44,32 @@ pub fn report_json(scenario: &Scenario, outputs: &[RunOutput]) -> ReportJson {
             workload: scenario.workload.describe(),
         },
         variants: outputs.iter().map(|o| o.summary.clone()).collect(),
+        assumptions: assumptions(scenario),
+    }
+}
+
+fn assumptions(scenario: &Scenario) -> Assumptions {
+    let mut accelerators = IndexMap::new();
+    let mut prices = IndexMap::new();
+    for v in &scenario.variants {
+        for p in &v.serving.pools {
+            if let Ok(a) = scenario.catalog.accelerator(&p.accelerator) {
+                accelerators.insert(p.accelerator.clone(), a.clone());
+            }
+            prices.insert(
+                format!("{}/{}", v.name, p.name),
+                format!(
+                    "{} {:.2} USD/node-hour: {}",
+                    p.purchase.name(),
+                    p.price_per_node_hour_usd,
+                    p.price_source
+                ),
+            );
+        }
+    }
+    Assumptions {
+        model: (scenario.model_name.clone(), scenario.model.clone()),
+        accelerators,
+        prices,
     }
 }

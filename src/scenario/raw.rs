@@ -24,6 +24,8 @@ pub struct RawScenario {
     pub regions: IndexMap<String, RawRegion>,
     pub costs: Option<RawCosts>,
     pub fleet: Option<RawFleet>,
+    /// Read by `fleetsim sweep` (see `crate::sweep`); a plain run ignores it.
+    pub sweep: Option<toml::Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

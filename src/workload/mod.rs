@@ -155,7 +155,7 @@ fn secs_to_ns(s: f64) -> i64 {
 }
 
 struct TraceRequests {
-    rows: trace::TraceRows,
+    rows: Box<dyn Iterator<Item = Result<TraceRow, WorkloadError>> + Send>,
     first_ns: Option<i64>,
     window_ns: Option<(i64, i64)>,
     time_scale: f64,

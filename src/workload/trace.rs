@@ -8,6 +8,7 @@ use super::WorkloadError;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Unit of the arrival-time column.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,9 @@ pub struct TraceSpec {
     /// The trace's bytes when it is built into the binary (the default
     /// scenario's trace); `None` reads `path`.
     pub embedded: Option<&'static [u8]>,
+    /// Rows already read and checked (a sweep reads a trace once for all its
+    /// runs); when set, `open` replays them instead of reading the file.
+    pub cached_rows: Option<Arc<[TraceRow]>>,
     pub format: TraceFormat,
     pub time_field: String,
     pub time_unit: TimeUnit,
@@ -51,6 +55,7 @@ impl TraceSpec {
         TraceSpec {
             path,
             embedded: None,
+            cached_rows: None,
             format: TraceFormat::Csv,
             time_field: "TIMESTAMP".into(),
             time_unit: TimeUnit::Timestamp { format: None },
@@ -59,9 +64,28 @@ impl TraceSpec {
         }
     }
 
-    /// Opens the trace for streaming. Fails if the file cannot be opened or
-    /// (CSV) lacks a named column.
-    pub fn open(&self) -> Result<TraceRows, WorkloadError> {
+    /// Reads and checks every row once, for replaying many times.
+    pub fn load_rows(&self) -> Result<Arc<[TraceRow]>, WorkloadError> {
+        let rows: Result<Vec<TraceRow>, WorkloadError> = self.open_file()?.collect();
+        Ok(Arc::from(rows?))
+    }
+
+    /// Opens the trace for streaming (or replays its cached rows). Fails if
+    /// the file cannot be opened or (CSV) lacks a named column.
+    pub fn open(
+        &self,
+    ) -> Result<Box<dyn Iterator<Item = Result<TraceRow, WorkloadError>> + Send>, WorkloadError>
+    {
+        match &self.cached_rows {
+            Some(rows) => {
+                let rows = Arc::clone(rows);
+                Ok(Box::new((0..rows.len()).map(move |i| Ok(rows[i]))))
+            }
+            None => Ok(Box::new(self.open_file()?)),
+        }
+    }
+
+    fn open_file(&self) -> Result<TraceRows, WorkloadError> {
         let file: Box<dyn Read + Send> = match self.embedded {
             Some(bytes) => Box::new(bytes),
             None => Box::new(File::open(&self.path).map_err(|source| WorkloadError::Io {

@@ -1,0 +1,157 @@
+//! A/B comparison of variants with common random numbers: every replica
+//! runs all variants on the same seed (same arrivals, same spot events), and
+//! each metric's paired difference gets a 95% confidence interval and a
+//! verdict.
+
+use crate::engine::stream_seed;
+use crate::gate::{Better, DEFAULT_TRACKED};
+use crate::run::{run_scenario, RunError, RunOptions};
+use crate::scenario::Scenario;
+use crate::sweep::flatten;
+use crate::sweep::stats::estimate;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Better,
+    Worse,
+    NoSignificantDifference,
+    /// One replica gives no interval.
+    NeedMoreReplicas,
+}
+
+/// One metric of one variant against the baseline (the first variant).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Difference {
+    pub variant: String,
+    pub baseline: String,
+    pub metric: String,
+    pub better: Better,
+    pub baseline_mean: f64,
+    pub variant_mean: f64,
+    /// Mean of (variant - baseline) over replicas, and its 95% CI half-width.
+    pub difference: f64,
+    pub ci95: f64,
+    pub replicas: usize,
+    pub verdict: Verdict,
+}
+
+/// Per replica, per variant: flattened metrics.
+pub type Samples = Vec<Vec<BTreeMap<String, f64>>>;
+
+/// Runs `replicas` replicas of every variant. With `common_random_numbers`
+/// replica r of every variant uses the same seed; without, each variant
+/// draws its own (for showing what common random numbers buy).
+pub fn run_replicas(
+    scenario: &Scenario,
+    replicas: u32,
+    common_random_numbers: bool,
+) -> Result<Samples, RunError> {
+    (0..replicas)
+        .into_par_iter()
+        .map(|r| {
+            let seed = if r == 0 {
+                scenario.seed
+            } else {
+                stream_seed(scenario.seed, &format!("sweep.replica.{r}"))
+            };
+            if common_random_numbers {
+                let mut s = scenario.clone();
+                s.seed = seed;
+                Ok(run_scenario(&s, RunOptions::default())?
+                    .iter()
+                    .map(|o| flatten(&o.summary))
+                    .collect())
+            } else {
+                scenario
+                    .variants
+                    .iter()
+                    .enumerate()
+                    .map(|(v, variant)| {
+                        let mut s = scenario.clone();
+                        s.seed = stream_seed(seed, &format!("independent.{v}"));
+                        s.variants = vec![variant.clone()];
+                        Ok(flatten(
+                            &run_scenario(&s, RunOptions::default())?[0].summary,
+                        ))
+                    })
+                    .collect()
+            }
+        })
+        .collect()
+}
+
+/// Paired differences of every tracked metric, each variant against the first.
+pub fn differences(names: &[String], samples: &Samples) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for v in 1..names.len() {
+        for (metric, better, _, _) in DEFAULT_TRACKED {
+            let pairs: Vec<(f64, f64)> = samples
+                .iter()
+                .filter_map(|rep| Some((*rep[0].get(metric)?, *rep[v].get(metric)?)))
+                .collect();
+            if pairs.is_empty() {
+                continue;
+            }
+            let diffs: Vec<f64> = pairs.iter().map(|(a, b)| b - a).collect();
+            let e = estimate(&diffs);
+            let mean = |xs: Vec<f64>| xs.iter().sum::<f64>() / xs.len() as f64;
+            let verdict = if e.half_width.is_nan() {
+                Verdict::NeedMoreReplicas
+            } else if e.mean.abs() <= e.half_width {
+                Verdict::NoSignificantDifference
+            } else {
+                let lower = e.mean < 0.0;
+                match (better, lower) {
+                    (Better::Lower, true) | (Better::Higher, false) => Verdict::Better,
+                    _ => Verdict::Worse,
+                }
+            };
+            out.push(Difference {
+                variant: names[v].clone(),
+                baseline: names[0].clone(),
+                metric: metric.to_string(),
+                better,
+                baseline_mean: mean(pairs.iter().map(|p| p.0).collect()),
+                variant_mean: mean(pairs.iter().map(|p| p.1).collect()),
+                difference: e.mean,
+                ci95: e.half_width,
+                replicas: pairs.len(),
+                verdict,
+            });
+        }
+    }
+    out
+}
+
+/// A readable table of differences.
+pub fn render(diffs: &[Difference]) -> String {
+    let mut s = format!(
+        "{:<16} {:<36} {:>12} {:>12} {:>22}  {}\n",
+        "variant", "metric (vs baseline)", "baseline", "variant", "difference (95% CI)", "verdict"
+    );
+    for d in diffs {
+        s.push_str(&format!(
+            "{:<16} {:<36} {:>12.4} {:>12.4} {:>22}  {}\n",
+            d.variant,
+            d.metric,
+            d.baseline_mean,
+            d.variant_mean,
+            if d.ci95.is_nan() {
+                format!("{:+.4}", d.difference)
+            } else {
+                format!("{:+.4} +/- {:.4}", d.difference, d.ci95)
+            },
+            match d.verdict {
+                Verdict::Better => "better",
+                Verdict::Worse => "worse",
+                Verdict::NoSignificantDifference => "no significant difference",
+                Verdict::NeedMoreReplicas => "need 2+ replicas",
+            }
+        ));
+    }
+    s
+}

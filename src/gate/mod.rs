@@ -1,0 +1,191 @@
+//! The CI regression gate: compare a run's metrics with a committed
+//! baseline, metric by metric, with direction-aware tolerances.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Which way a metric should move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    Lower,
+    Higher,
+}
+
+/// One tracked metric of one variant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tracked {
+    pub value: f64,
+    pub better: Better,
+    /// Allowed worsening relative to the value (0.02 = 2%).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rel_tol: Option<f64>,
+    /// Allowed worsening in the metric's own unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abs_tol: Option<f64>,
+}
+
+/// A committed baseline: variant -> metric key -> tracked value.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub scenario: String,
+    pub metrics: IndexMap<String, IndexMap<String, Tracked>>,
+}
+
+/// The metrics a new baseline tracks, with their direction and tolerance.
+pub const DEFAULT_TRACKED: [(&str, Better, Option<f64>, Option<f64>); 7] = [
+    (
+        "cost.per_million_output_tokens_usd",
+        Better::Lower,
+        Some(0.02),
+        None,
+    ),
+    ("cost.total_usd", Better::Lower, Some(0.02), None),
+    ("latency_s.ttft.p99", Better::Lower, Some(0.05), None),
+    ("latency_s.tpot.p99", Better::Lower, Some(0.05), None),
+    ("latency_s.e2e.p99", Better::Lower, Some(0.05), None),
+    (
+        "throughput.output_tokens_per_s",
+        Better::Higher,
+        Some(0.02),
+        None,
+    ),
+    ("slo.attainment", Better::Higher, None, Some(0.01)),
+];
+
+impl Baseline {
+    /// A baseline from a run, tracking `DEFAULT_TRACKED` for every variant.
+    pub fn from_run(scenario: &str, variants: &[(String, BTreeMap<String, f64>)]) -> Baseline {
+        let mut metrics = IndexMap::new();
+        for (name, flat) in variants {
+            let mut tracked = IndexMap::new();
+            for (key, better, rel_tol, abs_tol) in DEFAULT_TRACKED {
+                if let Some(value) = flat.get(key) {
+                    tracked.insert(
+                        key.to_string(),
+                        Tracked {
+                            value: *value,
+                            better,
+                            rel_tol,
+                            abs_tol,
+                        },
+                    );
+                }
+            }
+            metrics.insert(name.clone(), tracked);
+        }
+        Baseline {
+            scenario: scenario.to_string(),
+            metrics,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Within tolerance.
+    Ok,
+    /// Better than the baseline by more than the tolerance (consider updating it).
+    Improved,
+    /// Worse than the baseline by more than the tolerance.
+    Regressed,
+    /// The metric (or variant) is missing from the run.
+    Missing,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub variant: String,
+    pub metric: String,
+    pub baseline: f64,
+    pub now: Option<f64>,
+    /// (now - baseline) / |baseline|.
+    pub relative_change: Option<f64>,
+    /// The worsening allowed, in the metric's unit.
+    pub allowed: f64,
+    pub status: Status,
+}
+
+/// Compares a run (variant name -> flattened metrics) with the baseline.
+pub fn check(baseline: &Baseline, variants: &[(String, BTreeMap<String, f64>)]) -> Vec<Comparison> {
+    let mut out = Vec::new();
+    for (variant, tracked) in &baseline.metrics {
+        let flat = variants
+            .iter()
+            .find(|(name, _)| name == variant)
+            .map(|(_, f)| f);
+        for (metric, t) in tracked {
+            let now = flat.and_then(|f| f.get(metric).copied());
+            let allowed = t
+                .abs_tol
+                .unwrap_or(0.0)
+                .max(t.rel_tol.unwrap_or(0.0) * t.value.abs());
+            let status = match now {
+                None => Status::Missing,
+                Some(x) => {
+                    let worse_by = match t.better {
+                        Better::Lower => x - t.value,
+                        Better::Higher => t.value - x,
+                    };
+                    if worse_by > allowed + 1e-12 * t.value.abs().max(1.0) {
+                        Status::Regressed
+                    } else if -worse_by > allowed + 1e-12 * t.value.abs().max(1.0) {
+                        Status::Improved
+                    } else {
+                        Status::Ok
+                    }
+                }
+            };
+            out.push(Comparison {
+                variant: variant.clone(),
+                metric: metric.clone(),
+                baseline: t.value,
+                now,
+                relative_change: now.map(|x| (x - t.value) / t.value.abs().max(1e-300)),
+                allowed,
+                status,
+            });
+        }
+    }
+    out
+}
+
+/// A readable table of the comparison.
+pub fn render(rows: &[Comparison]) -> String {
+    let mut s = format!(
+        "{:<14} {:<38} {:>14} {:>14} {:>9} {:>12}  {}\n",
+        "variant", "metric", "baseline", "now", "change", "allowed", "status"
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "{:<14} {:<38} {:>14.6} {:>14} {:>9} {:>12.6}  {}\n",
+            r.variant,
+            r.metric,
+            r.baseline,
+            r.now
+                .map(|x| format!("{x:.6}"))
+                .unwrap_or_else(|| "-".into()),
+            r.relative_change
+                .map(|c| format!("{:+.2}%", c * 100.0))
+                .unwrap_or_else(|| "-".into()),
+            r.allowed,
+            match r.status {
+                Status::Ok => "ok",
+                Status::Improved => "improved",
+                Status::Regressed => "REGRESSED",
+                Status::Missing => "MISSING",
+            }
+        ));
+    }
+    s
+}
+
+/// Whether the gate fails: any regression or missing metric.
+pub fn fails(rows: &[Comparison]) -> bool {
+    rows.iter()
+        .any(|r| matches!(r.status, Status::Regressed | Status::Missing))
+}

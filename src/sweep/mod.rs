@@ -1,0 +1,23 @@
+//! Parameter sweeps: the `[sweep]` spec, its expansion into points, a
+//! parallel runner that journals every finished run, results as polars
+//! tables, and Pareto frontiers.
+
+mod expand;
+pub mod frontier;
+pub mod path;
+mod record;
+mod results;
+mod runner;
+mod spec;
+pub mod stats;
+mod table;
+
+pub use expand::{expand, Point};
+pub use record::{flatten, flatten_value, RunRecord, VariantMetrics};
+pub use results::{is_sweep_dir, point_means, sensitivity, PointMeans};
+pub use runner::{
+    merge, read_journal, run_sweep, sort_records as runner_sort, Shard, SweepOptions, SweepPlan,
+    SweepRunError, SweepSummary,
+};
+pub use spec::{Mode, Parameter, SweepError, SweepSpec, Values};
+pub use table::{points_frame, runs_frame, write_tables, TableError};

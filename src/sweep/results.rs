@@ -1,0 +1,109 @@
+//! Reading a sweep's results back: every journal in a result directory,
+//! averaged over replicas per (point, variant).
+
+use super::runner::{read_journal, sort_records, SweepRunError};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The mean of every metric over a point's replicas, for one variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointMeans {
+    pub point: u64,
+    pub variant: String,
+    /// Swept key path -> value.
+    pub params: Vec<(String, serde_json::Value)>,
+    pub means: BTreeMap<String, f64>,
+}
+
+impl PointMeans {
+    /// "path=value ..." for labels.
+    pub fn describe(&self) -> String {
+        self.params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Whether `dir` holds sweep journals.
+pub fn is_sweep_dir(dir: &Path) -> bool {
+    !journals(dir).is_empty()
+}
+
+fn journals(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.starts_with("journal-") && n.ends_with(".jsonl"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Per (point, variant) means, sorted by point then variant order.
+pub fn point_means(dir: &Path) -> Result<Vec<PointMeans>, SweepRunError> {
+    let mut records = Vec::new();
+    for j in journals(dir) {
+        records.extend(read_journal(&j)?);
+    }
+    sort_records(&mut records);
+    let mut groups: BTreeMap<(u64, usize), PointMeans> = BTreeMap::new();
+    let mut samples: BTreeMap<(u64, usize, String), Vec<f64>> = BTreeMap::new();
+    for r in &records {
+        for (i, v) in r.variants.iter().enumerate() {
+            groups.entry((r.point, i)).or_insert_with(|| PointMeans {
+                point: r.point,
+                variant: v.variant.clone(),
+                params: r.params.clone(),
+                means: BTreeMap::new(),
+            });
+            for (k, x) in &v.metrics {
+                samples.entry((r.point, i, k.clone())).or_default().push(*x);
+            }
+        }
+    }
+    for ((point, i, k), xs) in samples {
+        let g = groups.get_mut(&(point, i)).expect("grouped above");
+        g.means.insert(k, xs.iter().sum::<f64>() / xs.len() as f64);
+    }
+    Ok(groups.into_values().collect())
+}
+
+/// For each swept parameter: the lowest and highest mean of `metric` over
+/// the parameter's values (each value's mean taken over all other
+/// parameters), largest range first.
+pub fn sensitivity(points: &[PointMeans], metric: &str) -> Vec<(String, f64, f64)> {
+    let Some(first) = points.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (k, (name, _)) in first.params.iter().enumerate() {
+        let mut by_value: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        for p in points {
+            if let (Some((_, v)), Some(x)) = (p.params.get(k), p.means.get(metric)) {
+                if x.is_finite() {
+                    by_value.entry(v.to_string()).or_default().push(*x);
+                }
+            }
+        }
+        let means: Vec<f64> = by_value
+            .values()
+            .map(|xs| xs.iter().sum::<f64>() / xs.len() as f64)
+            .collect();
+        if means.len() > 1 {
+            let lo = means.iter().cloned().fold(f64::INFINITY, f64::min);
+            let hi = means.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            out.push((name.clone(), lo, hi));
+        }
+    }
+    out.sort_by(|a, b| (b.2 - b.1).total_cmp(&(a.2 - a.1)));
+    out
+}

@@ -1,0 +1,501 @@
+//! Running a sweep: every (point, replica) in parallel with rayon, each run
+//! single-threaded and seeded from (scenario seed, replica), journaled to
+//! disk as it finishes, so an interrupted sweep resumes without redoing or
+//! losing work; final tables sorted by point, replica and variant, so the
+//! output is byte-identical whatever the thread count or shard split.
+
+use super::expand::{expand, Point};
+use super::record::{flatten, RunRecord, VariantMetrics};
+use super::spec::{SweepError, SweepSpec};
+use super::{path, table};
+use crate::engine::stream_seed;
+use crate::run::{run_scenario, RunOptions};
+use crate::scenario::{Scenario, ScenarioError};
+use crate::workload::{TraceRow, Workload};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use std::collections::BTreeSet;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepRunError {
+    #[error("scenario {file}: cannot read: {error}")]
+    Io { file: String, error: std::io::Error },
+    #[error("scenario {file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("scenario {file}: {error}")]
+    Spec { file: String, error: SweepError },
+    #[error("scenario {file}: has no [sweep] table; `fleetsim run` runs a scenario without one")]
+    NoSweep { file: String },
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    #[error("point {point} ({params}): {message}")]
+    Point {
+        point: u64,
+        params: String,
+        message: String,
+    },
+    #[error(
+        "the sweep has {runs} runs (points x replicas), more than max_runs = {limit}; \
+         pass --yes to run it anyway, or raise sweep.max_runs"
+    )]
+    TooLarge { runs: u64, limit: u64 },
+    #[error("{dir} already holds results of {what}; pass --resume to continue it, or choose another --out")]
+    Exists { dir: String, what: String },
+    #[error("{dir}: --resume needs the same scenario, sweep and shard as the first run ({what})")]
+    Mismatch { dir: String, what: String },
+    #[error("cannot write {path}: {error}")]
+    Write {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("journal {path}, line {line}: {message}")]
+    Journal {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{0}")]
+    Table(#[from] table::TableError),
+    #[error("--shard {0}: expected I/N with 0 <= I < N")]
+    Shard(String),
+}
+
+/// A deterministic slice of the points: those with `index % count == index_of_shard`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl Shard {
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    pub fn parse(text: &str) -> Result<Shard, SweepRunError> {
+        let bad = || SweepRunError::Shard(text.to_string());
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            i.parse::<u64>().map_err(|_| bad())?,
+            n.parse::<u64>().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+
+    fn journal_name(self) -> String {
+        format!("journal-{}-of-{}.jsonl", self.index, self.count)
+    }
+}
+
+/// A sweep ready to run: the base scenario, its spec and its points.
+pub struct SweepPlan {
+    pub file: String,
+    pub base_dir: PathBuf,
+    pub base: toml::Table,
+    pub spec: SweepSpec,
+    pub seed: u64,
+    pub points: Vec<Point>,
+    /// A fingerprint of everything that defines the runs (for --resume).
+    pub fingerprint: String,
+    trace_cache: Option<(PathBuf, Arc<[TraceRow]>)>,
+}
+
+impl SweepPlan {
+    /// Reads a scenario with a `[sweep]` table, validates the base scenario
+    /// and the sweep, expands the points, and reads the trace once (unless
+    /// the sweep varies it).
+    pub fn load(file_path: &Path) -> Result<SweepPlan, SweepRunError> {
+        let file = file_path.display().to_string();
+        let text = std::fs::read_to_string(file_path).map_err(|error| SweepRunError::Io {
+            file: file.clone(),
+            error,
+        })?;
+        let mut base: toml::Table = toml::from_str(&text).map_err(|e| SweepRunError::Parse {
+            file: file.clone(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        let raw_sweep = base
+            .remove("sweep")
+            .ok_or_else(|| SweepRunError::NoSweep { file: file.clone() })?;
+        let base_dir = file_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        // The base must be a valid scenario on its own.
+        let scenario = Scenario::from_toml(&text, &file, &base_dir)?;
+        let spec = SweepSpec::parse(&raw_sweep, &base).map_err(|error| SweepRunError::Spec {
+            file: file.clone(),
+            error,
+        })?;
+        let points = expand(&spec, scenario.seed);
+        let varies_workload_file = spec.parameters.iter().any(|p| {
+            p.segments.first().map(String::as_str) == Some("workload")
+                && p.segments.get(1).map(String::as_str) == Some("path")
+        });
+        let trace_cache = match (&scenario.workload, varies_workload_file) {
+            (Workload::Trace { trace, .. }, false) => {
+                let rows = trace.load_rows().map_err(|error| ScenarioError::Workload {
+                    file: file.clone(),
+                    error,
+                })?;
+                Some((trace.path.clone(), rows))
+            }
+            _ => None,
+        };
+        let fingerprint = format!(
+            "{:016x}",
+            stream_seed(
+                scenario.seed,
+                &format!("{text}\u{0}{}", env!("CARGO_PKG_VERSION"))
+            )
+        );
+        Ok(SweepPlan {
+            file,
+            base_dir,
+            base,
+            spec,
+            seed: scenario.seed,
+            points,
+            fingerprint,
+            trace_cache,
+        })
+    }
+
+    /// "path = value, ..." for a point.
+    pub fn describe(&self, point: &Point) -> String {
+        self.spec
+            .parameters
+            .iter()
+            .zip(&point.values)
+            .map(|(p, v)| format!("{} = {v}", p.path))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The seed of replica `r`: the scenario's own seed for replica 0, a
+    /// derived one for the others.
+    pub fn replica_seed(&self, r: u32) -> u64 {
+        if r == 0 {
+            self.seed
+        } else {
+            stream_seed(self.seed, &format!("sweep.replica.{r}"))
+        }
+    }
+
+    /// The validated scenario of one point.
+    pub fn scenario(&self, point: &Point) -> Result<Scenario, SweepRunError> {
+        let mut table = self.base.clone();
+        for (p, v) in self.spec.parameters.iter().zip(&point.values) {
+            path::set(&mut table, &p.segments, v.clone());
+        }
+        let text = toml::to_string(&table).expect("tables serialize");
+        let mut scenario = Scenario::from_toml(&text, &self.file, &self.base_dir).map_err(|e| {
+            SweepRunError::Point {
+                point: point.index,
+                params: self.describe(point),
+                message: e.to_string(),
+            }
+        })?;
+        if let (Workload::Trace { trace, .. }, Some((path, rows))) =
+            (&mut scenario.workload, &self.trace_cache)
+        {
+            if &trace.path == path {
+                trace.cached_rows = Some(Arc::clone(rows));
+            }
+        }
+        Ok(scenario)
+    }
+
+    /// Runs one (point, replica).
+    pub fn run_one(&self, point: &Point, replica: u32) -> Result<RunRecord, SweepRunError> {
+        let mut scenario = self.scenario(point)?;
+        let seed = self.replica_seed(replica);
+        scenario.seed = seed;
+        let outputs =
+            run_scenario(&scenario, RunOptions::default()).map_err(|e| SweepRunError::Point {
+                point: point.index,
+                params: self.describe(point),
+                message: e.to_string(),
+            })?;
+        Ok(RunRecord {
+            point: point.index,
+            replica,
+            seed,
+            params: self
+                .spec
+                .parameters
+                .iter()
+                .zip(&point.values)
+                .map(|(p, v)| {
+                    (
+                        p.path.clone(),
+                        serde_json::to_value(v).expect("toml values serialize"),
+                    )
+                })
+                .collect(),
+            events: outputs.iter().map(|o| o.summary.engine.events).sum(),
+            variants: outputs
+                .iter()
+                .map(|o| VariantMetrics {
+                    variant: o.summary.name.clone(),
+                    metrics: flatten(&o.summary),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// How to run.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepOptions {
+    pub shard: Shard,
+    pub resume: bool,
+    /// Run even past `max_runs`.
+    pub yes: bool,
+    /// Show a progress bar when stderr is a terminal.
+    pub progress: bool,
+}
+
+/// What a finished sweep did.
+#[derive(Debug, Clone)]
+pub struct SweepSummary {
+    pub points: u64,
+    pub runs_total: u64,
+    pub runs_done_now: u64,
+    pub runs_resumed: u64,
+    pub wall_s: f64,
+    pub events: u64,
+    pub files: Vec<PathBuf>,
+}
+
+impl SweepSummary {
+    pub fn runs_per_s(&self) -> f64 {
+        self.runs_done_now as f64 / self.wall_s.max(1e-9)
+    }
+    pub fn events_per_s(&self) -> f64 {
+        self.events as f64 / self.wall_s.max(1e-9)
+    }
+}
+
+/// Runs a sweep (or its shard) into `out`, journaling each finished run.
+pub fn run_sweep(
+    plan: &SweepPlan,
+    out: &Path,
+    options: SweepOptions,
+) -> Result<SweepSummary, SweepRunError> {
+    let runs = plan.spec.run_count();
+    if runs > plan.spec.max_runs && !options.yes {
+        return Err(SweepRunError::TooLarge {
+            runs,
+            limit: plan.spec.max_runs,
+        });
+    }
+    // Every point must be a valid scenario before anything is written.
+    let shard_points: Vec<&Point> = plan
+        .points
+        .iter()
+        .filter(|p| p.index % options.shard.count == options.shard.index)
+        .collect();
+    shard_points
+        .par_iter()
+        .try_for_each(|p| plan.scenario(p).map(|_| ()))?;
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |error| SweepRunError::Write { path, error }
+    };
+    std::fs::create_dir_all(out).map_err(write_err(out))?;
+    let meta_path = out.join("sweep.json");
+    let meta = serde_json::json!({
+        "scenario": plan.file,
+        "fingerprint": plan.fingerprint,
+        "shard": format!("{}/{}", options.shard.index, options.shard.count),
+        "mode": plan.spec.mode,
+        "points": plan.points.len(),
+        "replicas": plan.spec.replicas,
+        "parameters": plan.spec.parameters.iter().map(|p| p.path.clone()).collect::<Vec<_>>(),
+    });
+    let journal_path = out.join(options.shard.journal_name());
+    let mut done: BTreeSet<(u64, u32)> = BTreeSet::new();
+    let mut records = Vec::new();
+    if meta_path.exists() {
+        let existing: serde_json::Value = std::fs::read_to_string(&meta_path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
+        if !options.resume {
+            return Err(SweepRunError::Exists {
+                dir: out.display().to_string(),
+                what: existing["scenario"]
+                    .as_str()
+                    .unwrap_or("a sweep")
+                    .to_string(),
+            });
+        }
+        if existing["fingerprint"] != meta["fingerprint"] || existing["shard"] != meta["shard"] {
+            return Err(SweepRunError::Mismatch {
+                dir: out.display().to_string(),
+                what: format!("{} shard {}", existing["scenario"], existing["shard"]),
+            });
+        }
+        if journal_path.exists() {
+            records = read_journal(&journal_path)?;
+            done = records.iter().map(|r| (r.point, r.replica)).collect();
+        }
+    } else {
+        std::fs::write(
+            &meta_path,
+            serde_json::to_string_pretty(&meta).expect("json") + "\n",
+        )
+        .map_err(write_err(&meta_path))?;
+    }
+    let runs_resumed = records.len() as u64;
+    let tasks: Vec<(&Point, u32)> = shard_points
+        .iter()
+        .flat_map(|&p| (0..plan.spec.replicas).map(move |r| (p, r)))
+        .filter(|(p, r)| !done.contains(&(p.index, *r)))
+        .collect();
+    let journal = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&journal_path)
+        .map_err(write_err(&journal_path))?;
+    let journal = Mutex::new(std::io::BufWriter::new(journal));
+    let bar = ProgressBar::new(tasks.len() as u64);
+    if options.progress && std::io::stderr().is_terminal() {
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}  {msg}")
+                .expect("valid template"),
+        );
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let wall = Instant::now();
+    let fresh: Vec<RunRecord> = tasks
+        .par_iter()
+        .map(|(point, replica)| {
+            let record = plan.run_one(point, *replica)?;
+            let mut line = serde_json::to_string(&record).expect("records serialize");
+            line.push('\n');
+            {
+                let mut j = journal.lock().expect("journal lock");
+                j.write_all(line.as_bytes())
+                    .and_then(|_| j.flush())
+                    .map_err(write_err(&journal_path))?;
+            }
+            bar.inc(1);
+            Ok(record)
+        })
+        .collect::<Result<_, SweepRunError>>()?;
+    bar.finish_and_clear();
+    let wall_s = wall.elapsed().as_secs_f64();
+    let events = fresh.iter().map(|r| r.events).sum();
+    let runs_done_now = fresh.len() as u64;
+    records.extend(fresh);
+    sort_records(&mut records);
+    let files = table::write_tables(out, &records)?;
+    Ok(SweepSummary {
+        points: plan.points.len() as u64,
+        runs_total: runs,
+        runs_done_now,
+        runs_resumed,
+        wall_s,
+        events,
+        files,
+    })
+}
+
+pub fn sort_records(records: &mut [RunRecord]) {
+    records.sort_by_key(|r| (r.point, r.replica));
+}
+
+/// Reads a journal; a truncated last line (a run killed mid-write) is ignored.
+pub fn read_journal(path: &Path) -> Result<Vec<RunRecord>, SweepRunError> {
+    let file = std::fs::File::open(path).map_err(|error| SweepRunError::Write {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let lines: Vec<String> = std::io::BufReader::new(file)
+        .lines()
+        .collect::<Result<_, _>>()
+        .map_err(|error| SweepRunError::Write {
+            path: path.to_path_buf(),
+            error,
+        })?;
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<RunRecord>(line) {
+            Ok(r) => out.push(r),
+            Err(_) if i + 1 == lines.len() => {}
+            Err(e) => {
+                return Err(SweepRunError::Journal {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    message: e.to_string(),
+                })
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Combines shard directories into one result: the same tables a single
+/// unsharded run writes.
+pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<Vec<PathBuf>, SweepRunError> {
+    let mut records = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut fingerprint: Option<serde_json::Value> = None;
+    for dir in shards {
+        let meta: serde_json::Value = std::fs::read_to_string(dir.join("sweep.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .ok_or_else(|| SweepRunError::Journal {
+                path: dir.join("sweep.json"),
+                line: 0,
+                message: "not a sweep result directory (no readable sweep.json)".into(),
+            })?;
+        match &fingerprint {
+            None => fingerprint = Some(meta["fingerprint"].clone()),
+            Some(f) if *f != meta["fingerprint"] => {
+                return Err(SweepRunError::Mismatch {
+                    dir: dir.display().to_string(),
+                    what: "shards of different sweeps".into(),
+                })
+            }
+            _ => {}
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|error| SweepRunError::Write {
+                path: dir.clone(),
+                error,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("journal-") && n.ends_with(".jsonl"))
+            })
+            .collect();
+        entries.sort();
+        for j in entries {
+            for r in read_journal(&j)? {
+                if seen.insert((r.point, r.replica)) {
+                    records.push(r);
+                }
+            }
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|error| SweepRunError::Write {
+        path: out.to_path_buf(),
+        error,
+    })?;
+    sort_records(&mut records);
+    Ok(table::write_tables(out, &records)?)
+}

@@ -1,0 +1,172 @@
+//! The CI regression gate and A/B statistics.
+
+use super::common::*;
+use fleetsim::compare;
+use std::process::Command;
+
+fn fleetsim(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Scales one metric of every variant in a summary.json.
+fn inject(summary: &std::path::Path, path: &[&str], factor: f64) {
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(summary).unwrap()).unwrap();
+    for v in doc["variants"].as_array_mut().unwrap() {
+        let mut x = &mut *v;
+        for k in path {
+            x = &mut x[*k];
+        }
+        *x = (x.as_f64().unwrap() * factor).into();
+    }
+    std::fs::write(summary, serde_json::to_string(&doc).unwrap()).unwrap();
+}
+
+#[test]
+fn gate_fails_on_an_injected_regression_and_passes_within_tolerance() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/golden.toml");
+    let run = dir.path().join("run");
+    let baseline = dir.path().join("baseline.json");
+    assert_eq!(
+        fleetsim(&["run", scenario, "--out", run.to_str().unwrap()]).0,
+        0
+    );
+    let (code, _, _) = fleetsim(&[
+        "check",
+        run.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--write-baseline",
+    ]);
+    assert_eq!(code, 0);
+    let (code, stdout, _) = fleetsim(&[
+        "check",
+        run.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "identical run passes:\n{stdout}");
+    let summary = run.join("summary.json");
+    inject(&summary, &["cost", "per_million_output_tokens_usd"], 1.01);
+    let (code, stdout, _) = fleetsim(&[
+        "check",
+        run.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "1% worse is within the 2% tolerance:\n{stdout}");
+    inject(&summary, &["cost", "per_million_output_tokens_usd"], 1.10);
+    let (code, stdout, stderr) = fleetsim(&[
+        "check",
+        run.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "11% worse fails");
+    assert!(
+        stdout.contains("REGRESSED") && stderr.contains("regressed"),
+        "{stdout}{stderr}"
+    );
+    inject(&summary, &["cost", "per_million_output_tokens_usd"], 0.5);
+    inject(&summary, &["throughput", "output_tokens_per_s"], 1.5);
+    let (code, stdout, _) = fleetsim(&[
+        "check",
+        run.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "improvements pass");
+    assert!(stdout.contains("improved"), "{stdout}");
+}
+
+#[test]
+fn shipped_baseline_matches_the_default_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    assert_eq!(fleetsim(&["run", "--out", run.to_str().unwrap()]).0, 0);
+    let baseline = concat!(env!("CARGO_MANIFEST_DIR"), "/results/baseline/default.json");
+    let (code, stdout, stderr) =
+        fleetsim(&["check", run.to_str().unwrap(), "--baseline", baseline]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+}
+
+const AB: &str = r#"
+name = "ab"
+seed = 9
+[model]
+name = "llama-3.1-8b"
+precision = "fp8"
+[workload]
+kind = "gamma"
+rate_per_s = 25
+cv = 2.5
+requests = 1500
+input_tokens = { dist = "lognormal", mean = 800, cv = 1.0, max = 6000 }
+output_tokens = { dist = "lognormal", mean = 150, cv = 1.0, max = 1000 }
+[slo]
+ttft_s = 0.5
+[variants.a]
+batching = { policy = "continuous", max_num_seqs = 64, max_batched_tokens = 2048, chunked_prefill = true }
+[variants.a.pools.main]
+accelerator = "h100"
+tp = 1
+replicas = 1
+[variants.b]
+batching = { policy = "continuous", max_num_seqs = 64, max_batched_tokens = 4096, chunked_prefill = true }
+[variants.b.pools.main]
+accelerator = "h100"
+tp = 1
+replicas = 1
+"#;
+
+#[test]
+fn common_random_numbers_shrink_the_paired_confidence_interval() {
+    let s = scenario(AB);
+    let names: Vec<String> = s.variants.iter().map(|v| v.name.clone()).collect();
+    let crn = compare::differences(&names, &compare::run_replicas(&s, 8, true).unwrap());
+    let ind = compare::differences(&names, &compare::run_replicas(&s, 8, false).unwrap());
+    let ci = |d: &[compare::Difference], m: &str| d.iter().find(|x| x.metric == m).unwrap().ci95;
+    for m in ["latency_s.ttft.p99", "latency_s.e2e.p99"] {
+        assert!(
+            ci(&crn, m) < ci(&ind, m) * 0.7,
+            "{m}: CRN {} vs independent {}",
+            ci(&crn, m),
+            ci(&ind, m)
+        );
+    }
+    let verdicts: Vec<_> = crn.iter().map(|d| d.verdict).collect();
+    assert!(!verdicts.contains(&compare::Verdict::NeedMoreReplicas));
+}
+
+#[test]
+fn compare_cli_prints_verdicts_and_writes_a_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ab.toml");
+    std::fs::write(&path, AB).unwrap();
+    let out = dir.path().join("ab");
+    let (code, stdout, stderr) = fleetsim(&[
+        "compare",
+        path.to_str().unwrap(),
+        "--replicas",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("95% CI") && stdout.contains("baseline: a"),
+        "{stdout}"
+    );
+    for f in ["compare.json", "compare.svg", "compare.png"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+}

@@ -1,0 +1,227 @@
+//! Sweeps end to end: expansion, determinism across thread counts, resume
+//! after a kill, shard + merge, and bad specs.
+
+use fleetsim::sweep::{self, Shard, SweepOptions, SweepPlan};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn small() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sweep-small.toml")
+}
+
+fn options(shard: Shard, resume: bool) -> SweepOptions {
+    SweepOptions {
+        shard,
+        resume,
+        yes: false,
+        progress: false,
+    }
+}
+
+fn run_in(threads: usize, out: &Path, shard: Shard, resume: bool) {
+    let plan = SweepPlan::load(&small()).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| sweep::run_sweep(&plan, out, options(shard, resume)))
+        .unwrap();
+}
+
+/// Asserts that two result directories hold byte-identical tables.
+fn assert_same_tables(a: &Path, b: &Path) {
+    for f in ["runs.csv", "points.csv", "runs.parquet", "points.parquet"] {
+        let read = |d: &Path| {
+            std::fs::read(d.join(f)).unwrap_or_else(|e| panic!("{}: {e}", d.join(f).display()))
+        };
+        let (x, y) = (read(a), read(b));
+        if x != y {
+            let at = x
+                .iter()
+                .zip(&y)
+                .position(|(p, q)| p != q)
+                .unwrap_or(x.len().min(y.len()));
+            panic!(
+                "{f} differs at byte {at} (sizes {} and {})",
+                x.len(),
+                y.len()
+            );
+        }
+    }
+}
+
+#[test]
+fn grid_expands_to_every_combination_with_replicas() {
+    let plan = SweepPlan::load(&small()).unwrap();
+    assert_eq!(plan.points.len(), 6);
+    assert_eq!(plan.spec.run_count(), 12);
+    let seqs: Vec<i64> = plan
+        .points
+        .iter()
+        .map(|p| p.values[1].as_integer().unwrap())
+        .collect();
+    assert_eq!(
+        seqs,
+        vec![8, 23, 64, 8, 23, 64],
+        "log steps rounded for an integer key"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    run_in(2, dir.path(), Shard::ALL, false);
+    let runs = std::fs::read_to_string(dir.path().join("runs.csv")).unwrap();
+    assert_eq!(
+        runs.lines().count(),
+        1 + 12 * 2,
+        "one row per (point, replica, variant)"
+    );
+    let header = runs.lines().next().unwrap();
+    for col in [
+        "point",
+        "replica",
+        "seed",
+        "variant",
+        "workload.rate_per_s",
+        "batching.max_num_seqs",
+        "cost.per_million_output_tokens_usd",
+        "latency_s.ttft.p99",
+    ] {
+        assert!(
+            header.split(',').any(|h| h == col),
+            "runs.csv lacks {col}: {header}"
+        );
+    }
+    let points = std::fs::read_to_string(dir.path().join("points.csv")).unwrap();
+    assert_eq!(points.lines().count(), 1 + 6 * 2);
+    assert!(points
+        .lines()
+        .next()
+        .unwrap()
+        .contains("cost.total_usd.ci95"));
+}
+
+#[test]
+fn output_is_byte_identical_on_one_or_two_threads() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run_in(1, a.path(), Shard::ALL, false);
+    run_in(2, b.path(), Shard::ALL, false);
+    assert_same_tables(a.path(), b.path());
+}
+
+#[test]
+fn resume_after_a_kill_equals_an_uninterrupted_sweep() {
+    let (full, killed) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    run_in(2, full.path(), Shard::ALL, false);
+    run_in(2, killed.path(), Shard::ALL, false);
+    // Simulate a kill: half the journal survives, the last line cut mid-write,
+    // and no tables were written.
+    let journal = killed.path().join("journal-0-of-1.jsonl");
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let kept = format!(
+        "{}\n{}",
+        lines[..5].join("\n"),
+        &lines[5][..lines[5].len() / 2]
+    );
+    std::fs::write(&journal, kept).unwrap();
+    for f in ["runs.csv", "points.csv", "runs.parquet", "points.parquet"] {
+        std::fs::remove_file(killed.path().join(f)).unwrap();
+    }
+    let err = sweep::run_sweep(
+        &SweepPlan::load(&small()).unwrap(),
+        killed.path(),
+        options(Shard::ALL, false),
+    )
+    .expect_err("refuses to overwrite");
+    assert!(err.to_string().contains("--resume"), "{err}");
+    let plan = SweepPlan::load(&small()).unwrap();
+    let summary = sweep::run_sweep(&plan, killed.path(), options(Shard::ALL, true)).unwrap();
+    assert_eq!(summary.runs_resumed, 5);
+    assert_eq!(summary.runs_done_now, 7);
+    assert_same_tables(full.path(), killed.path());
+}
+
+#[test]
+fn shards_merge_into_the_single_run_result() {
+    let (single, s0, s1, merged) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    run_in(2, single.path(), Shard::ALL, false);
+    run_in(1, s0.path(), Shard { index: 0, count: 2 }, false);
+    run_in(1, s1.path(), Shard { index: 1, count: 2 }, false);
+    let s0_points = std::fs::read_to_string(s0.path().join("points.csv")).unwrap();
+    assert_eq!(
+        s0_points.lines().count(),
+        1 + 3 * 2,
+        "shard 0 runs points 0, 2, 4"
+    );
+    sweep::merge(
+        merged.path(),
+        &[s0.path().to_path_buf(), s1.path().to_path_buf()],
+    )
+    .unwrap();
+    assert_same_tables(single.path(), merged.path());
+}
+
+fn bad_spec(sweep_table: &str) -> String {
+    let text = std::fs::read_to_string(small()).unwrap();
+    let base = &text[..text.find("[sweep]").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, format!("{base}{sweep_table}")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args(["sweep", path.to_str().unwrap(), "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.path().join("out").exists(), "no output for a bad spec");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn bad_sweep_specs_are_named() {
+    let e = bad_spec("[sweep]\n[sweep.parameters]\n\"variants.a.pools.main.replica\" = [1, 2]\n");
+    assert!(
+        e.contains("did you mean `variants.a.pools.main.replicas`"),
+        "{e}"
+    );
+    let e =
+        bad_spec("[sweep]\nmode = \"sobol\"\n[sweep.parameters]\n\"workload.rate_per_s\" = [1]\n");
+    assert!(e.contains("sweep.mode") && e.contains("\"lhs\""), "{e}");
+    let e =
+        bad_spec("[sweep]\nmode = \"lhs\"\n[sweep.parameters]\n\"workload.rate_per_s\" = [1]\n");
+    assert!(e.contains("sweep.samples") && e.contains("required"), "{e}");
+    let e =
+        bad_spec("[sweep]\n[sweep.parameters]\n\"workload.rate_per_s\" = { uniform = [1, 2] }\n");
+    assert!(e.contains("needs mode \"random\" or \"lhs\""), "{e}");
+    let e = bad_spec(
+        "[sweep]\n[sweep.parameters]\n\"workload.rate_per_s\" = { log = [0, 2], steps = 3 }\n",
+    );
+    assert!(e.contains("lo > 0"), "{e}");
+    let e = bad_spec("[sweep]\n[sweep.parameters]\n\"batching.policy\" = [1, 2]\n");
+    assert!(e.contains("not of the base value's type"), "{e}");
+    let e = bad_spec("[sweep]\nmax_runs = 10\n[sweep.parameters]\n\"workload.rate_per_s\" = { linear = [1, 20], steps = 20 }\n");
+    assert!(e.contains("--yes"), "{e}");
+    let e = bad_spec("[sweep]\n[sweep.parameters]\n\"variants.a.pools.main.tp\" = [1, 3]\n");
+    assert!(
+        e.contains("point 1") && e.contains("variants.a.pools.main.tp = 3"),
+        "a point that fails validation names its parameters: {e}"
+    );
+    let e = bad_spec("[sweep]\nreplica = 2\n[sweep.parameters]\n\"workload.rate_per_s\" = [1]\n");
+    assert!(e.contains("unknown field `replica`"), "{e}");
+}
+
+#[test]
+fn shard_argument_is_checked() {
+    assert!(Shard::parse("1/2").is_ok());
+    for bad in ["2/2", "1", "a/b", "0/0"] {
+        assert!(Shard::parse(bad).is_err(), "{bad}");
+    }
+}
