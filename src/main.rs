@@ -95,6 +95,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The highest arrival rate each variant serves within SLO (bisection on the rate multiplier).
+    Capacity {
+        /// Scenario TOML file with [slo] targets.
+        scenario: PathBuf,
+        /// Share of requests that must meet the SLO.
+        #[arg(long, default_value_t = 0.99)]
+        attainment: f64,
+        /// Also name the cheapest variant that serves this multiple of the scenario's rate.
+        #[arg(long)]
+        target_multiplier: Option<f64>,
+        /// Bisection steps after bracketing.
+        #[arg(long, default_value_t = 8)]
+        iterations: u32,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write report.html (self-contained) and report.md from a results directory.
     Report {
         /// A directory from `run --out`, `sweep --out` or `compare --out`.
@@ -263,6 +280,13 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             json,
         } => commands::sweep(&scenario, &out, resume, shard.as_deref(), yes, json),
         Command::Merge { out, shards } => commands::merge(&out, &shards),
+        Command::Capacity {
+            scenario,
+            attainment,
+            target_multiplier,
+            iterations,
+            json,
+        } => commands::capacity(&scenario, attainment, target_multiplier, iterations, json),
         Command::Report { results } => {
             let files = fleetsim::report::write_report(&results).map_err(|e| match e {
                 fleetsim::report::ReportError::Write { .. } => failure(e),

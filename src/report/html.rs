@@ -473,6 +473,54 @@ fn sweep_sections(dir: &Path) -> Result<Vec<Section>, ReportError> {
         points.len()
     ));
     m.push_str(&tm);
+    // Cost against tail latency: the other frontier users ask for.
+    let lat: Vec<(f64, f64)> = points
+        .iter()
+        .map(|p| {
+            (
+                p.means.get(xm).copied().unwrap_or(f64::NAN),
+                p.means
+                    .get("latency_s.ttft.p99")
+                    .copied()
+                    .unwrap_or(f64::NAN),
+            )
+        })
+        .collect();
+    let lat_on = pareto(&lat, Direction::Min, Direction::Min);
+    let mut lat_series: Vec<String> = Vec::new();
+    for p in &points {
+        if !lat_series.contains(&p.variant) {
+            lat_series.push(p.variant.clone());
+        }
+    }
+    let chart = charts::Frontier {
+        title: "Cost vs p99 time to first token: Pareto frontier".into(),
+        x_label: "cost (USD per 1M output tokens)".into(),
+        y_label: "p99 time to first token (s)".into(),
+        points: points
+            .iter()
+            .zip(&lat)
+            .zip(&lat_on)
+            .map(|((p, xy), on)| {
+                (
+                    xy.0,
+                    xy.1,
+                    format!("#{}", p.point),
+                    *on,
+                    lat_series.iter().position(|s| *s == p.variant).unwrap_or(0),
+                )
+            })
+            .collect(),
+        series: lat_series,
+    };
+    let (a, b) = chart_section(
+        dir,
+        &chart,
+        "frontier_ttft",
+        "cost against p99 TTFT; both lower is better",
+    )?;
+    h.push_str(&a);
+    m.push_str(&b);
     let bars = sweep::sensitivity(&points, xm);
     if !bars.is_empty() {
         let chart = charts::Tornado {

@@ -2,6 +2,7 @@
 //! parallel runner that journals every finished run, results as polars
 //! tables, and Pareto frontiers.
 
+pub mod capacity;
 mod expand;
 pub mod frontier;
 pub mod path;

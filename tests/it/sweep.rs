@@ -225,3 +225,36 @@ fn shard_argument_is_checked() {
         assert!(Shard::parse(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn capacity_search_brackets_the_highest_rate_within_slo() {
+    use fleetsim::sweep::capacity;
+    let text = std::fs::read_to_string(small()).unwrap();
+    let base = &text[..text.find("[sweep]").unwrap()];
+    let scenario = fleetsim::scenario::Scenario::from_toml(base, "small", Path::new(".")).unwrap();
+    let caps = capacity::capacities(&scenario, 0.95, 6).unwrap();
+    assert_eq!(caps.len(), 2);
+    for c in &caps {
+        assert!(
+            c.max_multiplier > 0.0 && c.fails_at_multiplier > c.max_multiplier,
+            "{c:?}"
+        );
+        assert!(
+            c.fails_at_multiplier / c.max_multiplier < 1.05,
+            "bisection narrows the bracket: {c:?}"
+        );
+        let at = |m: f64| {
+            let s = capacity::at_rate(&scenario, m).unwrap();
+            let mut one = s.clone();
+            one.variants.retain(|v| v.name == c.variant);
+            let out = fleetsim::run::run_scenario(&one, Default::default()).unwrap();
+            out[0].summary.slo.attainment.unwrap()
+        };
+        assert!(at(c.max_multiplier) >= 0.95);
+        assert!(at(c.fails_at_multiplier) < 0.95);
+    }
+    // The H100 replica (FP8) outruns the A100 one (BF16).
+    assert!(caps[0].max_multiplier > caps[1].max_multiplier, "{caps:?}");
+    let cheapest = capacity::cheapest_at(&scenario, caps[1].max_multiplier, 0.95).unwrap();
+    assert!(cheapest.is_some());
+}

@@ -1,0 +1,181 @@
+//! SLO-constrained capacity search: the highest arrival rate (as a multiple
+//! of the scenario's own) at which a variant still meets its SLOs, by
+//! bracketing then bisection on a log scale; and the cheapest variant that
+//! serves a target rate within SLO.
+
+use crate::run::{run_scenario, RunOptions};
+use crate::scenario::Scenario;
+use crate::workload::{ArrivalProcess, Workload};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CapacityError {
+    #[error("scenario {0}: capacity search needs SLO targets ([slo] ttft_s and/or tpot_s)")]
+    NoSlo(String),
+    #[error("scenario {0}: an offline workload has no arrival rate to scale")]
+    Offline(String),
+    #[error("{0}")]
+    Run(#[from] crate::run::RunError),
+}
+
+/// One variant's capacity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Capacity {
+    pub variant: String,
+    /// Highest rate multiplier found that meets the SLO (0 when even the
+    /// lowest probed rate fails), and the lowest that fails.
+    pub max_multiplier: f64,
+    pub fails_at_multiplier: f64,
+    /// Requests/s arriving at `max_multiplier`, and cost per 1M output
+    /// tokens there.
+    pub max_requests_per_s: f64,
+    pub per_million_output_tokens_usd: Option<f64>,
+    pub probes: u32,
+}
+
+/// The scenario with arrivals `multiplier` times as frequent.
+pub fn at_rate(scenario: &Scenario, multiplier: f64) -> Result<Scenario, CapacityError> {
+    let mut s = scenario.clone();
+    match &mut s.workload {
+        Workload::Trace { time_scale, .. } => *time_scale /= multiplier,
+        Workload::Synthetic {
+            arrivals,
+            duration_s,
+            requests,
+            ..
+        } => match arrivals {
+            ArrivalProcess::Poisson { rate_per_s } | ArrivalProcess::Gamma { rate_per_s, .. } => {
+                *rate_per_s *= multiplier;
+                // Keep the same span of time when the run is bounded by count.
+                if duration_s.is_none() {
+                    if let Some(n) = requests {
+                        *n = ((*n as f64) * multiplier).round().max(1.0) as u64;
+                    }
+                }
+            }
+            ArrivalProcess::Offline => return Err(CapacityError::Offline(scenario.source.clone())),
+        },
+    }
+    Ok(s)
+}
+
+struct Probe {
+    ok: bool,
+    requests_per_s: f64,
+    per_million: Option<f64>,
+}
+
+fn probe(scenario: &Scenario, multiplier: f64, attainment: f64) -> Result<Probe, CapacityError> {
+    let s = at_rate(scenario, multiplier)?;
+    let out = run_scenario(&s, RunOptions::default())?;
+    let v = &out[0].summary;
+    Ok(Probe {
+        ok: v.requests.in_flight == 0 && v.slo.attainment.is_some_and(|a| a >= attainment),
+        requests_per_s: v.requests.arrived as f64 / v.simulated_s.max(1e-9),
+        per_million: v.cost.per_million_output_tokens_usd,
+    })
+}
+
+/// Capacity of every variant: bracket by doubling or halving (within
+/// 2^-10..2^10), then `iterations` bisection steps on log(multiplier).
+pub fn capacities(
+    scenario: &Scenario,
+    attainment: f64,
+    iterations: u32,
+) -> Result<Vec<Capacity>, CapacityError> {
+    if !scenario.variants.iter().any(|v| v.serving.slo.is_set()) {
+        return Err(CapacityError::NoSlo(scenario.source.clone()));
+    }
+    at_rate(scenario, 1.0)?;
+    let mut out = Vec::new();
+    for variant in &scenario.variants {
+        let mut single = scenario.clone();
+        single.variants = vec![variant.clone()];
+        let mut probes = 0;
+        let mut run = |m: f64| {
+            probes += 1;
+            probe(&single, m, attainment)
+        };
+        let first = run(1.0)?;
+        let (mut good, mut bad, mut best) = if first.ok {
+            (1.0, f64::NAN, first)
+        } else {
+            (f64::NAN, 1.0, first)
+        };
+        if good.is_nan() {
+            let mut m = 1.0;
+            while good.is_nan() && m > 1.0 / 1024.0 {
+                m /= 2.0;
+                let p = run(m)?;
+                if p.ok {
+                    good = m;
+                    best = p;
+                } else {
+                    bad = m;
+                }
+            }
+        } else {
+            let mut m = 1.0;
+            while bad.is_nan() && m < 1024.0 {
+                m *= 2.0;
+                let p = run(m)?;
+                if p.ok {
+                    good = m;
+                    best = p;
+                } else {
+                    bad = m;
+                }
+            }
+        }
+        if !good.is_nan() && !bad.is_nan() {
+            for _ in 0..iterations {
+                let mid = (good * bad).sqrt();
+                let p = run(mid)?;
+                if p.ok {
+                    good = mid;
+                    best = p;
+                } else {
+                    bad = mid;
+                }
+            }
+        }
+        out.push(Capacity {
+            variant: variant.name.clone(),
+            max_multiplier: if good.is_nan() { 0.0 } else { good },
+            fails_at_multiplier: bad,
+            max_requests_per_s: if good.is_nan() {
+                0.0
+            } else {
+                best.requests_per_s
+            },
+            per_million_output_tokens_usd: if good.is_nan() {
+                None
+            } else {
+                best.per_million
+            },
+            probes,
+        });
+    }
+    Ok(out)
+}
+
+/// The cheapest variant (USD per 1M output tokens at that rate) that meets
+/// the SLO at `multiplier` times the scenario's rate.
+pub fn cheapest_at(
+    scenario: &Scenario,
+    multiplier: f64,
+    attainment: f64,
+) -> Result<Option<(String, f64)>, CapacityError> {
+    let mut best: Option<(String, f64)> = None;
+    for variant in &scenario.variants {
+        let mut single = scenario.clone();
+        single.variants = vec![variant.clone()];
+        let p = probe(&single, multiplier, attainment)?;
+        if let (true, Some(c)) = (p.ok, p.per_million) {
+            if best.as_ref().is_none_or(|b| c < b.1) {
+                best = Some((variant.name.clone(), c));
+            }
+        }
+    }
+    Ok(best)
+}
