@@ -321,7 +321,7 @@ pub fn run_sweep(
     });
     let journal_path = out.join(options.shard.journal_name());
     let mut done: BTreeSet<(u64, u32)> = BTreeSet::new();
-    let mut records = Vec::new();
+    let mut resumed = 0u64;
     if meta_path.exists() {
         let existing: serde_json::Value = std::fs::read_to_string(&meta_path)
             .ok()
@@ -343,8 +343,11 @@ pub fn run_sweep(
             });
         }
         if journal_path.exists() {
-            records = read_journal(&journal_path)?;
+            let records = read_journal(&journal_path)?;
             done = records.iter().map(|r| (r.point, r.replica)).collect();
+            resumed = done.len() as u64;
+            // Drop a torn last line so that appended records start on a fresh line.
+            rewrite_journal(&journal_path, &records)?;
         }
     } else {
         std::fs::write(
@@ -353,7 +356,7 @@ pub fn run_sweep(
         )
         .map_err(write_err(&meta_path))?;
     }
-    let runs_resumed = records.len() as u64;
+    let runs_resumed = resumed;
     let tasks: Vec<(&Point, u32)> = shard_points
         .iter()
         .flat_map(|&p| (0..plan.spec.replicas).map(move |r| (p, r)))
@@ -375,7 +378,9 @@ pub fn run_sweep(
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     let wall = Instant::now();
-    let fresh: Vec<RunRecord> = tasks
+    // Runs keep nothing in memory but their event count: results live in the
+    // journal, and the tables are built from it (as resume and merge do).
+    let events: u64 = tasks
         .par_iter()
         .map(|(point, replica)| {
             let record = plan.run_one(point, *replica)?;
@@ -388,15 +393,18 @@ pub fn run_sweep(
                     .map_err(write_err(&journal_path))?;
             }
             bar.inc(1);
-            Ok(record)
+            Ok(record.events)
         })
-        .collect::<Result<_, SweepRunError>>()?;
+        .collect::<Result<Vec<u64>, SweepRunError>>()?
+        .into_iter()
+        .sum();
     bar.finish_and_clear();
     let wall_s = wall.elapsed().as_secs_f64();
-    let events = fresh.iter().map(|r| r.events).sum();
-    let runs_done_now = fresh.len() as u64;
-    records.extend(fresh);
+    let runs_done_now = tasks.len() as u64;
+    drop(journal);
+    let mut records = read_journal(&journal_path)?;
     sort_records(&mut records);
+    records.dedup_by_key(|r| (r.point, r.replica));
     let files = table::write_tables(out, &records)?;
     Ok(SweepSummary {
         points: plan.points.len() as u64,
@@ -406,6 +414,19 @@ pub fn run_sweep(
         wall_s,
         events,
         files,
+    })
+}
+
+/// Rewrites a journal with only its complete records (atomically).
+fn rewrite_journal(path: &Path, records: &[RunRecord]) -> Result<(), SweepRunError> {
+    let mut text = String::new();
+    for r in records {
+        text.push_str(&serde_json::to_string(r).expect("records serialize"));
+        text.push('\n');
+    }
+    crate::report::write_text_atomic(path, &text).map_err(|error| SweepRunError::Write {
+        path: path.to_path_buf(),
+        error,
     })
 }
 
