@@ -93,7 +93,13 @@ fn metric_arg(text: &str) -> Result<(String, Direction), Failure> {
     Ok((name.to_string(), dir))
 }
 
-pub fn frontier(results: &Path, x: &str, y: &str, json: bool) -> Result<ExitCode, Failure> {
+pub fn frontier(
+    results: &Path,
+    x: &str,
+    y: &str,
+    cheapest: Option<(f64, f64)>,
+    json: bool,
+) -> Result<ExitCode, Failure> {
     let (xm, xd) = metric_arg(x)?;
     let (ym, yd) = metric_arg(y)?;
     if !sweep::is_sweep_dir(results) {
@@ -128,11 +134,32 @@ pub fn frontier(results: &Path, x: &str, y: &str, json: bool) -> Result<ExitCode
     let on = pareto(&xy, xd, yd);
     let mut rows: Vec<usize> = (0..points.len()).filter(|&i| on[i]).collect();
     rows.sort_by(|&a, &b| xy[a].0.total_cmp(&xy[b].0));
+    let metric = |i: usize, m: &str| points[i].means.get(m).copied().unwrap_or(f64::NAN);
+    let cheapest_point = cheapest.and_then(|(rate, attainment)| {
+        (0..points.len())
+            .filter(|&i| {
+                metric(i, "throughput.requests_per_s") >= rate
+                    && metric(i, "slo.attainment") >= attainment
+            })
+            .min_by(|&a, &b| {
+                metric(a, "cost.per_million_output_tokens_usd")
+                    .total_cmp(&metric(b, "cost.per_million_output_tokens_usd"))
+            })
+    });
     if json {
         let doc: Vec<_> = rows
             .iter()
             .map(|&i| serde_json::json!({"point": points[i].point, "variant": points[i].variant, "params": points[i].describe(), xm.as_str(): xy[i].0, ym.as_str(): xy[i].1}))
             .collect();
+        let cheapest_doc = cheapest_point.map(|i| {
+            serde_json::json!({
+                "point": points[i].point,
+                "variant": points[i].variant,
+                "params": points[i].describe(),
+                "cost.per_million_output_tokens_usd": metric(i, "cost.per_million_output_tokens_usd"),
+            })
+        });
+        let doc = serde_json::json!({"frontier": doc, "cheapest": cheapest_doc});
         println!("{}", serde_json::to_string_pretty(&doc).expect("json"));
     } else {
         println!(
@@ -158,6 +185,19 @@ pub fn frontier(results: &Path, x: &str, y: &str, json: bool) -> Result<ExitCode
                 xy[i].1,
                 points[i].describe()
             );
+        }
+        if let Some((rate, attainment)) = cheapest {
+            match cheapest_point {
+                Some(i) => println!(
+                    "cheapest point serving >= {rate} requests/s with SLO attainment >= {attainment}: \
+                     #{} {} at {:.4} USD per 1M output tokens ({})",
+                    points[i].point,
+                    points[i].variant,
+                    metric(i, "cost.per_million_output_tokens_usd"),
+                    points[i].describe()
+                ),
+                None => println!("no point serves >= {rate} requests/s with SLO attainment >= {attainment}"),
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

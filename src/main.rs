@@ -141,6 +141,13 @@ enum Command {
         /// Metric and direction, e.g. throughput.output_tokens_per_s:max.
         #[arg(long, default_value = "throughput.output_tokens_per_s:max")]
         y: String,
+        /// Also name the cheapest point (USD per 1M output tokens) serving at
+        /// least this many requests/s with SLO attainment >= --attainment.
+        #[arg(long)]
+        cheapest_at_rate: Option<f64>,
+        /// SLO attainment required by --cheapest-at-rate.
+        #[arg(long, default_value_t = 0.99)]
+        attainment: f64,
         /// Print JSON instead of a table.
         #[arg(long)]
         json: bool,
@@ -315,7 +322,15 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             results,
             x,
             y,
+            cheapest_at_rate,
+            attainment,
             json,
-        } => commands::frontier(&results, &x, &y, json),
+        } => commands::frontier(
+            &results,
+            &x,
+            &y,
+            cheapest_at_rate.map(|r| (r, attainment)),
+            json,
+        ),
     }
 }

@@ -93,6 +93,41 @@ fn sweep_report_has_a_frontier_and_sensitivity() {
     let (code, stdout, _) = fleetsim(&["frontier", out.to_str().unwrap()]);
     assert_eq!(code, 0);
     assert!(stdout.contains("Pareto frontier"), "{stdout}");
+    let (code, stdout, _) = fleetsim(&[
+        "frontier",
+        out.to_str().unwrap(),
+        "--cheapest-at-rate",
+        "5",
+        "--attainment",
+        "0.5",
+        "--json",
+    ]);
+    assert_eq!(code, 0);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let cheapest = doc["cheapest"]["cost.per_million_output_tokens_usd"]
+        .as_f64()
+        .expect("a cheapest point");
+    let frontier_min = doc["frontier"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["cost.per_million_output_tokens_usd"].as_f64().unwrap())
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        cheapest >= frontier_min - 1e-12,
+        "no point beats the frontier's cheapest"
+    );
+    let (code, _, stderr) = fleetsim(&[
+        "frontier",
+        out.to_str().unwrap(),
+        "--x",
+        "cost.per_milion_output_tokens_usd:min",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("did you mean `cost.per_million_output_tokens_usd`"),
+        "{stderr}"
+    );
     assert_eq!(fleetsim(&["report", out.to_str().unwrap()]).0, 0);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("id=\"chart-frontier\"") && html.contains("id=\"chart-tornado\""));
