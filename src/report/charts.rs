@@ -84,6 +84,22 @@ fn e<E: std::fmt::Debug>(x: E) -> String {
     format!("{x:?}")
 }
 
+/// Draws the series legend, boxed, at `position`.
+fn legend<'a, DB: DrawingBackend + 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, font_size))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(e)
+}
+
 fn padded(lo: f64, hi: f64) -> (f64, f64) {
     if !(lo.is_finite() && hi.is_finite()) {
         return (0.0, 1.0);
@@ -175,13 +191,7 @@ impl Chart for Frontier {
                 )))
                 .map_err(e)?;
         }
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
         Ok(())
     }
 }
@@ -247,14 +257,7 @@ impl Chart for LatencyCdf {
                     PathElement::new(vec![(x - 10, y), (x + 10, y)], color.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
         Ok(())
     }
 }
@@ -362,12 +365,7 @@ impl Chart for Timeline {
         .map_err(e)?
         .label("spot capacity unavailable")
         .legend(|(x, y)| Rectangle::new([(x - 10, y - 5), (x + 10, y + 5)], RED.mix(0.3).filled()));
-        c.configure_series_labels()
-            .label_font((FONT, 12))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(e)?;
+        legend(&mut c, SeriesLabelPosition::UpperRight, 12)?;
         // Panel 2: requests waiting.
         let queue: Vec<(f64, f64)> = times
             .iter()
@@ -506,14 +504,7 @@ impl Chart for CostBreakdown {
                     Rectangle::new([(x - 8, y - 5), (x + 8, y + 5)], color.filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         Ok(())
     }
 }
@@ -536,24 +527,22 @@ impl Chart for Tornado {
             .map(|b| b.2)
             .fold(f64::NEG_INFINITY, f64::max);
         let (lo, hi) = padded(lo, hi);
-        let n = self.bars.len();
-        let names: Vec<String> = self.bars.iter().map(|b| b.0.clone()).collect();
+        let n = self.bars.len() as i32;
+        // Largest range on top: bar i sits in segment n - 1 - i.
+        let names: Vec<String> = self.bars.iter().rev().map(|b| b.0.clone()).collect();
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, 24))
             .margin(15)
             .x_label_area_size(50)
-            .y_label_area_size(260)
-            .build_cartesian_2d(lo..hi, 0.0..n as f64)
+            .y_label_area_size(280)
+            .build_cartesian_2d(lo..hi, (0..(n - 1).max(0)).into_segmented())
             .map_err(e)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .y_labels(n.max(1))
-            .y_label_formatter(&|y| {
-                names
-                    .get(n.saturating_sub(1 + y.floor() as usize))
-                    .cloned()
-                    .unwrap_or_default()
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => names.get(*i as usize).cloned().unwrap_or_default(),
+                _ => String::new(),
             })
             .x_desc(format!("mean {} over the parameter's values", self.metric))
             .label_style((FONT, 13))
@@ -562,19 +551,21 @@ impl Chart for Tornado {
             .map_err(e)?;
         chart
             .draw_series(self.bars.iter().enumerate().map(|(i, b)| {
-                let y = (n - 1 - i) as f64;
-                Rectangle::new([(b.1, y + 0.2), (b.2, y + 0.8)], PALETTE[0].filled())
+                let y = n - 1 - i as i32;
+                let mut bar = Rectangle::new(
+                    [
+                        (b.1, SegmentValue::Exact(y)),
+                        (b.2, SegmentValue::Exact(y + 1)),
+                    ],
+                    PALETTE[0].filled(),
+                );
+                bar.set_margin(12, 12, 0, 0);
+                bar
             }))
             .map_err(e)?
             .label("range of the metric's mean")
             .legend(|(x, y)| Rectangle::new([(x - 8, y - 5), (x + 8, y + 5)], PALETTE[0].filled()));
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight, 13)?;
         Ok(())
     }
 }
@@ -588,7 +579,7 @@ pub struct CompareBars {
 impl Chart for CompareBars {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let rel = |d: &Difference, x: f64| 100.0 * x / d.baseline_mean.abs().max(1e-12);
-        let n = self.diffs.len();
+        let n = self.diffs.len() as i32;
         let extent = self
             .diffs
             .iter()
@@ -602,24 +593,25 @@ impl Chart for CompareBars {
         let names: Vec<String> = self
             .diffs
             .iter()
+            .rev()
             .map(|d| format!("{}: {}", d.variant, d.metric))
             .collect();
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, 24))
             .margin(15)
             .x_label_area_size(50)
-            .y_label_area_size(360)
-            .build_cartesian_2d(-extent * 1.15..extent * 1.15, 0.0..n.max(1) as f64)
+            .y_label_area_size(380)
+            .build_cartesian_2d(
+                -extent * 1.15..extent * 1.15,
+                (0..(n - 1).max(0)).into_segmented(),
+            )
             .map_err(e)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .y_labels(n.max(1))
-            .y_label_formatter(&|y| {
-                names
-                    .get(n.saturating_sub(1 + y.floor() as usize))
-                    .cloned()
-                    .unwrap_or_default()
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => names.get(*i as usize).cloned().unwrap_or_default(),
+                _ => String::new(),
             })
             .x_desc("difference from the baseline (% of its mean), 95% CI")
             .label_style((FONT, 12))
@@ -628,22 +620,23 @@ impl Chart for CompareBars {
             .map_err(e)?;
         chart
             .draw_series(std::iter::once(PathElement::new(
-                vec![(0.0, 0.0), (0.0, n as f64)],
+                vec![(0.0, SegmentValue::Exact(0)), (0.0, SegmentValue::Last)],
                 BLACK,
             )))
             .map_err(e)?;
+        let color_of = |v: crate::compare::Verdict| match v {
+            crate::compare::Verdict::Better => PALETTE[2],
+            crate::compare::Verdict::Worse => PALETTE[3],
+            _ => PALETTE[7],
+        };
         for (i, d) in self.diffs.iter().enumerate() {
-            let y = (n - 1 - i) as f64 + 0.5;
-            let color = match d.verdict {
-                crate::compare::Verdict::Better => PALETTE[2],
-                crate::compare::Verdict::Worse => PALETTE[3],
-                _ => PALETTE[7],
-            };
+            let y = SegmentValue::CenterOf(n - 1 - i as i32);
+            let color = color_of(d.verdict);
             let m = rel(d, d.difference);
             let h = if d.ci95.is_nan() { 0.0 } else { rel(d, d.ci95) };
             chart
                 .draw_series(std::iter::once(PathElement::new(
-                    vec![(m - h, y), (m + h, y)],
+                    vec![(m - h, y.clone()), (m + h, y.clone())],
                     color.stroke_width(3),
                 )))
                 .map_err(e)?;
@@ -651,31 +644,18 @@ impl Chart for CompareBars {
                 .draw_series(std::iter::once(Circle::new((m, y), 5, color.filled())))
                 .map_err(e)?;
         }
-        for (k, (label, color)) in [
+        for (label, color) in [
             ("better", PALETTE[2]),
             ("worse", PALETTE[3]),
             ("no significant difference", PALETTE[7]),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        ] {
             chart
-                .draw_series(std::iter::once(Circle::new(
-                    (0.0, -10.0 - k as f64),
-                    0,
-                    color.filled(),
-                )))
+                .draw_series(std::iter::empty::<Circle<(f64, SegmentValue<i32>), i32>>())
                 .map_err(e)?
                 .label(label)
                 .legend(move |(x, y)| Circle::new((x, y), 5, color.filled()));
         }
-        chart
-            .configure_series_labels()
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         Ok(())
     }
 }

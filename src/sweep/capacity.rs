@@ -102,29 +102,17 @@ pub fn capacities(
         } else {
             (f64::NAN, 1.0, first)
         };
-        if good.is_nan() {
-            let mut m = 1.0;
-            while good.is_nan() && m > 1.0 / 1024.0 {
-                m /= 2.0;
-                let p = run(m)?;
-                if p.ok {
-                    good = m;
-                    best = p;
-                } else {
-                    bad = m;
-                }
-            }
-        } else {
-            let mut m = 1.0;
-            while bad.is_nan() && m < 1024.0 {
-                m *= 2.0;
-                let p = run(m)?;
-                if p.ok {
-                    good = m;
-                    best = p;
-                } else {
-                    bad = m;
-                }
+        // Bracket: halve while failing, double while passing.
+        let factor = if good.is_nan() { 0.5 } else { 2.0 };
+        let mut m = 1.0;
+        while (good.is_nan() || bad.is_nan()) && (1.0 / 1024.0..=1024.0).contains(&(m * factor)) {
+            m *= factor;
+            let p = run(m)?;
+            if p.ok {
+                good = m;
+                best = p;
+            } else {
+                bad = m;
             }
         }
         if !good.is_nan() && !bad.is_nan() {
