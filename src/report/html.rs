@@ -638,7 +638,7 @@ fn difference_from_json(d: &serde_json::Value) -> Option<crate::compare::Differe
 const CSS: &str = "body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222}\
 h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}\
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}\
-th{background:#f2f2f2}td:first-child,th:first-child{text-align:left}figure.chart{margin:1.5em 0}\
+th{background:#f2f2f2}td:first-child,th:first-child,table.text td,table.text th{text-align:left}figure.chart{margin:1.5em 0}\
 figure.chart svg{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:.9em}";
 
 /// Writes `report.html` and `report.md` into `dir`.
