@@ -139,6 +139,28 @@ mod tests {
     }
 
     #[test]
+    fn random_draws_stay_in_range_and_lists() {
+        let s = spec("mode = \"random\"\nsamples = 200\n[parameters]\nb = { loguniform = [0.1, 10.0] }\nc = [\"x\", \"y\"]");
+        let points = expand(&s, 3);
+        assert_eq!(points.len(), 200);
+        assert!(points
+            .iter()
+            .all(|p| (0.1..=10.0).contains(&p.values[0].as_float().unwrap())));
+        let below_one = points
+            .iter()
+            .filter(|p| p.values[0].as_float().unwrap() < 1.0)
+            .count();
+        assert!(
+            (70..=130).contains(&below_one),
+            "log-uniform: half below the geometric middle, got {below_one}"
+        );
+        assert!(
+            points.iter().any(|p| p.values[1].as_str() == Some("x"))
+                && points.iter().any(|p| p.values[1].as_str() == Some("y"))
+        );
+    }
+
+    #[test]
     fn lhs_uses_every_stratum_once() {
         let s = spec("mode = \"lhs\"\nsamples = 50\n[parameters]\nb = { uniform = [0.0, 10.0] }\na = { linear = [0, 1000] }");
         let points = expand(&s, 7);

@@ -1,19 +1,7 @@
 //! The command line end to end: the default scenario, `--json`, `--out`,
 //! `validate`, `catalog`.
 
-use std::process::Command;
-
-fn fleetsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use super::common::fleetsim;
 
 /// Key paths every variant object of `--json` must carry (the list).
 const REQUIRED: &[&str] = &[

@@ -67,3 +67,16 @@ pub fn assert_close(actual: f64, expected: f64, rel: f64, what: &str) {
         "{what}: got {actual}, expected {expected} (relative error {err:.2e} > {rel:.0e})"
     );
 }
+
+/// Runs the real `fleetsim` binary: (exit code, stdout, stderr).
+pub fn fleetsim(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

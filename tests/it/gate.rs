@@ -2,19 +2,6 @@
 
 use super::common::*;
 use fleetsim::compare;
-use std::process::Command;
-
-fn fleetsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// Scales one metric of every variant in a summary.json.
 fn inject(summary: &std::path::Path, path: &[&str], factor: f64) {

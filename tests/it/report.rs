@@ -2,20 +2,9 @@
 //! headless browser rendering the report (Debian's chromium; `.ci/run`
 //! installs it).
 
+use super::common::fleetsim;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn fleetsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_fleetsim"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// A run directory with summary, requests and timeline, plus a report.
 fn run_report(dir: &Path) -> PathBuf {
