@@ -148,17 +148,14 @@ fn run_sections(dir: &Path) -> Result<Vec<Section>, ReportError> {
     );
     let a = &doc["assumptions"];
     let mut rows = Vec::new();
-    if let Some(model) = a["model"].as_array() {
+    if let (Some(name), Some(model)) = (a["model"].get(0), a["model"].get(1)) {
         rows.push(vec![
-            format!("model {}", model[0].as_str().unwrap_or("")),
-            format!(
-                "{} B params, {} layers",
-                model[1]["params_b"], model[1]["layers"]
-            ),
+            format!("model {}", name.as_str().unwrap_or("")),
+            format!("{} B params, {} layers", model["params_b"], model["layers"]),
             format!(
                 "{} ({})",
-                model[1]["source"].as_str().unwrap_or(""),
-                model[1]["as_of"].as_str().unwrap_or("")
+                model["source"].as_str().unwrap_or(""),
+                model["as_of"].as_str().unwrap_or("")
             ),
         ]);
     }
