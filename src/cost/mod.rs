@@ -3,8 +3,10 @@
 
 mod billing;
 mod budget;
+pub mod ledger;
 mod rates;
 
-pub use billing::{billed_seconds, fixed_fleet_bill, Bill};
+pub use billing::billed_seconds;
 pub use budget::{Alert, BudgetAction, BudgetSpec, BudgetWatch};
+pub use ledger::{Bill, PoolBilling, UnitSpan};
 pub use rates::{storage_tier_usd_per_gb_month, CostRates, STORAGE_TIERS};

@@ -137,11 +137,6 @@ impl<E> EventQueue<E> {
         self.len() == 0
     }
 
-    /// Number of entries in the FIFO lane.
-    pub fn lane_len(&self) -> usize {
-        self.lane.len()
-    }
-
     /// Number of events popped so far.
     pub fn events_popped(&self) -> u64 {
         self.popped

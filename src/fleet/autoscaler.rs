@@ -64,7 +64,7 @@ pub enum UtilizationMetric {
 /// (a) The seed's policy: scale out by `step` while the queue is longer than
 /// `scale_out_queue`; scale in by `step` while utilisation is below
 /// `scale_in_utilization`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QueueLength {
     pub scale_out_queue: u64,
     pub scale_in_utilization: f64,
@@ -122,7 +122,7 @@ pub enum TrackedMetric {
 
 /// (b) Target tracking (SkyServe's requests-per-second target): replicas =
 /// ceil(rate over the window / target per replica).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TargetTracking {
     pub metric: TrackedMetric,
     pub target_per_replica: f64,
@@ -152,7 +152,7 @@ impl ScalingPolicy for TargetTracking {
 /// (c) SLO-driven: scale out by `step` while p99 TTFT over the window
 /// exceeds the target; scale in by `step` while it is below
 /// `scale_in_fraction` of the target.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SloDriven {
     pub ttft_p99_s: f64,
     pub scale_in_fraction: f64,
@@ -194,7 +194,7 @@ impl ScalingPolicy for SloDriven {
 }
 
 /// (d) Scheduled: a replica count per hour of day (UTC).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Scheduled {
     pub replicas_by_hour: [u32; 24],
 }
@@ -212,6 +212,117 @@ impl ScalingPolicy for Scheduled {
     }
 }
 
+/// (f) Predictive: replicas = ceil(forecast arrival rate / target per
+/// replica), where the forecast extends the least-squares trend of the
+/// arrival rates seen over `history` to `lead` ahead (new replicas take
+/// about that long to boot and load weights). It never plans for less than
+/// the rate of the last window, so a falling trend scales in no faster than
+/// the traffic drops.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Predictive {
+    pub target_per_replica: f64,
+    /// Window of each rate observation.
+    pub window: SimTime,
+    /// How far back the trend looks.
+    pub history: SimTime,
+    /// How far ahead the forecast looks.
+    pub lead: SimTime,
+    /// (time, arrivals per second) observed at each evaluation, oldest first.
+    pub observed: std::collections::VecDeque<(SimTime, f64)>,
+}
+
+impl Predictive {
+    pub fn new(target_per_replica: f64, window: SimTime, history: SimTime, lead: SimTime) -> Self {
+        Predictive {
+            target_per_replica,
+            window,
+            history,
+            lead,
+            observed: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The trend's value `lead` after the last observation (the last rate
+    /// alone while fewer than three observations span the history).
+    fn forecast(&self) -> f64 {
+        let n = self.observed.len();
+        let (t_last, rate_last) = *self.observed.back().expect("observed at least once");
+        if n < 3 {
+            return rate_last;
+        }
+        let x = |t: SimTime| t.as_secs_f64() - t_last.as_secs_f64();
+        let mean_x = self.observed.iter().map(|&(t, _)| x(t)).sum::<f64>() / n as f64;
+        let mean_y = self.observed.iter().map(|&(_, r)| r).sum::<f64>() / n as f64;
+        let (mut sxy, mut sxx) = (0.0, 0.0);
+        for &(t, r) in &self.observed {
+            sxy += (x(t) - mean_x) * (r - mean_y);
+            sxx += (x(t) - mean_x).powi(2);
+        }
+        let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+        mean_y + slope * (self.lead.as_secs_f64() - mean_x)
+    }
+}
+
+impl ScalingPolicy for Predictive {
+    fn name(&self) -> &'static str {
+        "predictive"
+    }
+    fn window(&self) -> SimTime {
+        self.window
+    }
+    fn propose(&mut self, s: &Signals) -> Proposal {
+        self.observed.push_back((s.now, s.arrivals_per_s));
+        while self
+            .observed
+            .front()
+            .is_some_and(|&(t, _)| t + self.history < s.now)
+        {
+            self.observed.pop_front();
+        }
+        let forecast = self.forecast().max(s.arrivals_per_s);
+        Proposal {
+            replicas: (forecast / self.target_per_replica).ceil() as u32,
+            reason: format!(
+                "forecast {forecast:.1} requests/s in {:.0} s (now {:.1}) / {} per replica",
+                self.lead.as_secs_f64(),
+                s.arrivals_per_s,
+                self.target_per_replica
+            ),
+        }
+    }
+}
+
+/// Which scaling policy, with its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScalingConfig {
+    QueueLength(QueueLength),
+    TargetTracking(TargetTracking),
+    Slo(SloDriven),
+    Scheduled(Scheduled),
+    Predictive(Predictive),
+}
+
+/// An autoscaler as a scenario configures it: a policy and its limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutoscalerConfig {
+    pub policy: ScalingConfig,
+    pub limits: Limits,
+}
+
+impl AutoscalerConfig {
+    /// A fresh autoscaler (no cooldowns running, no history) for one run.
+    pub fn build(&self) -> Autoscaler {
+        let policy: Box<dyn ScalingPolicy> = match &self.policy {
+            ScalingConfig::QueueLength(p) => Box::new(p.clone()),
+            ScalingConfig::TargetTracking(p) => Box::new(p.clone()),
+            ScalingConfig::Slo(p) => Box::new(p.clone()),
+            ScalingConfig::Scheduled(p) => Box::new(p.clone()),
+            ScalingConfig::Predictive(p) => Box::new(p.clone()),
+        };
+        Autoscaler::new(policy, self.limits.clone())
+    }
+}
+
 /// One recorded autoscaler decision.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AutoscalerAction {
@@ -226,7 +337,7 @@ pub struct AutoscalerAction {
 }
 
 /// Limits shared by every policy.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
     pub min_replicas: u32,
     pub max_replicas: u32,
@@ -377,6 +488,48 @@ mod tests {
         assert_eq!(a.evaluate(&at(1501.0, 4, 0, 0.1), false).0, 3);
         assert_eq!(a.evaluate(&at(2101.0, 3, 0, 0.1), false).0, 2);
         assert_eq!(a.evaluate(&at(2701.0, 2, 0, 0.1), false).0, 2, "min");
+    }
+
+    #[test]
+    fn predictive_scales_ahead_of_a_rising_rate() {
+        let mut p = Predictive::new(
+            1.0,
+            SimTime::from_secs_f64(60.0),
+            SimTime::from_secs_f64(600.0),
+            SimTime::from_secs_f64(300.0),
+        );
+        // Rate rising 1 request/s per minute: 2, 3, 4 at t = 60, 120, 180.
+        let mut last = 0;
+        for (k, rate) in [2.0, 3.0, 4.0].into_iter().enumerate() {
+            let mut s = at(60.0 * (k + 1) as f64, 2, 0, 0.5);
+            s.arrivals_per_s = rate;
+            last = p.propose(&s).replicas;
+        }
+        // 4 now + 5 minutes x 1 per minute = 9 requests/s ahead.
+        assert_eq!(last, 9);
+        // A falling trend plans for at least the current rate.
+        for (k, rate) in [3.0, 2.0, 1.0].into_iter().enumerate() {
+            let mut s = at(240.0 + 60.0 * k as f64, 9, 0, 0.5);
+            s.arrivals_per_s = rate;
+            last = p.propose(&s).replicas;
+        }
+        assert_eq!(last, 1);
+    }
+
+    #[test]
+    fn predictive_forgets_observations_older_than_its_history() {
+        let mut p = Predictive::new(
+            2.0,
+            SimTime::from_secs_f64(60.0),
+            SimTime::from_secs_f64(100.0),
+            SimTime::from_secs_f64(60.0),
+        );
+        for t in [0.0, 50.0, 100.0, 150.0, 200.0] {
+            let mut s = at(t, 1, 0, 0.5);
+            s.arrivals_per_s = 4.0;
+            assert_eq!(p.propose(&s).replicas, 2);
+        }
+        assert_eq!(p.observed.len(), 3, "t = 100, 150, 200 within 100 s");
     }
 
     #[test]

@@ -1,14 +1,15 @@
-//! Fleet dynamics: node lifecycle, purchase options, spot markets,
-//! autoscalers and placement (fallback) policies.
+//! Fleet policies and markets: purchase options, spot markets, autoscalers
+//! and placement (fallback) policies. The units' lifecycle in a run is
+//! `serving::lifecycle`.
 
 pub mod autoscaler;
-pub mod instance;
 pub mod placement;
 pub mod purchase;
 pub mod spot;
 
-pub use autoscaler::{Autoscaler, AutoscalerAction, Limits, ScalingPolicy, Signals};
-pub use instance::{Instance, InstanceState};
-pub use placement::{Placement, PoolView};
+pub use autoscaler::{
+    Autoscaler, AutoscalerAction, AutoscalerConfig, Limits, ScalingConfig, ScalingPolicy, Signals,
+};
+pub use placement::{Placement, PlacementConfig, PoolView};
 pub use purchase::{OwnedCost, PriceSchedule, Purchase};
 pub use spot::{DurationDist, Hazard, Outages, SpotMarket};

@@ -34,6 +34,35 @@ pub trait Placement: Send {
     /// Target replicas per pool (same order as `pools`). Committed pools'
     /// entries are ignored by the caller.
     fn targets(&mut self, desired_replicas: u32, pools: &[PoolView], now: SimTime) -> Vec<u32>;
+    /// How long a pool may stay short of its target before placement is
+    /// asked again (`None`: only when something else changes).
+    fn reaction_delay(&self) -> Option<SimTime> {
+        None
+    }
+}
+
+/// Which placement policy a variant uses, with its parameters (pools by
+/// their index in the variant).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlacementConfig {
+    Proportional,
+    OnDemandFallback(OnDemandFallback),
+    SkyServe(SkyServe),
+    Diversified(Diversified),
+    CostAware,
+}
+
+impl PlacementConfig {
+    /// A fresh policy for one run.
+    pub fn build(&self) -> Box<dyn Placement> {
+        match self {
+            PlacementConfig::Proportional => Box::new(Proportional),
+            PlacementConfig::OnDemandFallback(p) => Box::new(p.clone()),
+            PlacementConfig::SkyServe(p) => Box::new(p.clone()),
+            PlacementConfig::Diversified(p) => Box::new(p.clone()),
+            PlacementConfig::CostAware => Box::new(CostAware),
+        }
+    }
 }
 
 /// Elastic demand: desired replicas less committed ones in service.
@@ -85,45 +114,84 @@ impl Placement for Proportional {
 
 /// On-demand fallback: the fallback pool runs replicas for spot replicas
 /// that have been missing (no capacity, interrupted, booting) for longer than
-/// `after`; SkyServe-style adds a base of on-demand replicas kept at all times
-/// and falls back at once.
+/// `after`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct OnDemandFallback {
     pub fallback_pool: usize,
     pub after: SimTime,
-    pub base_on_demand: u32,
-    pub skyserve: bool,
 }
 
 impl Placement for OnDemandFallback {
     fn name(&self) -> &'static str {
-        if self.skyserve {
-            "skyserve"
-        } else {
-            "on-demand-fallback"
-        }
+        "on-demand-fallback"
     }
     fn targets(&mut self, desired: u32, pools: &[PoolView], now: SimTime) -> Vec<u32> {
-        let demand = elastic_demand(desired, pools).saturating_sub(self.base_on_demand);
-        let members: Vec<(usize, u32)> = pools
-            .iter()
-            .enumerate()
-            .filter(|(i, p)| p.elastic && *i != self.fallback_pool)
-            .map(|(i, p)| (i, p.weight))
-            .collect();
-        let mut targets = split(demand, &members, pools.len());
-        let short: u32 = pools
-            .iter()
-            .filter(|p| p.spot && p.short_since.is_some_and(|t| now >= t + self.after))
-            .map(|p| p.short_replicas)
-            .sum();
-        targets[self.fallback_pool] = self.base_on_demand + short;
-        targets
+        fallback_targets(desired, pools, now, self.fallback_pool, self.after, 0)
     }
+    fn reaction_delay(&self) -> Option<SimTime> {
+        Some(self.after)
+    }
+}
+
+/// SkyServe-style: a base of on-demand replicas kept at all times, and an
+/// on-demand replica for every missing spot replica at once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkyServe {
+    pub on_demand_pool: usize,
+    pub base_on_demand: u32,
+}
+
+impl Placement for SkyServe {
+    fn name(&self) -> &'static str {
+        "skyserve"
+    }
+    fn targets(&mut self, desired: u32, pools: &[PoolView], now: SimTime) -> Vec<u32> {
+        fallback_targets(
+            desired,
+            pools,
+            now,
+            self.on_demand_pool,
+            SimTime::ZERO,
+            self.base_on_demand,
+        )
+    }
+    fn reaction_delay(&self) -> Option<SimTime> {
+        Some(SimTime::ZERO)
+    }
+}
+
+/// Elastic demand less `base` goes to the non-fallback elastic pools by
+/// weight; the fallback pool runs `base` plus the spot replicas missing for
+/// at least `after`.
+fn fallback_targets(
+    desired: u32,
+    pools: &[PoolView],
+    now: SimTime,
+    fallback_pool: usize,
+    after: SimTime,
+    base: u32,
+) -> Vec<u32> {
+    let demand = elastic_demand(desired, pools).saturating_sub(base);
+    let members: Vec<(usize, u32)> = pools
+        .iter()
+        .enumerate()
+        .filter(|(i, p)| p.elastic && *i != fallback_pool)
+        .map(|(i, p)| (i, p.weight))
+        .collect();
+    let mut targets = split(demand, &members, pools.len());
+    let short: u32 = pools
+        .iter()
+        .filter(|p| p.spot && p.short_since.is_some_and(|t| now >= t + after))
+        .map(|p| p.short_replicas)
+        .sum();
+    targets[fallback_pool] = base + short;
+    targets
 }
 
 /// Diversified spot: demand shared by weight over several spot pools
 /// (regions, zones, instance types); the share of a pool without capacity
 /// moves to the pools that have it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Diversified {
     pub members: Vec<(usize, u32)>,
 }
@@ -219,8 +287,6 @@ mod tests {
         let mut p = OnDemandFallback {
             fallback_pool: 1,
             after: SimTime::from_secs_f64(300.0),
-            base_on_demand: 0,
-            skyserve: false,
         };
         assert_eq!(
             p.targets(4, &pools, SimTime::from_secs_f64(399.0)),

@@ -63,7 +63,7 @@ impl PriceSchedule {
 /// How a pool's nodes are bought. Committed options (reserved, capacity
 /// block, owned) bill the pool's nodes for the whole run (or window) whether
 /// used or not.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Purchase {
     /// Billed per second from request to termination, with a minimum.
     OnDemand,

@@ -1,19 +1,23 @@
 //! Validation of the fleet parts of a scenario: regions, costs, purchase
 //! options and spot markets of pools, autoscalers, placement and budgets.
 
+use super::check::{Ctx, Files};
 use super::raw::*;
 use super::series;
-use super::validate::{Ctx, Files};
 use super::ScenarioError;
 use crate::catalog::{did_you_mean, Accelerator};
 use crate::cost::{
     storage_tier_usd_per_gb_month, BudgetAction, BudgetSpec, CostRates, STORAGE_TIERS,
 };
 use crate::engine::SimTime;
-use crate::fleet::autoscaler::{Limits, TrackedMetric, UtilizationMetric};
+use crate::fleet::autoscaler::{
+    AutoscalerConfig, Limits, Predictive, QueueLength, ScalingConfig, Scheduled, SloDriven,
+    TargetTracking, TrackedMetric, UtilizationMetric,
+};
+use crate::fleet::placement::{Diversified, OnDemandFallback, PlacementConfig, SkyServe};
 use crate::fleet::spot::{hazard_from_monthly_fraction, notice_preset, ADVISOR_BUCKETS};
 use crate::fleet::{DurationDist, Hazard, Outages, OwnedCost, PriceSchedule, Purchase, SpotMarket};
-use crate::serving::{AutoscalerSpec, PlacementSpec, ScalingSpec, Slo};
+use crate::serving::Slo;
 use indexmap::IndexMap;
 
 /// A region: what it does to prices and latency.
@@ -547,14 +551,35 @@ fn duration(ctx: &Ctx, key: &str, d: &RawDuration) -> Result<DurationDist, Scena
     })
 }
 
-const SCALING_POLICIES: [&str; 4] = ["queue-length", "target-tracking", "slo", "scheduled"];
+const SCALING_POLICIES: [&str; 5] = [
+    "queue-length",
+    "target-tracking",
+    "slo",
+    "scheduled",
+    "predictive",
+];
+
+/// The rate one replica serves, required by the rate-following policies.
+fn target_per_replica(
+    ctx: &Ctx,
+    a: &RawAutoscaler,
+    k: &dyn Fn(&str) -> String,
+) -> Result<f64, ScenarioError> {
+    let v = a.target_per_replica.ok_or_else(|| {
+        ctx.err(
+            k("target_per_replica"),
+            format!("required by policy \"{}\"", a.policy),
+        )
+    })?;
+    ctx.positive_f64(&k("target_per_replica"), v)
+}
 
 pub(super) fn autoscaler(
     ctx: &Ctx,
     key: &str,
     a: &RawAutoscaler,
     slo: &Slo,
-) -> Result<AutoscalerSpec, ScenarioError> {
+) -> Result<AutoscalerConfig, ScenarioError> {
     let k = |f: &str| format!("{key}.{f}");
     let set: Vec<(&str, bool)> = vec![
         ("scale_out_queue", a.scale_out_queue.is_some()),
@@ -567,6 +592,8 @@ pub(super) fn autoscaler(
         ("ttft_p99_s", a.ttft_p99_s.is_some()),
         ("scale_in_fraction", a.scale_in_fraction.is_some()),
         ("replicas_by_hour", a.replicas_by_hour.is_some()),
+        ("history_s", a.history_s.is_some()),
+        ("lead_s", a.lead_s.is_some()),
     ];
     let allowed: &[&str] = match a.policy.as_str() {
         "queue-length" => &[
@@ -578,6 +605,7 @@ pub(super) fn autoscaler(
         "target-tracking" => &["metric", "target_per_replica", "window_s"],
         "slo" => &["ttft_p99_s", "scale_in_fraction", "step", "window_s"],
         "scheduled" => &["replicas_by_hour"],
+        "predictive" => &["target_per_replica", "window_s", "history_s", "lead_s"],
         other => {
             return Err(ctx.err(
                 k("policy"),
@@ -632,7 +660,7 @@ pub(super) fn autoscaler(
             .unwrap_or(60.0),
     );
     let policy = match a.policy.as_str() {
-        "queue-length" => ScalingSpec::QueueLength {
+        "queue-length" => ScalingConfig::QueueLength(QueueLength {
             scale_out_queue: match a.scale_out_queue {
                 Some(q) if q >= 0 => q as u64,
                 Some(q) => {
@@ -659,8 +687,8 @@ pub(super) fn autoscaler(
                 }
             },
             step,
-        },
-        "target-tracking" => ScalingSpec::TargetTracking {
+        }),
+        "target-tracking" => ScalingConfig::TargetTracking(TargetTracking {
             metric: match a.metric.as_deref().unwrap_or("requests_per_s") {
                 "requests_per_s" => TrackedMetric::RequestsPerS,
                 "output_tokens_per_s" => TrackedMetric::OutputTokensPerS,
@@ -673,18 +701,16 @@ pub(super) fn autoscaler(
                     ))
                 }
             },
-            target_per_replica: ctx.positive_f64(
-                &k("target_per_replica"),
-                a.target_per_replica.ok_or_else(|| {
-                    ctx.err(
-                        k("target_per_replica"),
-                        "required by policy \"target-tracking\"",
-                    )
-                })?,
-            )?,
+            target_per_replica: target_per_replica(ctx, a, &k)?,
             window,
-        },
-        "slo" => ScalingSpec::Slo {
+        }),
+        "predictive" => ScalingConfig::Predictive(Predictive::new(
+            target_per_replica(ctx, a, &k)?,
+            window,
+            secs(a.history_s, "history_s", 1800.0)?,
+            secs(a.lead_s, "lead_s", 600.0)?,
+        )),
+        "slo" => ScalingConfig::Slo(SloDriven {
             ttft_p99_s: match (a.ttft_p99_s, slo.ttft) {
                 (Some(v), _) => ctx.positive_f64(&k("ttft_p99_s"), v)?,
                 (None, Some(t)) => t.as_secs_f64(),
@@ -706,7 +732,7 @@ pub(super) fn autoscaler(
             } else {
                 SimTime::from_secs_f64(120.0)
             },
-        },
+        }),
         _ => {
             let hours = a.replicas_by_hour.as_ref().ok_or_else(|| {
                 ctx.err(
@@ -724,12 +750,12 @@ pub(super) fn autoscaler(
             for (h, v) in hours.iter().enumerate() {
                 arr[h] = ctx.positive_u32(&format!("{}[{h}]", k("replicas_by_hour")), *v)?;
             }
-            ScalingSpec::Scheduled {
+            ScalingConfig::Scheduled(Scheduled {
                 replicas_by_hour: arr,
-            }
+            })
         }
     };
-    Ok(AutoscalerSpec {
+    Ok(AutoscalerConfig {
         policy,
         limits: Limits {
             min_replicas: min,
@@ -767,7 +793,7 @@ pub(super) fn placement(
     key: &str,
     p: &RawPlacement,
     pools: &[String],
-) -> Result<PlacementSpec, ScenarioError> {
+) -> Result<PlacementConfig, ScenarioError> {
     let k = |f: &str| format!("{key}.{f}");
     let pool_index = |f: &str, name: &Option<String>| -> Result<usize, ScenarioError> {
         let name = name
@@ -815,9 +841,9 @@ pub(super) fn placement(
         ));
     }
     Ok(match p.policy.as_str() {
-        "none" => PlacementSpec::Proportional,
-        "cost-aware" => PlacementSpec::CostAware,
-        "on-demand-fallback" => PlacementSpec::OnDemandFallback {
+        "none" => PlacementConfig::Proportional,
+        "cost-aware" => PlacementConfig::CostAware,
+        "on-demand-fallback" => PlacementConfig::OnDemandFallback(OnDemandFallback {
             fallback_pool: pool_index("fallback_pool", &p.fallback_pool)?,
             after: SimTime::from_secs_f64(
                 p.after_s
@@ -825,8 +851,8 @@ pub(super) fn placement(
                     .transpose()?
                     .unwrap_or(300.0),
             ),
-        },
-        "skyserve" => PlacementSpec::SkyServe {
+        }),
+        "skyserve" => PlacementConfig::SkyServe(SkyServe {
             on_demand_pool: pool_index("on_demand_pool", &p.on_demand_pool)?,
             base_on_demand: match p.base_on_demand {
                 Some(b) if b >= 0 => b as u32,
@@ -838,7 +864,7 @@ pub(super) fn placement(
                 }
                 None => 1,
             },
-        },
+        }),
         _ => {
             let names = p
                 .pools
@@ -865,7 +891,7 @@ pub(super) fn placement(
                     ctx.positive_u32(&k("weights"), w)?,
                 ));
             }
-            PlacementSpec::Diversified { members }
+            PlacementConfig::Diversified(Diversified { members })
         }
     })
 }

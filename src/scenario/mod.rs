@@ -1,6 +1,7 @@
 //! Scenarios: the TOML a user writes, parsed into raw structs and validated
 //! into a [`Scenario`] at one boundary. Nothing downstream re-checks input.
 
+mod check;
 mod error;
 mod fleet;
 mod raw;
@@ -58,8 +59,8 @@ impl Scenario {
             file: file.clone(),
             error: source,
         })?;
-        let files = validate::Files {
-            base_dir: validate::base_dir_of(path),
+        let files = check::Files {
+            base_dir: check::base_dir_of(path),
             embedded: &[],
         };
         Self::parse(&text, &file, &files)
@@ -67,7 +68,7 @@ impl Scenario {
 
     /// The built-in default scenario (its trace is compiled in).
     pub fn builtin_default() -> Result<Scenario, ScenarioError> {
-        let files = validate::Files {
+        let files = check::Files {
             base_dir: Default::default(),
             embedded: EMBEDDED,
         };
@@ -77,14 +78,14 @@ impl Scenario {
     /// Parses scenario text; `file` names it in errors; relative paths start
     /// from `base_dir`.
     pub fn from_toml(text: &str, file: &str, base_dir: &Path) -> Result<Scenario, ScenarioError> {
-        let files = validate::Files {
+        let files = check::Files {
             base_dir: base_dir.to_path_buf(),
             embedded: &[],
         };
         Self::parse(text, file, &files)
     }
 
-    fn parse(text: &str, file: &str, files: &validate::Files) -> Result<Scenario, ScenarioError> {
+    fn parse(text: &str, file: &str, files: &check::Files) -> Result<Scenario, ScenarioError> {
         let raw: RawScenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
             file: file.to_string(),
             message: e.to_string().trim_end().to_string(),

@@ -81,6 +81,9 @@ pub struct RawAutoscaler {
     pub ttft_p99_s: Option<f64>,
     pub scale_in_fraction: Option<f64>,
     pub replicas_by_hour: Option<Vec<i64>>,
+    /// Predictive: how far back the trend looks and how far ahead it forecasts.
+    pub history_s: Option<f64>,
+    pub lead_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,9 +1,11 @@
 //! Validated serving configuration of one variant: pools, batching, routing,
 //! and the fleet around them.
 
+use crate::cost::PoolBilling;
 use crate::cost::{BudgetSpec, CostRates};
 use crate::engine::SimTime;
-use crate::fleet::autoscaler::{Limits, TrackedMetric, UtilizationMetric};
+use crate::fleet::autoscaler::AutoscalerConfig;
+use crate::fleet::placement::PlacementConfig;
 use crate::fleet::{PriceSchedule, Purchase, SpotMarket};
 use crate::perf::ReplicaPerf;
 
@@ -67,6 +69,28 @@ impl PoolSpec {
     pub fn nodes(&self) -> u64 {
         self.units_for(self.replicas) * self.nodes_per_unit()
     }
+
+    /// What one replica costs per hour at `now`: its unit's nodes at the
+    /// price then, shared by the unit's replicas.
+    pub fn usd_per_replica_hour(&self, now: SimTime) -> f64 {
+        self.price.at(now) * self.nodes_per_unit() as f64 / f64::from(self.replicas_per_unit())
+    }
+
+    /// Nominal decode seconds per output token of one replica (batch of 64
+    /// at 1,024 tokens of context): the router's and placement's speed.
+    pub fn decode_s_per_token(&self) -> f64 {
+        1.0 / self.perf.nominal_decode_tokens_per_s(64, 1024)
+    }
+
+    /// How the pool is billed.
+    pub fn billing(&self) -> PoolBilling<'_> {
+        PoolBilling {
+            purchase: self.purchase,
+            price: &self.price,
+            nodes: self.nodes(),
+            nodes_per_unit: self.nodes_per_unit(),
+        }
+    }
 }
 
 /// How a replica forms batches.
@@ -116,60 +140,11 @@ impl Slo {
     }
 }
 
-/// Which scaling policy, with its parameters.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ScalingSpec {
-    QueueLength {
-        scale_out_queue: u64,
-        scale_in_utilization: f64,
-        utilization_metric: UtilizationMetric,
-        step: u32,
-    },
-    TargetTracking {
-        metric: TrackedMetric,
-        target_per_replica: f64,
-        window: SimTime,
-    },
-    Slo {
-        ttft_p99_s: f64,
-        scale_in_fraction: f64,
-        step: u32,
-        window: SimTime,
-    },
-    Scheduled {
-        replicas_by_hour: [u32; 24],
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct AutoscalerSpec {
-    pub policy: ScalingSpec,
-    pub limits: Limits,
-}
-
-/// Which placement (fallback) policy, by pool index.
-#[derive(Debug, Clone, PartialEq)]
-pub enum PlacementSpec {
-    Proportional,
-    OnDemandFallback {
-        fallback_pool: usize,
-        after: SimTime,
-    },
-    SkyServe {
-        on_demand_pool: usize,
-        base_on_demand: u32,
-    },
-    Diversified {
-        members: Vec<(usize, u32)>,
-    },
-    CostAware,
-}
-
 /// The fleet around the replicas.
 #[derive(Debug, Clone)]
 pub struct FleetConfig {
-    pub autoscaler: Option<AutoscalerSpec>,
-    pub placement: PlacementSpec,
+    pub autoscaler: Option<AutoscalerConfig>,
+    pub placement: PlacementConfig,
     pub budget: Option<BudgetSpec>,
     pub costs: CostRates,
     /// Shortest billed span of one node (e.g. 60 s).
@@ -184,7 +159,7 @@ impl Default for FleetConfig {
     fn default() -> Self {
         FleetConfig {
             autoscaler: None,
-            placement: PlacementSpec::Proportional,
+            placement: PlacementConfig::Proportional,
             budget: None,
             costs: CostRates::default(),
             billing_minimum: SimTime::from_secs_f64(60.0),

@@ -1,6 +1,7 @@
 //! Replica state: its queue, its running sequences and its KV cache.
 
 use super::config::PoolSpec;
+use super::event::{InstanceId, PoolId, ReplicaId};
 use crate::engine::SimTime;
 use crate::perf::{IterationWork, ReplicaPerf};
 use std::collections::VecDeque;
@@ -31,7 +32,9 @@ pub struct Seq {
     pub queued_at_replica: SimTime,
     pub first_scheduled: Option<SimTime>,
     pub first_token: Option<SimTime>,
-    pub replica: u32,
+    /// Where the request is queued or running; `None` while it waits for any
+    /// replica (in the backlog).
+    pub replica: Option<ReplicaId>,
     pub preemptions: u32,
 }
 
@@ -63,8 +66,8 @@ pub enum ReplicaState {
 /// One replica: `tp` devices serving one model copy.
 #[derive(Debug)]
 pub struct Replica {
-    pub pool: usize,
-    pub instance: usize,
+    pub pool: PoolId,
+    pub instance: InstanceId,
     pub state: ReplicaState,
     /// `busy_ns` at the last autoscaler evaluation.
     pub busy_ns_at_tick: u64,
@@ -90,12 +93,17 @@ pub struct Replica {
 }
 
 impl Replica {
-    pub fn new(pool: usize, spec: &PoolSpec, instance: usize, state: ReplicaState) -> Replica {
+    pub fn new(
+        pool: PoolId,
+        spec: &PoolSpec,
+        instance: InstanceId,
+        state: ReplicaState,
+    ) -> Replica {
         let perf = spec.perf.clone();
         let mut prefill = IterationWork::default();
         prefill.add_prefill(0, 2048);
         let prefill_s_per_token = perf.breakdown(&prefill).total_s / 2048.0;
-        let decode_s_per_token = 1.0 / perf.nominal_decode_tokens_per_s(64, 1024);
+        let decode_s_per_token = spec.decode_s_per_token();
         Replica {
             pool,
             instance,
@@ -130,5 +138,65 @@ impl Replica {
 
     pub fn has_work(&self) -> bool {
         !self.waiting.is_empty() || !self.running.is_empty()
+    }
+}
+
+/// Replicas and requests for unit tests of routers and batchers.
+#[cfg(test)]
+pub(super) mod testing {
+    use super::*;
+    use crate::catalog::{Catalog, Precision};
+
+    /// A serving Llama 3.1 8B FP8 replica on one H100 holding `kv_capacity_tokens`.
+    pub fn replica(kv_capacity_tokens: u64) -> Replica {
+        let catalog = Catalog::builtin();
+        let perf = ReplicaPerf::new(
+            catalog.model("llama-3.1-8b").unwrap(),
+            catalog.accelerator("h100").unwrap(),
+            1,
+            Precision::Fp8,
+        )
+        .unwrap();
+        Replica {
+            pool: PoolId(0),
+            instance: InstanceId(0),
+            state: ReplicaState::Serving,
+            busy_ns_at_tick: 0,
+            perf,
+            kv_capacity_tokens,
+            kv_used_tokens: 0,
+            waiting: VecDeque::new(),
+            running: Vec::new(),
+            batch: Vec::new(),
+            busy: false,
+            timeout_at: None,
+            busy_ns: 0,
+            iterations: 0,
+            outstanding_prefill_tokens: 0,
+            outstanding_decode_tokens: 0,
+            prefill_s_per_token: 1e-4,
+            decode_s_per_token: 1e-2,
+        }
+    }
+
+    /// A request of `input` and `output` tokens queued at `queued_s`.
+    pub fn seq(id: u64, input: u32, output: u32, queued_s: f64) -> Seq {
+        let t = SimTime::from_secs_f64(queued_s);
+        Seq {
+            id,
+            arrival: t,
+            input_tokens: input,
+            output_tokens: output,
+            generated: 0,
+            prefill_target: input,
+            prefilled: 0,
+            kv_reserved: 0,
+            cached_tokens: 0,
+            queued_at_replica: t,
+            first_scheduled: None,
+            first_token: None,
+            replica: Some(ReplicaId(0)),
+            preemptions: 0,
+        }
     }
 }

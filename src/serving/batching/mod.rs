@@ -135,3 +135,99 @@ fn push_prefill(
     work.add_prefill(seq.cached_tokens, u64::from(chunk));
     replica.batch.push((slot, Step::Prefill(chunk)));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serving::replica::testing::{replica, seq};
+
+    fn secs(s: f64) -> SimTime {
+        SimTime::from_secs_f64(s)
+    }
+
+    #[test]
+    fn static_batch_waits_for_a_full_batch_or_the_deadline() {
+        let b = StaticBatcher {
+            max_batch: 2,
+            max_wait: secs(0.5),
+        };
+        let mut r = replica(10_000);
+        let mut seqs = vec![seq(0, 100, 10, 1.0), seq(1, 50, 20, 1.2)];
+        let mut counters = PreemptionCounters::default();
+        r.waiting.push_back(0);
+        assert_eq!(
+            b.plan(&mut r, &mut seqs, secs(1.1), &mut counters),
+            Plan::WakeAt(secs(1.5))
+        );
+        r.waiting.push_back(1);
+        let Plan::Run(work) = b.plan(&mut r, &mut seqs, secs(1.2), &mut counters) else {
+            panic!("a full batch runs");
+        };
+        assert_eq!(work.tokens(), 150, "both prompts in one iteration");
+        assert_eq!(r.running, [0, 1]);
+        assert_eq!(
+            r.kv_used_tokens,
+            110 + 70,
+            "input + output reserved up front"
+        );
+        // Then it decodes every sequence of the batch, admitting nothing.
+        r.waiting.push_back(0);
+        let Plan::Run(work) = b.plan(&mut r, &mut seqs, secs(1.3), &mut counters) else {
+            panic!("the batch decodes");
+        };
+        assert_eq!(work.tokens(), 2);
+        assert_eq!(r.batch, [(0, Step::Decode), (1, Step::Decode)]);
+    }
+
+    #[test]
+    fn static_batch_admits_only_what_its_kv_cache_holds() {
+        let b = StaticBatcher {
+            max_batch: 4,
+            max_wait: SimTime::ZERO,
+        };
+        let mut r = replica(150);
+        let mut seqs = vec![seq(0, 100, 10, 0.0), seq(1, 50, 20, 0.0)];
+        r.waiting.extend([0, 1]);
+        let plan = b.plan(
+            &mut r,
+            &mut seqs,
+            secs(0.0),
+            &mut PreemptionCounters::default(),
+        );
+        assert!(matches!(plan, Plan::Run(_)));
+        assert_eq!(r.running, [0], "110 + 70 tokens do not fit in 150");
+        assert_eq!(r.waiting, [1]);
+    }
+
+    #[test]
+    fn continuous_batching_decodes_first_and_fills_the_token_budget_with_prompt_chunks() {
+        let b = ContinuousBatcher {
+            max_num_seqs: 8,
+            max_batched_tokens: 64,
+            chunked_prefill: true,
+        };
+        let mut r = replica(10_000);
+        let mut seqs = vec![seq(0, 100, 10, 0.0)];
+        r.waiting.push_back(0);
+        let mut counters = PreemptionCounters::default();
+        let Plan::Run(work) = b.plan(&mut r, &mut seqs, secs(0.0), &mut counters) else {
+            panic!("runs");
+        };
+        assert_eq!(
+            work.tokens(),
+            64,
+            "a 64-token chunk of the 100-token prompt"
+        );
+        assert_eq!(r.batch, [(0, Step::Prefill(64))]);
+        assert_eq!(seqs[0].first_scheduled, Some(secs(0.0)));
+    }
+
+    #[test]
+    fn kv_tokens_needed_is_the_whole_request() {
+        let b = StaticBatcher {
+            max_batch: 1,
+            max_wait: SimTime::ZERO,
+        };
+        assert_eq!(b.kv_tokens_needed(100, 28), 128);
+    }
+}

@@ -1,0 +1,331 @@
+//! Counters of one run and the summary built from them at the end.
+//!
+//! Conservation: `arrived = completed + rejected + in_system` at every
+//! event; at the end `in_system` is the in-flight count.
+
+use super::batching::PreemptionCounters;
+use super::config::{BatchingPolicy, ServingConfig};
+use super::event::PoolId;
+use super::simulation::RunLabel;
+use super::spend::{Ledger, LedgerCost};
+use crate::cost::Alert;
+use crate::engine::SimTime;
+use crate::fleet::AutoscalerAction;
+use crate::metrics::{
+    BatchingSummary, CostSummary, EngineSummary, FleetSummary, LatencyStats, LatencySummary,
+    Outcome, RequestCounts, RequestRecord, SloSummary, ThroughputSummary, VariantSummary,
+};
+use crate::workload::Request;
+use std::collections::BTreeMap;
+
+/// A finished request's figures.
+pub(super) struct Completion {
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+    pub ttft: SimTime,
+    /// `None` for a single-token output.
+    pub tpot: Option<SimTime>,
+    pub e2e: SimTime,
+    pub queue: SimTime,
+    pub met_slo: bool,
+    /// Its record, when requests are recorded.
+    pub record: Option<RequestRecord>,
+}
+
+pub(super) struct Tally {
+    record_requests: bool,
+    arrived: u64,
+    completed: u64,
+    rejected: BTreeMap<String, u64>,
+    /// Arrived and neither completed nor rejected.
+    in_system: u64,
+    met_slo: u64,
+    input_tokens_done: u64,
+    output_tokens_done: u64,
+    /// Output tokens emitted so far (for rate signals), and by pool (for egress).
+    tokens_emitted: u64,
+    tokens_by_pool: Vec<u64>,
+    preemption: PreemptionCounters,
+    ttft: LatencyStats,
+    tpot: LatencyStats,
+    e2e: LatencyStats,
+    queue_delay: LatencyStats,
+    /// Records of completed and rejected requests, in completion order.
+    records: Vec<RequestRecord>,
+}
+
+/// What the end of a run adds to the counters to make the summary.
+pub(super) struct Finish<'a> {
+    pub label: &'a RunLabel,
+    pub config: &'a ServingConfig,
+    pub now: SimTime,
+    /// In-flight count and (when recorded) their records.
+    pub in_flight: (u64, Vec<RequestRecord>),
+    pub ledger: Ledger,
+    pub fleet: FleetSummary,
+    pub iterations: u64,
+    /// Events popped and wall seconds.
+    pub engine: (u64, f64),
+    pub actions: Vec<AutoscalerAction>,
+    pub alerts: Vec<Alert>,
+    pub interruptions: u64,
+    pub recomputed_tokens: u64,
+}
+
+impl Tally {
+    pub fn new(pools: usize, record_requests: bool) -> Tally {
+        Tally {
+            record_requests,
+            arrived: 0,
+            completed: 0,
+            rejected: BTreeMap::new(),
+            in_system: 0,
+            met_slo: 0,
+            input_tokens_done: 0,
+            output_tokens_done: 0,
+            tokens_emitted: 0,
+            tokens_by_pool: vec![0; pools],
+            preemption: PreemptionCounters::default(),
+            ttft: LatencyStats::default(),
+            tpot: LatencyStats::default(),
+            e2e: LatencyStats::default(),
+            queue_delay: LatencyStats::default(),
+            records: Vec::new(),
+        }
+    }
+
+    pub fn arrive(&mut self) {
+        self.arrived += 1;
+        self.in_system += 1;
+    }
+
+    pub fn arrived(&self) -> u64 {
+        self.arrived
+    }
+
+    pub fn in_system(&self) -> u64 {
+        self.in_system
+    }
+
+    pub fn tokens_emitted(&self) -> u64 {
+        self.tokens_emitted
+    }
+
+    /// Output tokens emitted by each pool, in pool order.
+    pub fn tokens_by_pool(&self) -> &[u64] {
+        &self.tokens_by_pool
+    }
+
+    pub fn preemption_mut(&mut self) -> &mut PreemptionCounters {
+        &mut self.preemption
+    }
+
+    pub fn token_emitted(&mut self, pool: PoolId) {
+        self.tokens_emitted += 1;
+        self.tokens_by_pool[pool.index()] += 1;
+    }
+
+    pub fn reject(&mut self, id: u64, request: &Request, reason: &str) {
+        *self.rejected.entry(reason.to_string()).or_default() += 1;
+        self.in_system -= 1;
+        if self.record_requests {
+            self.records.push(RequestRecord {
+                variant: String::new(),
+                id,
+                arrival_s: request.arrival.as_secs_f64(),
+                input_tokens: request.input_tokens,
+                output_tokens: request.output_tokens,
+                outcome: Outcome::Rejected,
+                reject_reason: reason.to_string(),
+                pool: String::new(),
+                replica: None,
+                queue_s: None,
+                ttft_s: None,
+                tpot_s: None,
+                e2e_s: None,
+                preemptions: 0,
+                met_slo: None,
+            });
+        }
+    }
+
+    pub fn complete(&mut self, c: Completion) {
+        self.completed += 1;
+        self.in_system -= 1;
+        self.met_slo += u64::from(c.met_slo);
+        self.input_tokens_done += u64::from(c.input_tokens);
+        self.output_tokens_done += u64::from(c.output_tokens);
+        self.ttft.record(c.ttft.as_nanos());
+        self.e2e.record(c.e2e.as_nanos());
+        self.queue_delay.record(c.queue.as_nanos());
+        if let Some(t) = c.tpot {
+            self.tpot.record(t.as_nanos());
+        }
+        self.records.extend(c.record);
+    }
+
+    /// The run's summary and its request records (sorted by id, labelled
+    /// with the variant's name).
+    pub fn finish(mut self, f: Finish) -> (VariantSummary, Vec<RequestRecord>) {
+        let (in_flight, in_flight_records) = f.in_flight;
+        let mut records = std::mem::take(&mut self.records);
+        if self.record_requests {
+            records.extend(in_flight_records);
+            records.sort_by_key(|r| r.id);
+            for r in &mut records {
+                r.variant = f.label.name.clone();
+            }
+        }
+        let simulated_s = f.now.as_secs_f64();
+        let per_s = |x: f64| {
+            if simulated_s > 0.0 {
+                x / simulated_s
+            } else {
+                0.0
+            }
+        };
+        let slo = f.config.slo;
+        let goodput = if slo.is_set() {
+            self.met_slo
+        } else {
+            self.completed
+        };
+        let (events, wall_s) = f.engine;
+        let summary = VariantSummary {
+            name: f.label.name.clone(),
+            seed: f.label.seed,
+            model: f.label.model.clone(),
+            precision: f.label.precision.clone(),
+            simulated_s,
+            requests: RequestCounts {
+                arrived: self.arrived,
+                completed: self.completed,
+                rejected: self.rejected.values().sum(),
+                in_flight,
+                rejected_by_reason: self.rejected.clone(),
+            },
+            latency_s: LatencySummary {
+                exact: self.ttft.is_exact() && self.e2e.is_exact(),
+                ttft: self.ttft.percentiles(),
+                tpot: self.tpot.percentiles(),
+                e2e: self.e2e.percentiles(),
+                queue: self.queue_delay.percentiles(),
+            },
+            throughput: ThroughputSummary {
+                output_tokens_per_s: per_s(self.output_tokens_done as f64),
+                input_tokens_per_s: per_s(self.input_tokens_done as f64),
+                requests_per_s: per_s(self.completed as f64),
+                goodput_requests_per_s: per_s(goodput as f64),
+                output_tokens: self.output_tokens_done,
+                input_tokens: self.input_tokens_done,
+            },
+            slo: SloSummary {
+                ttft_s: slo.ttft.map(SimTime::as_secs_f64),
+                tpot_s: slo.tpot.map(SimTime::as_secs_f64),
+                attainment: (slo.is_set() && self.completed > 0)
+                    .then(|| self.met_slo as f64 / self.completed as f64),
+                met: self.met_slo,
+            },
+            pools: f.ledger.pools,
+            cost: self.cost(f.ledger.cost, f.now),
+            batching: BatchingSummary {
+                policy: match f.config.batching {
+                    BatchingPolicy::Static { .. } => "static",
+                    BatchingPolicy::Continuous { .. } => "continuous",
+                }
+                .to_string(),
+                iterations: f.iterations,
+                preemptions: self.preemption.preemptions,
+                recomputed_tokens: self.preemption.recomputed_tokens,
+            },
+            engine: EngineSummary {
+                events,
+                wall_s,
+                events_per_s: if wall_s > 0.0 {
+                    events as f64 / wall_s
+                } else {
+                    0.0
+                },
+            },
+            interruptions: f.interruptions,
+            recomputed_tokens: f.recomputed_tokens,
+            autoscaler_actions: f.actions,
+            alerts: f.alerts,
+            fleet: f.fleet,
+        };
+        (summary, records)
+    }
+
+    /// Total cost, per million tokens, and waste.
+    fn cost(&self, ledger: LedgerCost, now: SimTime) -> CostSummary {
+        let total_usd = ledger.components.total();
+        let per_million = |tokens: u64| (tokens > 0).then(|| total_usd / tokens as f64 * 1e6);
+        CostSummary {
+            total_usd,
+            per_million_output_tokens_usd: per_million(self.output_tokens_done),
+            per_million_total_tokens_usd: per_million(
+                self.output_tokens_done + self.input_tokens_done,
+            ),
+            billed_s: crate::cost::billed_seconds(now),
+            wasted_usd: ledger.wasted.interrupted_work_usd + ledger.wasted.idle_committed_usd,
+            components: ledger.components,
+            wasted: ledger.wasted,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> Request {
+        Request {
+            arrival: SimTime::from_secs_f64(1.0),
+            input_tokens: 10,
+            output_tokens: 4,
+        }
+    }
+
+    fn completion(met_slo: bool) -> Completion {
+        Completion {
+            input_tokens: 10,
+            output_tokens: 4,
+            ttft: SimTime::from_secs_f64(0.5),
+            tpot: Some(SimTime::from_secs_f64(0.01)),
+            e2e: SimTime::from_secs_f64(0.53),
+            queue: SimTime::from_secs_f64(0.1),
+            met_slo,
+            record: None,
+        }
+    }
+
+    #[test]
+    fn every_arrival_is_completed_rejected_or_in_the_system() {
+        let mut t = Tally::new(2, true);
+        for _ in 0..4 {
+            t.arrive();
+        }
+        t.reject(1, &request(), "exceeds_kv_capacity");
+        t.complete(completion(true));
+        t.complete(completion(false));
+        assert_eq!(t.arrived(), 4);
+        assert_eq!(t.in_system(), 1);
+        assert_eq!(
+            t.completed + t.rejected.values().sum::<u64>() + t.in_system,
+            4
+        );
+        assert_eq!(t.met_slo, 1);
+        assert_eq!(t.records.len(), 1, "the rejected request's record");
+        assert_eq!(t.records[0].reject_reason, "exceeds_kv_capacity");
+    }
+
+    #[test]
+    fn tokens_are_counted_by_pool() {
+        let mut t = Tally::new(2, false);
+        t.token_emitted(PoolId(1));
+        t.token_emitted(PoolId(1));
+        t.token_emitted(PoolId(0));
+        assert_eq!(t.tokens_emitted(), 3);
+        assert_eq!(t.tokens_by_pool(), &[1, 2]);
+    }
+}
