@@ -1,0 +1,84 @@
+//! `fleetsim capacity`: the highest arrival rate each variant serves within
+//! SLO, and the cheapest variant at a target rate.
+
+use super::{bad_input, print_json, Failure};
+use fleetsim::sweep::capacity;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Scenario TOML file with [slo] targets.
+    scenario: PathBuf,
+    /// Share of requests that must meet the SLO.
+    #[arg(long, default_value_t = 0.99)]
+    attainment: f64,
+    /// Also name the cheapest variant that serves this multiple of the scenario's rate.
+    #[arg(long)]
+    target_multiplier: Option<f64>,
+    /// Bisection steps after bracketing.
+    #[arg(long, default_value_t = 8)]
+    iterations: u32,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, Failure> {
+    let Args {
+        scenario,
+        attainment,
+        target_multiplier: target,
+        iterations,
+        json,
+    } = args;
+    if !(attainment > 0.0 && attainment <= 1.0) {
+        return Err(bad_input(anyhow::anyhow!(
+            "--attainment: expected a share in (0, 1], found {attainment}"
+        )));
+    }
+    if let Some(t) = target {
+        if !(t.is_finite() && t > 0.0) {
+            return Err(bad_input(anyhow::anyhow!(
+                "--target-multiplier: expected a number > 0, found {t}"
+            )));
+        }
+    }
+    let scenario = fleetsim::scenario::Scenario::load(&scenario).map_err(bad_input)?;
+    let caps = capacity::capacities(&scenario, attainment, iterations).map_err(bad_input)?;
+    let cheapest = match target {
+        Some(t) => capacity::cheapest_at(&scenario, t, attainment).map_err(bad_input)?,
+        None => None,
+    };
+    if json {
+        let doc = serde_json::json!({"scenario": scenario.source, "attainment": attainment, "capacities": caps,
+            "target_multiplier": target, "cheapest": cheapest.as_ref().map(|(v, c)| serde_json::json!({"variant": v, "per_million_output_tokens_usd": c}))});
+        print_json(&doc);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{}: highest rate meeting the SLO for {:.1}% of requests (multiple of the scenario's arrival rate)", scenario.source, attainment * 100.0);
+    println!(
+        "{:<20} {:>12} {:>12} {:>14} {:>16} {:>7}",
+        "variant", "max x rate", "fails at x", "requests/s", "USD/1M tokens", "probes"
+    );
+    for c in &caps {
+        println!(
+            "{:<20} {:>12.3} {:>12.3} {:>14.2} {:>16} {:>7}",
+            c.variant,
+            c.max_multiplier,
+            c.fails_at_multiplier,
+            c.max_requests_per_s,
+            c.per_million_output_tokens_usd
+                .map(|x| format!("{x:.3}"))
+                .unwrap_or_else(|| "-".into()),
+            c.probes
+        );
+    }
+    if let Some(t) = target {
+        match &cheapest {
+            Some((v, c)) => println!("cheapest variant within SLO at {t}x the rate: {v} ({c:.3} USD per 1M output tokens)"),
+            None => println!("no variant meets the SLO at {t}x the rate"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

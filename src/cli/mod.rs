@@ -1,0 +1,119 @@
+//! The command line: one file per subcommand, each with its arguments and
+//! its handler (parse, call the library, print or write).
+
+mod calibrate;
+mod capacity;
+mod catalog;
+mod check;
+mod compare;
+mod frontier;
+mod report;
+mod run;
+mod sweep;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use fleetsim::scenario::{Scenario, DEFAULT_SCENARIO_TOML};
+use std::path::Path;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "fleetsim",
+    version,
+    about = "Simulate LLM serving on accelerator fleets: latency and cost per million tokens"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario (default: the built-in Gaudi 3 vs H100 scenario) and print its variants side by side.
+    Run(run::Args),
+    /// Check a scenario (and read its whole trace) without simulating.
+    Validate(validate::Args),
+    /// List the catalog's accelerators, models and prices with their sources.
+    Catalog(catalog::Args),
+    /// Reproduce the published offline throughput tables and print each row's error.
+    Calibrate(calibrate::Args),
+    /// Print the built-in default scenario, to copy and edit.
+    DefaultScenario,
+    /// Run every point of a scenario's [sweep] in parallel; results go to --out as they finish.
+    Sweep(sweep::Args),
+    /// Combine the result directories of a sharded sweep into one.
+    Merge(sweep::MergeArgs),
+    /// A/B comparison: R replicas of every variant on common random numbers; paired 95% CIs and verdicts.
+    Compare(compare::Args),
+    /// The highest arrival rate each variant serves within SLO (bisection on the rate multiplier).
+    Capacity(capacity::Args),
+    /// Write report.html (self-contained) and report.md from a results directory.
+    Report(report::Args),
+    /// Compare a run's summary with a committed baseline; exit 1 on a regression.
+    Check(check::Args),
+    /// The Pareto frontier of a sweep's points over two metrics.
+    Frontier(frontier::Args),
+}
+
+/// Exit code for bad user input (scenario, trace, arguments).
+const BAD_INPUT: u8 = 2;
+
+/// Why a command failed, with the exit code to report it with.
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+/// Bad user input: exit code 2.
+pub fn bad_input(error: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: BAD_INPUT,
+        error: error.into(),
+    }
+}
+
+/// Anything else (a file that cannot be written): exit code 1.
+pub fn failure(error: impl Into<anyhow::Error>) -> Failure {
+    Failure {
+        code: 1,
+        error: error.into(),
+    }
+}
+
+/// The scenario at `path`, or the built-in default.
+fn load(path: Option<&Path>) -> Result<Scenario, Failure> {
+    match path {
+        Some(p) => Scenario::load(p).map_err(bad_input),
+        None => Scenario::builtin_default().map_err(bad_input),
+    }
+}
+
+/// Runs the parsed command (`run` on the default scenario when none is given).
+pub fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.command.unwrap_or(Command::Run(run::Args::default())) {
+        Command::Run(a) => run::run(a),
+        Command::Validate(a) => validate::run(a),
+        Command::Catalog(a) => catalog::run(a),
+        Command::Calibrate(a) => calibrate::run(a),
+        Command::DefaultScenario => {
+            print!("{DEFAULT_SCENARIO_TOML}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sweep(a) => sweep::run(a),
+        Command::Merge(a) => sweep::merge(a),
+        Command::Compare(a) => compare::run(a),
+        Command::Capacity(a) => capacity::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Frontier(a) => frontier::run(a),
+    }
+}
+
+/// Pretty JSON on stdout.
+fn print_json(doc: &impl serde::Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(doc).expect("documents serialize")
+    );
+}

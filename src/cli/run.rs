@@ -1,0 +1,49 @@
+//! `fleetsim run`: simulate every variant of a scenario.
+
+use super::{bad_input, failure, load, print_json, Failure};
+use anyhow::Context;
+use fleetsim::report::{render_table, report_json, write_outputs};
+use fleetsim::run::{run_scenario, RunOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Default)]
+pub struct Args {
+    /// Scenario TOML file; omit for the built-in default.
+    scenario: Option<PathBuf>,
+    /// Print one JSON document instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Write summary.json and requests.csv into this directory.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> Result<ExitCode, Failure> {
+    let scenario = load(args.scenario.as_deref())?;
+    let options = RunOptions {
+        record_requests: args.out.is_some(),
+    };
+    let outputs = run_scenario(&scenario, options)
+        .with_context(|| format!("scenario {}", scenario.source))
+        .map_err(bad_input)?;
+    let report = report_json(&scenario, &outputs);
+    if let Some(dir) = &args.out {
+        write_outputs(dir, &report, &outputs).map_err(failure)?;
+    }
+    if args.json {
+        print_json(&report);
+    } else {
+        let summaries: Vec<_> = outputs.iter().map(|o| o.summary.clone()).collect();
+        let title = format!(
+            "{}\nworkload: {}",
+            scenario.name,
+            scenario.workload.describe()
+        );
+        print!("{}", render_table(&title, &summaries));
+        if let Some(dir) = &args.out {
+            println!("wrote {}/summary.json and requests.csv", dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
