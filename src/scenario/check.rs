@@ -2,6 +2,7 @@
 //! (for error messages and number checks) and how file names resolve.
 
 use super::ScenarioError;
+use crate::engine::SimTime;
 use crate::workload::{TraceFormat, TraceSpec};
 use std::path::{Path, PathBuf};
 
@@ -80,6 +81,83 @@ impl Ctx<'_> {
         } else {
             Err(self.err(key, format!("expected a fraction in (0, 1], found {v}")))
         }
+    }
+
+    /// An optional number checked by `check` when set.
+    pub(super) fn opt<T, U>(
+        &self,
+        key: &str,
+        v: Option<T>,
+        check: impl Fn(&Self, &str, T) -> Result<U, ScenarioError>,
+    ) -> Result<Option<U>, ScenarioError> {
+        v.map(|v| check(self, key, v)).transpose()
+    }
+
+    /// An optional number checked by `check` when set, `default` otherwise.
+    pub(super) fn or<T, U>(
+        &self,
+        key: &str,
+        v: Option<T>,
+        check: impl Fn(&Self, &str, T) -> Result<U, ScenarioError>,
+        default: U,
+    ) -> Result<U, ScenarioError> {
+        Ok(self.opt(key, v, check)?.unwrap_or(default))
+    }
+
+    /// An optional duration in seconds (checked >= 0), `default_s` otherwise.
+    pub(super) fn seconds_or(
+        &self,
+        key: &str,
+        v: Option<f64>,
+        default_s: f64,
+    ) -> Result<SimTime, ScenarioError> {
+        let s = self.or(key, v, Self::non_negative_f64, default_s)?;
+        Ok(SimTime::from_secs_f64(s))
+    }
+
+    /// A share in [0, 1) (discounts), `default` when unset.
+    pub(super) fn share_or(
+        &self,
+        key: &str,
+        v: Option<f64>,
+        default: f64,
+    ) -> Result<f64, ScenarioError> {
+        match v {
+            Some(d) if (0.0..1.0).contains(&d) => Ok(d),
+            Some(d) => Err(self.err(key, format!("expected a share in [0, 1), found {d}"))),
+            None => Ok(default),
+        }
+    }
+
+    /// A whole number >= 0, `default` when unset.
+    pub(super) fn count_or(
+        &self,
+        key: &str,
+        v: Option<i64>,
+        default: u64,
+    ) -> Result<u64, ScenarioError> {
+        match v {
+            Some(n) if n >= 0 => Ok(n as u64),
+            Some(n) => Err(self.err(key, format!("expected a whole number >= 0, found {n}"))),
+            None => Ok(default),
+        }
+    }
+
+    /// `found` is not one of `names`: the error lists them and suggests the
+    /// closest.
+    pub(super) fn unknown_name(&self, key: &str, found: &str, names: &[&str]) -> ScenarioError {
+        self.err(
+            key,
+            format!(
+                "expected one of {}, found \"{found}\"{}",
+                names
+                    .iter()
+                    .map(|p| format!("\"{p}\""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                crate::catalog::did_you_mean(found, names.iter().copied())
+            ),
+        )
     }
 }
 

@@ -4,9 +4,14 @@
 mod check;
 mod error;
 mod fleet;
+mod overrides;
+mod policies;
+mod pool;
+mod purchase;
 mod raw;
 mod series;
 mod validate;
+mod workload;
 
 pub use error::ScenarioError;
 pub use raw::RawScenario;

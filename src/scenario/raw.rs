@@ -107,7 +107,7 @@ pub struct RawBudget {
     pub action: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpot {
     /// Share off the on-demand price (0.6 = 60% cheaper).

@@ -1,0 +1,99 @@
+//! `[catalog.*]` overrides on the built-in catalog, and the physical
+//! sanity of the numbers after them.
+
+use super::check::Ctx;
+use super::raw::RawCatalog;
+use super::ScenarioError;
+use crate::catalog::{Catalog, Table};
+
+/// The built-in catalog with the scenario's overrides applied and checked.
+pub(super) fn catalog(ctx: &Ctx, over: Option<&RawCatalog>) -> Result<Catalog, ScenarioError> {
+    let mut catalog = Catalog::builtin();
+    let Some(over) = over else {
+        return Ok(catalog);
+    };
+    let tables = [
+        (Table::Accelerators, &over.accelerators),
+        (Table::Models, &over.models),
+        (Table::Prices, &over.prices),
+    ];
+    for (table, entries) in tables {
+        for (name, fields) in entries {
+            catalog
+                .apply_override(table, name, fields)
+                .map_err(|e| ctx.err(format!("catalog.{}.{name}", table.key()), e.to_string()))?;
+        }
+    }
+    check_catalog(ctx, &catalog)?;
+    Ok(catalog)
+}
+
+/// Physical sanity of catalog numbers after overrides.
+fn check_catalog(ctx: &Ctx, catalog: &Catalog) -> Result<(), ScenarioError> {
+    for (name, a) in &catalog.accelerators {
+        let key = |f: &str| format!("catalog.accelerators.{name}.{f}");
+        ctx.positive_f64(&key("bf16_tflops"), a.bf16_tflops)?;
+        if let Some(f) = a.fp8_tflops {
+            ctx.positive_f64(&key("fp8_tflops"), f)?;
+        }
+        ctx.positive_f64(&key("hbm_gb"), a.hbm_gb)?;
+        ctx.positive_f64(&key("hbm_tb_per_s"), a.hbm_tb_per_s)?;
+        ctx.positive_f64(&key("scale_up_gb_per_s"), a.scale_up_gb_per_s)?;
+        ctx.positive_f64(&key("scale_out_gb_per_s"), a.scale_out_gb_per_s)?;
+        ctx.non_negative_f64(&key("scale_up_latency_us"), a.scale_up_latency_us)?;
+        ctx.positive_u32(&key("devices_per_node"), i64::from(a.devices_per_node))?;
+        ctx.fraction(&key("efficiency.compute"), a.efficiency.compute)?;
+        ctx.fraction(&key("efficiency.memory"), a.efficiency.memory)?;
+        ctx.non_negative_f64(
+            &key("efficiency.half_saturation_tokens"),
+            a.efficiency.half_saturation_tokens,
+        )?;
+        ctx.non_negative_f64(
+            &key("efficiency.iteration_overhead_us"),
+            a.efficiency.iteration_overhead_us,
+        )?;
+    }
+    for (name, m) in &catalog.models {
+        let key = |f: &str| format!("catalog.models.{name}.{f}");
+        for (f, v) in [
+            ("layers", m.layers),
+            ("hidden", m.hidden),
+            ("heads", m.heads),
+            ("kv_heads", m.kv_heads),
+            ("head_dim", m.head_dim),
+            ("ffn", m.ffn),
+        ] {
+            ctx.positive_u32(&key(f), i64::from(v))?;
+        }
+        ctx.positive_f64(&key("params_b"), m.params_b)?;
+        ctx.positive_f64(&key("active_params_b"), m.active_params_b)?;
+        if m.active_params_b > m.params_b {
+            return Err(ctx.err(key("active_params_b"), "expected at most params_b"));
+        }
+        if m.max_context_tokens == 0 || m.max_context_tokens > 1 << 30 {
+            return Err(ctx.err(
+                key("max_context_tokens"),
+                format!("expected 1 to 2^30 tokens, found {}", m.max_context_tokens),
+            ));
+        }
+        if m.experts.is_some() != m.experts_per_token.is_some() {
+            return Err(ctx.err(
+                key("experts"),
+                "set both experts and experts_per_token, or neither",
+            ));
+        }
+    }
+    for (name, p) in &catalog.prices {
+        ctx.non_negative_f64(
+            &format!("catalog.prices.{name}.on_demand_per_node_hour_usd"),
+            p.on_demand_per_node_hour_usd,
+        )?;
+        if !catalog.accelerators.contains_key(&p.accelerator) {
+            return Err(ctx.err(
+                format!("catalog.prices.{name}.accelerator"),
+                catalog.accelerator(&p.accelerator).unwrap_err().to_string(),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,383 @@
+//! A pool's purchase option and its price over time, one function per
+//! option: on-demand, spot (price, interruption hazard, outages or a
+//! replayed availability trace, notice), reserved, capacity block, owned.
+
+use super::check::{Ctx, Files};
+use super::raw::{RawCapacityBlock, RawDuration, RawPool, RawReserved, RawSpot};
+use super::series;
+use super::ScenarioError;
+use crate::catalog::Accelerator;
+use crate::engine::SimTime;
+use crate::fleet::spot::{hazard_from_monthly_fraction, notice_preset, ADVISOR_BUCKETS};
+use crate::fleet::{DurationDist, Hazard, Outages, OwnedCost, PriceSchedule, Purchase, SpotMarket};
+
+/// How a pool is bought and what it costs over time.
+pub(super) struct Pricing {
+    pub purchase: Purchase,
+    pub schedule: PriceSchedule,
+    pub source: String,
+    pub spot: Option<SpotMarket>,
+}
+
+impl Pricing {
+    fn constant(usd: f64, source: String, purchase: Purchase) -> Pricing {
+        Pricing {
+            purchase,
+            schedule: PriceSchedule::constant(usd),
+            source,
+            spot: None,
+        }
+    }
+}
+
+const PURCHASES: [&str; 5] = ["on-demand", "spot", "reserved", "capacity-block", "owned"];
+
+/// The on-demand price a pool's purchase option starts from.
+pub(super) struct BasePrice<'a> {
+    pub usd: f64,
+    pub source: &'a str,
+}
+
+/// Validates a pool's purchase option from its on-demand base price.
+pub(super) fn pricing(
+    ctx: &Ctx,
+    files: &Files,
+    key: &str,
+    p: &RawPool,
+    accelerator: &Accelerator,
+    base: BasePrice,
+) -> Result<Pricing, ScenarioError> {
+    let name = p.purchase.as_deref().unwrap_or("on-demand");
+    check_option_tables(ctx, key, p, name)?;
+    match name {
+        "on-demand" => Ok(Pricing::constant(
+            base.usd,
+            base.source.to_string(),
+            Purchase::OnDemand,
+        )),
+        "spot" => spot(ctx, files, &format!("{key}.spot"), p.spot.as_ref(), base),
+        "reserved" => reserved(ctx, key, p.reserved.as_ref(), base),
+        "capacity-block" => capacity_block(ctx, key, p.capacity_block.as_ref(), base),
+        "owned" => owned(ctx, key, p, accelerator),
+        other => Err(ctx.unknown_name(&format!("{key}.purchase"), other, &PURCHASES)),
+    }
+}
+
+/// An option's table (`spot`, `reserved`, ...) set on a pool bought another way.
+fn check_option_tables(ctx: &Ctx, key: &str, p: &RawPool, name: &str) -> Result<(), ScenarioError> {
+    let tables = [
+        ("spot", "spot", p.spot.is_some()),
+        ("reserved", "reserved", p.reserved.is_some()),
+        (
+            "capacity_block",
+            "capacity-block",
+            p.capacity_block.is_some(),
+        ),
+        ("owned", "owned", p.owned.is_some()),
+    ];
+    match tables
+        .iter()
+        .find(|(_, wanted, set)| *set && *wanted != name)
+    {
+        Some((table, wanted, _)) => Err(ctx.err(
+            format!("{key}.{table}"),
+            format!("applies only to purchase = \"{wanted}\", not \"{name}\""),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn spot(
+    ctx: &Ctx,
+    files: &Files,
+    skey: &str,
+    s: Option<&RawSpot>,
+    base: BasePrice,
+) -> Result<Pricing, ScenarioError> {
+    let s = s.cloned().unwrap_or_default();
+    let (schedule, source) = spot_price(ctx, files, skey, &s, base)?;
+    let hazard = spot_hazard(ctx, skey, &s)?;
+    let outages = s
+        .outages
+        .as_ref()
+        .map(|o| -> Result<Outages, ScenarioError> {
+            let okey = format!("{skey}.outages");
+            Ok(Outages {
+                rate_per_hour: ctx
+                    .non_negative_f64(&format!("{okey}.rate_per_hour"), o.rate_per_hour)?,
+                duration: duration(ctx, &format!("{okey}.duration"), &o.duration)?,
+            })
+        })
+        .transpose()?;
+    let availability = match &s.availability_csv {
+        Some(path) => series::availability(
+            ctx.file,
+            &format!("{skey}.availability_csv"),
+            &files.path(path),
+        )?,
+        None => Vec::new(),
+    };
+    if outages.is_some() && !availability.is_empty() {
+        return Err(ctx.err(skey, "set outages or availability_csv, not both"));
+    }
+    Ok(Pricing {
+        purchase: Purchase::Spot,
+        schedule,
+        source,
+        spot: Some(SpotMarket {
+            hazard,
+            outages,
+            availability,
+            notice: SimTime::from_secs_f64(spot_notice_s(ctx, skey, &s)?),
+        }),
+    })
+}
+
+/// A spot price series from a file, or a discount off the base price.
+fn spot_price(
+    ctx: &Ctx,
+    files: &Files,
+    skey: &str,
+    s: &RawSpot,
+    base: BasePrice,
+) -> Result<(PriceSchedule, String), ScenarioError> {
+    match (&s.price_csv, s.discount) {
+        (Some(_), Some(_)) => Err(ctx.err(skey, "set discount or price_csv, not both")),
+        (Some(path), None) => {
+            let key = format!("{skey}.price_csv");
+            let points = series::price_series(ctx.file, &key, &files.path(path))?;
+            Ok((
+                PriceSchedule::from_points(points),
+                format!("spot price series {path}"),
+            ))
+        }
+        (None, d) => {
+            let d = ctx.share_or(&format!("{skey}.discount"), d, 0.6)?;
+            let default = if s.discount.is_none() {
+                " (default)"
+            } else {
+                ""
+            };
+            Ok((
+                PriceSchedule::constant(base.usd * (1.0 - d)),
+                format!(
+                    "{} less {:.0}% spot discount{default}",
+                    base.source,
+                    d * 100.0
+                ),
+            ))
+        }
+    }
+}
+
+/// At most one of a constant hazard, an advisor bucket and an hourly profile.
+fn spot_hazard(ctx: &Ctx, skey: &str, s: &RawSpot) -> Result<Option<Hazard>, ScenarioError> {
+    let set = [
+        s.hazard_per_node_hour.is_some(),
+        s.advisor.is_some(),
+        s.hourly_hazard.is_some(),
+    ];
+    if set.iter().filter(|h| **h).count() > 1 {
+        return Err(ctx.err(
+            skey,
+            "set one of hazard_per_node_hour, advisor and hourly_hazard",
+        ));
+    }
+    if let Some(h) = s.hazard_per_node_hour {
+        let per_node_hour = ctx.non_negative_f64(&format!("{skey}.hazard_per_node_hour"), h)?;
+        return Ok(Some(Hazard::Constant { per_node_hour }));
+    }
+    if let Some(bucket) = &s.advisor {
+        let monthly = ADVISOR_BUCKETS
+            .iter()
+            .find(|(b, _)| b == bucket)
+            .map(|(_, m)| *m)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ADVISOR_BUCKETS.iter().map(|(b, _)| *b).collect();
+                ctx.unknown_name(&format!("{skey}.advisor"), bucket, &names)
+            })?;
+        return Ok(Some(Hazard::Constant {
+            per_node_hour: hazard_from_monthly_fraction(monthly),
+        }));
+    }
+    let Some(profile) = &s.hourly_hazard else {
+        return Ok(None);
+    };
+    let key = format!("{skey}.hourly_hazard");
+    let per_node_hour: [f64; 24] = profile.clone().try_into().map_err(|v: Vec<f64>| {
+        ctx.err(
+            &key,
+            format!("expected 24 values (one per hour), found {}", v.len()),
+        )
+    })?;
+    for (h, v) in per_node_hour.iter().enumerate() {
+        ctx.non_negative_f64(&format!("{key}[{h}]"), *v)?;
+    }
+    Ok(Some(Hazard::HourOfDay {
+        per_node_hour,
+        start_hour: 0.0,
+    }))
+}
+
+/// The interruption notice: a provider preset or seconds (default 120 s).
+fn spot_notice_s(ctx: &Ctx, skey: &str, s: &RawSpot) -> Result<f64, ScenarioError> {
+    match (&s.notice, s.notice_s) {
+        (Some(_), Some(_)) => Err(ctx.err(skey, "set notice or notice_s, not both")),
+        (Some(name), None) => notice_preset(name).ok_or_else(|| {
+            ctx.err(
+                format!("{skey}.notice"),
+                format!("expected \"aws\" (120 s), \"gcp\" or \"azure\" (30 s), found \"{name}\""),
+            )
+        }),
+        (None, Some(v)) => ctx.non_negative_f64(&format!("{skey}.notice_s"), v),
+        (None, None) => Ok(120.0),
+    }
+}
+
+fn reserved(
+    ctx: &Ctx,
+    key: &str,
+    r: Option<&RawReserved>,
+    base: BasePrice,
+) -> Result<Pricing, ScenarioError> {
+    let r = r.ok_or_else(|| {
+        ctx.err(
+            format!("{key}.reserved"),
+            "purchase = \"reserved\" needs reserved = { term_years = 1 or 3 }",
+        )
+    })?;
+    let default = match r.term_years {
+        1 => 0.37,
+        3 => 0.56,
+        other => {
+            return Err(ctx.err(
+                format!("{key}.reserved.term_years"),
+                format!("expected 1 or 3, found {other}"),
+            ))
+        }
+    };
+    let d = ctx.share_or(&format!("{key}.reserved.discount"), r.discount, default)?;
+    Ok(Pricing::constant(
+        base.usd * (1.0 - d),
+        format!(
+            "{} less {:.0}% {}-year commitment",
+            base.source,
+            d * 100.0,
+            r.term_years
+        ),
+        Purchase::Reserved {
+            term_years: r.term_years as u32,
+        },
+    ))
+}
+
+fn capacity_block(
+    ctx: &Ctx,
+    key: &str,
+    b: Option<&RawCapacityBlock>,
+    base: BasePrice,
+) -> Result<Pricing, ScenarioError> {
+    let b = b.ok_or_else(|| {
+        ctx.err(
+            format!("{key}.capacity_block"),
+            "purchase = \"capacity-block\" needs capacity_block = { start_s, end_s }",
+        )
+    })?;
+    let start = ctx.non_negative_f64(&format!("{key}.capacity_block.start_s"), b.start_s)?;
+    if b.end_s <= start || b.end_s.is_nan() {
+        return Err(ctx.err(
+            format!("{key}.capacity_block.end_s"),
+            format!("expected end_s > start_s ({start}), found {}", b.end_s),
+        ));
+    }
+    Ok(Pricing::constant(
+        base.usd,
+        base.source.to_string(),
+        Purchase::CapacityBlock {
+            start: SimTime::from_secs_f64(start),
+            end: SimTime::from_secs_f64(b.end_s),
+        },
+    ))
+}
+
+fn owned(
+    ctx: &Ctx,
+    key: &str,
+    p: &RawPool,
+    accelerator: &Accelerator,
+) -> Result<Pricing, ScenarioError> {
+    let o = p.owned.clone().unwrap_or_default();
+    let okey = |f: &str| format!("{key}.owned.{f}");
+    let purchase_usd = match o.purchase_usd_per_node {
+        Some(v) => ctx.positive_f64(&okey("purchase_usd_per_node"), v)?,
+        None if p.accelerator == "gaudi3" => 125_000.0,
+        None => {
+            return Err(ctx.err(
+                okey("purchase_usd_per_node"),
+                format!(
+                    "no list price for a {} node is known; set purchase_usd_per_node",
+                    p.accelerator
+                ),
+            ))
+        }
+    };
+    let share = |v: Option<f64>, f: &str, d: f64| -> Result<f64, ScenarioError> {
+        match v {
+            Some(v) if (0.0..=1.0).contains(&v) => Ok(v),
+            Some(v) => Err(ctx.err(okey(f), format!("expected a share in [0, 1], found {v}"))),
+            None => Ok(d),
+        }
+    };
+    let positive = Ctx::positive_f64;
+    let non_negative = Ctx::non_negative_f64;
+    let cost = OwnedCost {
+        purchase_usd_per_node: purchase_usd,
+        amortization_years: ctx.or(
+            &okey("amortization_years"),
+            o.amortization_years,
+            positive,
+            3.0,
+        )?,
+        watts_per_device: ctx.or(
+            &okey("watts_per_device"),
+            o.watts_per_device,
+            non_negative,
+            accelerator.tdp_w,
+        )?,
+        devices_per_node: accelerator.devices_per_node,
+        idle_power_fraction: share(o.idle_power_fraction, "idle_power_fraction", 0.3)?,
+        utilization: share(o.utilization, "utilization", 0.6)?,
+        pue: ctx.or(&okey("pue"), o.pue, positive, 1.3)?,
+        usd_per_kwh: ctx.or(&okey("usd_per_kwh"), o.usd_per_kwh, non_negative, 0.10)?,
+        hosting_usd_per_node_month: ctx.or(
+            &okey("hosting_usd_per_node_month"),
+            o.hosting_usd_per_node_month,
+            non_negative,
+            1000.0,
+        )?,
+    };
+    let rate = cost.usd_per_node_hour();
+    Ok(Pricing::constant(
+        rate,
+        format!(
+            "owned: {:.0} USD over {} years + power + hosting = {rate:.2} USD/node-hour",
+            cost.purchase_usd_per_node, cost.amortization_years
+        ),
+        Purchase::Owned,
+    ))
+}
+
+fn duration(ctx: &Ctx, key: &str, d: &RawDuration) -> Result<DurationDist, ScenarioError> {
+    Ok(match d {
+        RawDuration::Fixed { value_s } => {
+            DurationDist::Fixed(ctx.positive_f64(&format!("{key}.value_s"), *value_s)?)
+        }
+        RawDuration::Exponential { mean_s } => DurationDist::Exponential {
+            mean_s: ctx.positive_f64(&format!("{key}.mean_s"), *mean_s)?,
+        },
+        RawDuration::Lognormal { mean_s, cv } => DurationDist::LogNormal {
+            mean_s: ctx.positive_f64(&format!("{key}.mean_s"), *mean_s)?,
+            cv: ctx.non_negative_f64(&format!("{key}.cv"), *cv)?,
+        },
+    })
+}
