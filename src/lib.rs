@@ -24,4 +24,5 @@ pub mod run;
 pub mod scenario;
 pub mod serving;
 pub mod sweep;
+pub mod table;
 pub mod workload;

@@ -147,22 +147,26 @@ pub fn run_all(catalog: &Catalog) -> Result<Vec<RowResult>, CalibrationError> {
 
 /// A readable table of results with each row's error.
 pub fn render(results: &[RowResult]) -> String {
-    let mut out = format!(
-        "{:<78} {:>10} {:>10} {:>8}  {}\n",
-        "reference row", "published", "simulated", "error", "kind"
-    );
+    use crate::table::{Align, Table};
+    let mut t = Table::new(&[
+        ("reference row", Align::Left),
+        ("published", Align::Right),
+        ("simulated", Align::Right),
+        ("error", Align::Right),
+        ("kind", Align::Left),
+    ]);
     for r in results {
-        out.push_str(&format!(
-            "{:<78} {:>10.0} {:>10.0} {:>+7.1}%  {}\n",
-            r.label,
-            r.published_tokens_per_s,
-            r.simulated_tokens_per_s,
-            r.relative_error * 100.0,
+        t.push(vec![
+            r.label.clone(),
+            format!("{:.0}", r.published_tokens_per_s),
+            format!("{:.0}", r.simulated_tokens_per_s),
+            format!("{:+.1}%", r.relative_error * 100.0),
             match r.kind {
                 RowKind::Calibration => "calibration (must be within 25%)",
                 RowKind::Check => "check (reported only)",
             }
-        ));
+            .to_string(),
+        ]);
     }
-    out
+    t.terminal()
 }

@@ -1,57 +1,26 @@
-//! `fleetsim catalog`: the catalog as readable text with every source.
+//! `fleetsim catalog`: the catalog as readable tables, each entry's source
+//! listed under its table.
 
 use super::Catalog;
+use crate::table::{Align, Table};
 use std::fmt::Write;
 
 pub fn render_catalog(c: &Catalog) -> String {
     let mut out = String::from("ACCELERATORS (dense peak; per device)\n");
+    out.push_str(&accelerators(c).terminal());
     for (name, a) in &c.accelerators {
-        let _ = writeln!(
-            out,
-            "  {name:<8} {:<30} BF16 {:>6.0} TF  FP8 {:>6} TF  HBM {:>5.0} GB {:>5.2} TB/s  scale-up {:>5.0} GB/s  {} per node  {:>5.0} W",
-            a.display_name,
-            a.bf16_tflops,
-            a.fp8_tflops.map(|f| format!("{f:.0}")).unwrap_or_else(|| "-".into()),
-            a.hbm_gb,
-            a.hbm_tb_per_s,
-            a.scale_up_gb_per_s,
-            a.devices_per_node,
-            a.tdp_w
-        );
-        let e = &a.efficiency;
-        let _ = writeln!(
-            out,
-            "           efficiency: compute {:.2}, memory {:.2}, half-saturation {:.0} tokens, overhead {:.0} us",
-            e.compute, e.memory, e.half_saturation_tokens, e.iteration_overhead_us
-        );
-        let _ = writeln!(out, "           source: {} (as of {})", a.source, a.as_of);
-        let _ = writeln!(out, "           efficiency source: {}", e.source);
+        let _ = writeln!(out, "  {name} source: {} (as of {})", a.source, a.as_of);
+        let _ = writeln!(out, "  {name} efficiency source: {}", a.efficiency.source);
     }
     out.push_str("\nMODELS\n");
+    out.push_str(&models(c).terminal());
     for (name, m) in &c.models {
-        let _ = writeln!(
-            out,
-            "  {name:<15} {:>6.1}B params ({:.1}B active)  {} layers  hidden {}  heads {}/{} kv  ffn {}  context {}",
-            m.params_b, m.active_params_b, m.layers, m.hidden, m.heads, m.kv_heads, m.ffn, m.max_context_tokens
-        );
-        let _ = writeln!(
-            out,
-            "                  source: {} (as of {})",
-            m.source, m.as_of
-        );
+        let _ = writeln!(out, "  {name} source: {} (as of {})", m.source, m.as_of);
     }
     out.push_str("\nPRICES (on demand, USD per node-hour)\n");
+    out.push_str(&prices(c).terminal());
     for (name, p) in &c.prices {
-        let _ = writeln!(
-            out,
-            "  {name:<32} {:<7} {:>7.2}  {} {}{}",
-            p.accelerator,
-            p.on_demand_per_node_hour_usd,
-            p.provider,
-            p.region,
-            if p.default { "  (default)" } else { "" }
-        );
-        let _ = writeln!(out, "      source: {} (as of {})", p.source, p.as_of);
+        let _ = writeln!(out, "  {name} source: {} (as of {})", p.source, p.as_of);
     }
     let missing: Vec<&str> = c
         .accelerators
@@ -65,4 +34,91 @@ pub fn render_catalog(c: &Catalog) -> String {
         missing.join(", ")
     );
     out
+}
+
+fn accelerators(c: &Catalog) -> Table {
+    let mut t = Table::new(&[
+        ("name", Align::Left),
+        ("accelerator", Align::Left),
+        ("BF16 TF", Align::Right),
+        ("FP8 TF", Align::Right),
+        ("HBM GB", Align::Right),
+        ("TB/s", Align::Right),
+        ("scale-up GB/s", Align::Right),
+        ("per node", Align::Right),
+        ("W", Align::Right),
+        ("compute eff", Align::Right),
+        ("memory eff", Align::Right),
+        ("half-sat tokens", Align::Right),
+        ("overhead us", Align::Right),
+    ]);
+    for (name, a) in &c.accelerators {
+        let e = &a.efficiency;
+        t.push(vec![
+            name.clone(),
+            a.display_name.clone(),
+            format!("{:.0}", a.bf16_tflops),
+            crate::table::fixed(a.fp8_tflops, 0),
+            format!("{:.0}", a.hbm_gb),
+            format!("{:.2}", a.hbm_tb_per_s),
+            format!("{:.0}", a.scale_up_gb_per_s),
+            a.devices_per_node.to_string(),
+            format!("{:.0}", a.tdp_w),
+            format!("{:.2}", e.compute),
+            format!("{:.2}", e.memory),
+            format!("{:.0}", e.half_saturation_tokens),
+            format!("{:.0}", e.iteration_overhead_us),
+        ]);
+    }
+    t
+}
+
+fn models(c: &Catalog) -> Table {
+    let mut t = Table::new(&[
+        ("name", Align::Left),
+        ("params B", Align::Right),
+        ("active B", Align::Right),
+        ("layers", Align::Right),
+        ("hidden", Align::Right),
+        ("heads", Align::Right),
+        ("kv heads", Align::Right),
+        ("ffn", Align::Right),
+        ("context", Align::Right),
+    ]);
+    for (name, m) in &c.models {
+        t.push(vec![
+            name.clone(),
+            format!("{:.1}", m.params_b),
+            format!("{:.1}", m.active_params_b),
+            m.layers.to_string(),
+            m.hidden.to_string(),
+            m.heads.to_string(),
+            m.kv_heads.to_string(),
+            m.ffn.to_string(),
+            m.max_context_tokens.to_string(),
+        ]);
+    }
+    t
+}
+
+fn prices(c: &Catalog) -> Table {
+    let mut t = Table::new(&[
+        ("offering", Align::Left),
+        ("accelerator", Align::Left),
+        ("USD/node-h", Align::Right),
+        ("provider", Align::Left),
+        ("region", Align::Left),
+        ("default", Align::Left),
+    ]);
+    for (name, p) in &c.prices {
+        t.push(vec![
+            name.clone(),
+            p.accelerator.clone(),
+            format!("{:.2}", p.on_demand_per_node_hour_usd),
+            p.provider.clone(),
+            p.region.clone(),
+            if p.default { "default" } else { "" }.to_string(),
+        ]);
+    }
+    t
 }

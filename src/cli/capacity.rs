@@ -3,6 +3,7 @@
 
 use super::{bad_input, print_json, Failure};
 use fleetsim::sweep::capacity;
+use fleetsim::table::{fixed, Align, Table};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -57,23 +58,25 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("{}: highest rate meeting the SLO for {:.1}% of requests (multiple of the scenario's arrival rate)", scenario.source, attainment * 100.0);
-    println!(
-        "{:<20} {:>12} {:>12} {:>14} {:>16} {:>7}",
-        "variant", "max x rate", "fails at x", "requests/s", "USD/1M tokens", "probes"
-    );
+    let mut t = Table::new(&[
+        ("variant", Align::Left),
+        ("max x rate", Align::Right),
+        ("fails at x", Align::Right),
+        ("requests/s", Align::Right),
+        ("USD/1M tokens", Align::Right),
+        ("probes", Align::Right),
+    ]);
     for c in &caps {
-        println!(
-            "{:<20} {:>12.3} {:>12.3} {:>14.2} {:>16} {:>7}",
-            c.variant,
-            c.max_multiplier,
-            c.fails_at_multiplier,
-            c.max_requests_per_s,
-            c.per_million_output_tokens_usd
-                .map(|x| format!("{x:.3}"))
-                .unwrap_or_else(|| "-".into()),
-            c.probes
-        );
+        t.push(vec![
+            c.variant.clone(),
+            format!("{:.3}", c.max_multiplier),
+            format!("{:.3}", c.fails_at_multiplier),
+            format!("{:.2}", c.max_requests_per_s),
+            fixed(c.per_million_output_tokens_usd, 3),
+            c.probes.to_string(),
+        ]);
     }
+    print!("{}", t.terminal());
     if let Some(t) = target {
         match &cheapest {
             Some((v, c)) => println!("cheapest variant within SLO at {t}x the rate: {v} ({c:.3} USD per 1M output tokens)"),

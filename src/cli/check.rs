@@ -3,6 +3,7 @@
 
 use super::{bad_input, failure, print_json, Failure};
 use fleetsim::gate::{self, Baseline};
+use fleetsim::report::ReportJson;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,43 +23,18 @@ pub struct Args {
     json: bool,
 }
 
-/// Reads a run's summary: variant name -> flattened metrics, and the scenario source.
-/// Variant name -> flattened metrics.
+/// Variant name -> flattened metrics (dotted paths).
 type FlatVariants = Vec<(String, BTreeMap<String, f64>)>;
 
+/// A run's summary: the scenario source and each variant's metrics.
 fn read_summary(results: &Path) -> Result<(String, FlatVariants), Failure> {
-    let path = if results.is_dir() {
-        results.join("summary.json")
-    } else {
-        results.to_path_buf()
-    };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| bad_input(anyhow::anyhow!("{}: cannot read: {e}", path.display())))?;
-    let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        bad_input(anyhow::anyhow!(
-            "{}: not a fleetsim summary (JSON): {e}",
-            path.display()
-        ))
-    })?;
-    let variants = doc["variants"].as_array().ok_or_else(|| {
-        bad_input(anyhow::anyhow!(
-            "{}: no `variants` array: not a fleetsim summary",
-            path.display()
-        ))
-    })?;
-    let flat = variants
+    let doc = ReportJson::read(results).map_err(bad_input)?;
+    let flat = doc
+        .variants
         .iter()
-        .map(|v| {
-            (
-                v["name"].as_str().unwrap_or("").to_string(),
-                fleetsim::sweep::flatten_value(v),
-            )
-        })
+        .map(|v| (v.name.clone(), fleetsim::sweep::flatten(v)))
         .collect();
-    Ok((
-        doc["scenario"]["source"].as_str().unwrap_or("").to_string(),
-        flat,
-    ))
+    Ok((doc.scenario.source, flat))
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {

@@ -43,7 +43,15 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let samples = compare::run_replicas(&scenario, replicas, true).map_err(bad_input)?;
     let names: Vec<String> = scenario.variants.iter().map(|v| v.name.clone()).collect();
     let diffs = compare::differences(&names, &samples);
-    let doc = serde_json::json!({"scenario": scenario.source, "replicas": replicas, "common_random_numbers": true, "differences": diffs});
+    let report = compare::CompareReport {
+        common_random_numbers: true,
+        differences: diffs,
+        replicas,
+        scenario: scenario.source.clone(),
+    };
+    // Keys sorted, as in every earlier compare.json.
+    let doc = serde_json::to_value(&report).expect("reports serialize");
+    let diffs = &report.differences;
     if let Some(dir) = out.as_deref() {
         std::fs::create_dir_all(dir).map_err(failure)?;
         let path = dir.join("compare.json");
@@ -52,7 +60,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             &(serde_json::to_string_pretty(&doc).expect("json") + "\n"),
         )
         .map_err(failure)?;
-        fleetsim::report::charts::compare_chart(dir, &diffs).map_err(failure)?;
+        fleetsim::report::charts::compare_chart(dir, diffs).map_err(failure)?;
     }
     if json {
         print_json(&doc);
@@ -61,7 +69,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             "{}: {} replicas per variant, common random numbers; baseline: {}",
             scenario.source, replicas, names[0]
         );
-        print!("{}", compare::render(&diffs));
+        print!("{}", compare::render(diffs));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,8 @@
 
 use super::{bad_input, print_json, Failure};
 use fleetsim::sweep;
-use fleetsim::sweep::frontier::{pareto, Direction};
+use fleetsim::sweep::frontier::{Direction, PointFrontier};
+use fleetsim::table::{Align, Table};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -76,19 +77,10 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             )));
         }
     }
-    let xy: Vec<(f64, f64)> = points
-        .iter()
-        .map(|p| {
-            (
-                p.means.get(&xm).copied().unwrap_or(f64::NAN),
-                p.means.get(&ym).copied().unwrap_or(f64::NAN),
-            )
-        })
-        .collect();
-    let on = pareto(&xy, xd, yd);
-    let mut rows: Vec<usize> = (0..points.len()).filter(|&i| on[i]).collect();
-    rows.sort_by(|&a, &b| xy[a].0.total_cmp(&xy[b].0));
-    let metric = |i: usize, m: &str| points[i].means.get(m).copied().unwrap_or(f64::NAN);
+    let frontier = PointFrontier::of(&points, (&xm, xd), (&ym, yd));
+    let rows = frontier.members();
+    let xy = &frontier.xy;
+    let metric = |i: usize, m: &str| points[i].mean(m);
     let cheapest_point = cheapest.and_then(|(rate, attainment)| {
         (0..points.len())
             .filter(|&i| {
@@ -123,23 +115,23 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             x_dir = dir_name(xd),
             y_dir = dir_name(yd)
         );
-        println!(
-            "{:>6}  {:<16} {:>14} {:>14}  parameters",
-            "point",
-            "variant",
-            short(&xm),
-            short(&ym)
-        );
+        let mut t = Table::new(&[
+            ("point", Align::Right),
+            ("variant", Align::Left),
+            (short(&xm), Align::Right),
+            (short(&ym), Align::Right),
+            ("parameters", Align::Left),
+        ]);
         for &i in &rows {
-            println!(
-                "{:>6}  {:<16} {:>14.4} {:>14.4}  {}",
-                points[i].point,
-                points[i].variant,
-                xy[i].0,
-                xy[i].1,
-                points[i].describe()
-            );
+            t.push(vec![
+                points[i].point.to_string(),
+                points[i].variant.clone(),
+                format!("{:.4}", xy[i].0),
+                format!("{:.4}", xy[i].1),
+                points[i].describe(),
+            ]);
         }
+        print!("{}", t.terminal());
         if let Some((rate, attainment)) = cheapest {
             match cheapest_point {
                 Some(i) => println!(

@@ -10,10 +10,10 @@ use crate::scenario::Scenario;
 use crate::sweep::flatten;
 use crate::sweep::stats::estimate;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Better,
@@ -23,8 +23,31 @@ pub enum Verdict {
     NeedMoreReplicas,
 }
 
+impl Verdict {
+    /// The verdict in words, for tables.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Verdict::Better => "better",
+            Verdict::Worse => "worse",
+            Verdict::NoSignificantDifference => "no significant difference",
+            Verdict::NeedMoreReplicas => "need 2+ replicas",
+        }
+    }
+}
+
+/// `compare.json`: every variant's differences from the baseline (the first
+/// variant). Written with its keys sorted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareReport {
+    pub common_random_numbers: bool,
+    pub differences: Vec<Difference>,
+    pub replicas: u32,
+    /// The scenario file.
+    pub scenario: String,
+}
+
 /// One metric of one variant against the baseline (the first variant).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Difference {
     pub variant: String,
     pub baseline: String,
@@ -34,9 +57,16 @@ pub struct Difference {
     pub variant_mean: f64,
     /// Mean of (variant - baseline) over replicas, and its 95% CI half-width.
     pub difference: f64,
+    /// NaN (written as null) with a single replica.
+    #[serde(deserialize_with = "nan_when_null")]
     pub ci95: f64,
     pub replicas: usize,
     pub verdict: Verdict,
+}
+
+/// Reads null (how JSON writes NaN) back as NaN.
+fn nan_when_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// Per replica, per variant: flattened metrics.
@@ -129,29 +159,28 @@ pub fn differences(names: &[String], samples: &Samples) -> Vec<Difference> {
 
 /// A readable table of differences.
 pub fn render(diffs: &[Difference]) -> String {
-    let mut s = format!(
-        "{:<16} {:<36} {:>12} {:>12} {:>22}  {}\n",
-        "variant", "metric (vs baseline)", "baseline", "variant", "difference (95% CI)", "verdict"
-    );
+    use crate::table::{Align, Table};
+    let mut t = Table::new(&[
+        ("variant", Align::Left),
+        ("metric (vs baseline)", Align::Left),
+        ("baseline", Align::Right),
+        ("variant", Align::Right),
+        ("difference (95% CI)", Align::Right),
+        ("verdict", Align::Left),
+    ]);
     for d in diffs {
-        s.push_str(&format!(
-            "{:<16} {:<36} {:>12.4} {:>12.4} {:>22}  {}\n",
-            d.variant,
-            d.metric,
-            d.baseline_mean,
-            d.variant_mean,
+        t.push(vec![
+            d.variant.clone(),
+            d.metric.clone(),
+            format!("{:.4}", d.baseline_mean),
+            format!("{:.4}", d.variant_mean),
             if d.ci95.is_nan() {
                 format!("{:+.4}", d.difference)
             } else {
                 format!("{:+.4} +/- {:.4}", d.difference, d.ci95)
             },
-            match d.verdict {
-                Verdict::Better => "better",
-                Verdict::Worse => "worse",
-                Verdict::NoSignificantDifference => "no significant difference",
-                Verdict::NeedMoreReplicas => "need 2+ replicas",
-            }
-        ));
+            d.verdict.describe().to_string(),
+        ]);
     }
-    s
+    t.terminal()
 }

@@ -3,7 +3,7 @@
 //! per crossing with its time; a breach may block scale-out.
 
 use crate::engine::SimTime;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BudgetAction {
@@ -19,7 +19,7 @@ pub struct BudgetSpec {
     pub action: BudgetAction,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     pub time_s: f64,
     /// "warning" or "breach".

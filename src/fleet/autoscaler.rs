@@ -7,7 +7,7 @@
 //! with its reason.
 
 use crate::engine::SimTime;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What the fleet looks like at an evaluation.
 #[derive(Debug, Clone, Default)]
@@ -324,7 +324,7 @@ impl AutoscalerConfig {
 }
 
 /// One recorded autoscaler decision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutoscalerAction {
     pub time_s: f64,
     pub policy: String,

@@ -156,32 +156,36 @@ pub fn check(baseline: &Baseline, variants: &[(String, BTreeMap<String, f64>)]) 
 
 /// A readable table of the comparison.
 pub fn render(rows: &[Comparison]) -> String {
-    let mut s = format!(
-        "{:<14} {:<38} {:>14} {:>14} {:>9} {:>12}  {}\n",
-        "variant", "metric", "baseline", "now", "change", "allowed", "status"
-    );
+    use crate::table::{fixed, Align, Table};
+    let mut t = Table::new(&[
+        ("variant", Align::Left),
+        ("metric", Align::Left),
+        ("baseline", Align::Right),
+        ("now", Align::Right),
+        ("change", Align::Right),
+        ("allowed", Align::Right),
+        ("status", Align::Left),
+    ]);
     for r in rows {
-        s.push_str(&format!(
-            "{:<14} {:<38} {:>14.6} {:>14} {:>9} {:>12.6}  {}\n",
-            r.variant,
-            r.metric,
-            r.baseline,
-            r.now
-                .map(|x| format!("{x:.6}"))
-                .unwrap_or_else(|| "-".into()),
+        t.push(vec![
+            r.variant.clone(),
+            r.metric.clone(),
+            format!("{:.6}", r.baseline),
+            fixed(r.now, 6),
             r.relative_change
                 .map(|c| format!("{:+.2}%", c * 100.0))
                 .unwrap_or_else(|| "-".into()),
-            r.allowed,
+            format!("{:.6}", r.allowed),
             match r.status {
                 Status::Ok => "ok",
                 Status::Improved => "improved",
                 Status::Regressed => "REGRESSED",
                 Status::Missing => "MISSING",
             }
-        ));
+            .to_string(),
+        ]);
     }
-    s
+    t.terminal()
 }
 
 /// Whether the gate fails: any regression or missing metric.

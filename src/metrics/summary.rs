@@ -7,7 +7,7 @@ use crate::fleet::AutoscalerAction;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VariantSummary {
     pub name: String,
     pub seed: u64,
@@ -33,7 +33,7 @@ pub struct VariantSummary {
 }
 
 /// How the fleet moved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FleetSummary {
     pub placement: String,
     /// The scaling policy, or "fixed".
@@ -48,7 +48,7 @@ pub struct FleetSummary {
 }
 
 /// arrived = completed + rejected + in_flight, always.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequestCounts {
     pub arrived: u64,
     pub completed: u64,
@@ -61,7 +61,7 @@ pub struct RequestCounts {
 /// Latencies of completed requests, seconds. TTFT and E2E include the
 /// network round trip; TPOT is (E2E - TTFT) / (output tokens - 1) over
 /// requests with 2+ output tokens; queue is arrival to first scheduling.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LatencySummary {
     pub ttft: Percentiles,
     pub tpot: Percentiles,
@@ -72,7 +72,7 @@ pub struct LatencySummary {
 }
 
 /// Rates over `simulated_s`, counting completed requests only.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThroughputSummary {
     pub output_tokens_per_s: f64,
     pub input_tokens_per_s: f64,
@@ -83,7 +83,7 @@ pub struct ThroughputSummary {
     pub input_tokens: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SloSummary {
     pub ttft_s: Option<f64>,
     pub tpot_s: Option<f64>,
@@ -92,7 +92,7 @@ pub struct SloSummary {
     pub met: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PoolSummary {
     pub name: String,
     pub accelerator: String,
@@ -115,7 +115,7 @@ pub struct PoolSummary {
     pub units_launched: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CostSummary {
     pub total_usd: f64,
     /// total_usd / completed output tokens x 1e6; null when none completed.
@@ -162,13 +162,13 @@ impl CostComponents {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WastedCost {
     pub interrupted_work_usd: f64,
     pub idle_committed_usd: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchingSummary {
     pub policy: String,
     pub iterations: u64,
@@ -178,7 +178,7 @@ pub struct BatchingSummary {
 
 /// Simulator speed. `wall_s` and `events_per_s` vary run to run; every
 /// other field of the summary is deterministic.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EngineSummary {
     pub events: u64,
     pub wall_s: f64,

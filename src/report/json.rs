@@ -1,13 +1,15 @@
 //! The `--json` document: `{ "scenario": {...}, "variants": [...] }`.
 
+use super::ReportError;
 use crate::catalog::{Accelerator, LlmModel};
 use crate::metrics::VariantSummary;
 use crate::scenario::Scenario;
 use crate::serving::RunOutput;
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScenarioInfo {
     pub name: String,
     pub source: String,
@@ -17,7 +19,7 @@ pub struct ScenarioInfo {
 }
 
 /// The catalog entries a run used, with their sources: what the numbers rest on.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Assumptions {
     pub model: (String, LlmModel),
     pub accelerators: IndexMap<String, Accelerator>,
@@ -25,9 +27,9 @@ pub struct Assumptions {
     pub prices: IndexMap<String, String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ReportJson {
-    pub fleetsim_version: &'static str,
+    pub fleetsim_version: String,
     pub scenario: ScenarioInfo,
     pub variants: Vec<VariantSummary>,
     pub assumptions: Assumptions,
@@ -35,7 +37,7 @@ pub struct ReportJson {
 
 pub fn report_json(scenario: &Scenario, outputs: &[RunOutput]) -> ReportJson {
     ReportJson {
-        fleetsim_version: env!("CARGO_PKG_VERSION"),
+        fleetsim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario: ScenarioInfo {
             name: scenario.name.clone(),
             source: scenario.source.clone(),
@@ -71,5 +73,18 @@ fn assumptions(scenario: &Scenario) -> Assumptions {
         model: (scenario.model_name.clone(), scenario.model.clone()),
         accelerators,
         prices,
+    }
+}
+
+impl ReportJson {
+    /// Reads a `--json` document or a run's `summary.json` (a directory
+    /// means its `summary.json`).
+    pub fn read(path: &Path) -> Result<ReportJson, ReportError> {
+        let path = if path.is_dir() {
+            path.join("summary.json")
+        } else {
+            path.to_path_buf()
+        };
+        super::error::read_json(&path, "summary")
     }
 }

@@ -1,13 +1,20 @@
-//! Outputs of a run: the readable table, the `--json` document and the
-//! files written by `--out`.
+//! Outputs of a run: the readable table, the `--json` document, the files
+//! written by `--out`, charts, and the HTML/Markdown report of any results
+//! directory (one section file per kind of result).
 
 pub mod charts;
+mod compare_section;
+mod error;
 mod files;
 mod html;
 mod json;
-mod table;
+pub mod metrics;
+mod run_section;
+mod summary_table;
+mod sweep_section;
 
+pub use error::ReportError;
 pub use files::{write_outputs, write_text_atomic, OutputError};
-pub use html::{write_report, ReportError, ReportFiles};
+pub use html::{write_report, ReportFiles};
 pub use json::{report_json, Assumptions, ReportJson, ScenarioInfo};
-pub use table::render_table;
+pub use summary_table::render_table;

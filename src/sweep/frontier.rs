@@ -53,6 +53,33 @@ pub fn pareto(points: &[(f64, f64)], x: Direction, y: Direction) -> Vec<bool> {
     on
 }
 
+/// Sweep points' means of two metrics and which points are on their Pareto
+/// frontier (a point missing a metric has NaN there and is never on it).
+pub struct PointFrontier {
+    /// (x, y) per point, in point order.
+    pub xy: Vec<(f64, f64)>,
+    pub on: Vec<bool>,
+}
+
+impl PointFrontier {
+    pub fn of(
+        points: &[super::PointMeans],
+        x: (&str, Direction),
+        y: (&str, Direction),
+    ) -> PointFrontier {
+        let xy: Vec<(f64, f64)> = points.iter().map(|p| (p.mean(x.0), p.mean(y.0))).collect();
+        let on = pareto(&xy, x.1, y.1);
+        PointFrontier { xy, on }
+    }
+
+    /// Indices of the frontier's points by increasing x.
+    pub fn members(&self) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..self.xy.len()).filter(|&i| self.on[i]).collect();
+        idx.sort_by(|&a, &b| self.xy[a].0.total_cmp(&self.xy[b].0));
+        idx
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

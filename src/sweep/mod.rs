@@ -14,7 +14,7 @@ pub mod stats;
 mod table;
 
 pub use expand::{expand, Point};
-pub use record::{flatten, flatten_value, RunRecord, VariantMetrics};
+pub use record::{flatten, RunRecord, VariantMetrics};
 pub use results::{is_sweep_dir, point_means, sensitivity, PointMeans};
 pub use runner::{
     merge, read_journal, run_sweep, sort_records as runner_sort, Shard, SweepOptions, SweepPlan,

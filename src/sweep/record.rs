@@ -31,8 +31,9 @@ pub fn flatten(summary: &VariantSummary) -> BTreeMap<String, f64> {
     flatten_value(&serde_json::to_value(summary).expect("summaries serialize"))
 }
 
-/// Flattens a summary already in JSON form (as read back from `summary.json`).
-pub fn flatten_value(value: &serde_json::Value) -> BTreeMap<String, f64> {
+/// Flattens a summary in JSON form: numbers and booleans by dotted path,
+/// engine timing left out (it differs run to run).
+fn flatten_value(value: &serde_json::Value) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
     walk(value, "", &mut out);
     out.remove("engine.wall_s");

@@ -16,6 +16,11 @@ pub struct PointMeans {
 }
 
 impl PointMeans {
+    /// The mean of `metric`, NaN when the point has none.
+    pub fn mean(&self, metric: &str) -> f64 {
+        self.means.get(metric).copied().unwrap_or(f64::NAN)
+    }
+
     /// "path=value ..." for labels.
     pub fn describe(&self) -> String {
         self.params

@@ -1,17 +1,16 @@
 //! The readable side-by-side table `fleetsim run` prints.
 
 use crate::metrics::VariantSummary;
-use std::fmt::Write;
+use crate::table::{fixed as opt, Table};
 
-/// Renders one column per variant. Units are in the row labels.
+/// Renders the title, then one column per variant. Units are in the row
+/// labels.
 pub fn render_table(title: &str, variants: &[VariantSummary]) -> String {
-    let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+    let mut table = Table::labelled("metric", variants.iter().map(|v| v.name.clone()));
     let mut row = |label: &str, f: &dyn Fn(&VariantSummary) -> String| {
-        rows.push((label.to_string(), variants.iter().map(f).collect()));
-    };
-    let opt = |x: Option<f64>, digits: usize| match x {
-        Some(v) => format!("{v:.digits$}"),
-        None => "-".to_string(),
+        let mut cells = vec![label.to_string()];
+        cells.extend(variants.iter().map(f));
+        table.push(cells);
     };
     row("fleet", &|v| {
         v.pools
@@ -113,32 +112,5 @@ pub fn render_table(title: &str, variants: &[VariantSummary]) -> String {
         format!("{} / {:.3}", v.engine.events, v.engine.wall_s)
     });
 
-    let label_width = rows.iter().map(|(l, _)| l.len()).max().unwrap_or(0).max(6);
-    let widths: Vec<usize> = (0..variants.len())
-        .map(|i| {
-            rows.iter()
-                .map(|(_, cells)| cells[i].len())
-                .chain(std::iter::once(variants[i].name.len()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    let _ = writeln!(out, "{title}");
-    let _ = write!(out, "{:<label_width$}", "metric");
-    for (v, w) in variants.iter().zip(&widths) {
-        let _ = write!(out, "  {:>w$}", v.name);
-    }
-    out.push('\n');
-    let total: usize = label_width + widths.iter().map(|w| w + 2).sum::<usize>();
-    out.push_str(&"-".repeat(total));
-    out.push('\n');
-    for (label, cells) in &rows {
-        let _ = write!(out, "{label:<label_width$}");
-        for (c, w) in cells.iter().zip(&widths) {
-            let _ = write!(out, "  {c:>w$}");
-        }
-        out.push('\n');
-    }
-    out
+    format!("{title}\n{}", table.terminal())
 }
