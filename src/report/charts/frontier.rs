@@ -1,0 +1,93 @@
+//! Two metrics of sweep points with their Pareto frontier.
+
+use super::{e, legend, padded, Chart, FONT, PALETTE};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Cost vs throughput (or any two metrics), the frontier drawn as a line,
+/// frontier points labelled.
+pub struct Frontier {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    /// (x, y, label, on the frontier, series index).
+    pub points: Vec<(f64, f64, String, bool, usize)>,
+    pub series: Vec<String>,
+}
+
+impl Chart for Frontier {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let xs = self.points.iter().map(|p| p.0).filter(|x| x.is_finite());
+        let ys = self.points.iter().map(|p| p.1).filter(|y| y.is_finite());
+        let (x0, x1) = padded(
+            xs.clone().fold(f64::INFINITY, f64::min),
+            xs.fold(f64::NEG_INFINITY, f64::max),
+        );
+        let (y0, y1) = padded(
+            ys.clone().fold(f64::INFINITY, f64::min),
+            ys.fold(f64::NEG_INFINITY, f64::max),
+        );
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, (FONT, 24))
+            .margin(15)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 16))
+            .draw()
+            .map_err(e)?;
+        for (s, name) in self.series.iter().enumerate() {
+            let color = PALETTE[s % PALETTE.len()];
+            chart
+                .draw_series(
+                    self.points
+                        .iter()
+                        .filter(|p| p.4 == s && p.0.is_finite() && p.1.is_finite())
+                        .map(|p| {
+                            Circle::new(
+                                (p.0, p.1),
+                                if p.3 { 6 } else { 3 },
+                                if p.3 {
+                                    color.filled()
+                                } else {
+                                    color.mix(0.45).filled()
+                                },
+                            )
+                        }),
+                )
+                .map_err(e)?
+                .label(name.as_str())
+                .legend(move |(x, y)| Circle::new((x, y), 5, color.filled()));
+        }
+        let mut front: Vec<&(f64, f64, String, bool, usize)> =
+            self.points.iter().filter(|p| p.3).collect();
+        front.sort_by(|a, b| a.0.total_cmp(&b.0));
+        chart
+            .draw_series(LineSeries::new(
+                front.iter().map(|p| (p.0, p.1)),
+                BLACK.stroke_width(2),
+            ))
+            .map_err(e)?
+            .label("Pareto frontier")
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x - 10, y), (x + 10, y)], BLACK.stroke_width(2))
+            });
+        for p in &front {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    p.2.clone(),
+                    (p.0, p.1),
+                    (FONT, 12).into_font(),
+                )))
+                .map_err(e)?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 14)?;
+        Ok(())
+    }
+}
