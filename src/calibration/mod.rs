@@ -46,64 +46,7 @@ pub fn run_row(catalog: &Catalog, row: &ReferenceRow) -> Result<RowResult, Calib
         label: row.label(),
         message,
     };
-    let model = catalog.model(row.model).map_err(|e| bad(e.to_string()))?;
-    let accelerator = catalog
-        .accelerator(row.accelerator)
-        .map_err(|e| bad(e.to_string()))?;
-    let precision = Precision::Fp8;
-    let perf = ReplicaPerf::new(model, accelerator, row.tp, precision)
-        .ok_or_else(|| bad(format!("{} has no fp8", row.accelerator)))?;
-    let plan = MemoryPlan::plan(
-        row.model,
-        model,
-        row.accelerator,
-        accelerator,
-        row.tp,
-        precision,
-        0.9,
-    )
-    .map_err(|e| bad(e.to_string()))?;
-    let batching = match row.batching {
-        Batching::Static { batch } => BatchingPolicy::Static {
-            max_batch: batch,
-            max_wait: SimTime::ZERO,
-        },
-        Batching::Continuous { max_num_seqs } => BatchingPolicy::Continuous {
-            max_num_seqs,
-            max_batched_tokens: 8192,
-            chunked_prefill: false,
-        },
-    };
-    let config = ServingConfig {
-        pools: vec![PoolSpec {
-            name: "replica".into(),
-            accelerator: row.accelerator.into(),
-            replicas: 1,
-            tp: row.tp,
-            devices_per_node: accelerator.devices_per_node,
-            perf,
-            kv_capacity_tokens: plan.kv_capacity_tokens,
-            max_context_tokens: model.max_context_tokens,
-            price_per_node_hour_usd: 0.0,
-            price_source: "calibration".into(),
-            price: PriceSchedule::constant(0.0),
-            purchase: Purchase::OnDemand,
-            region: "us-east-1".into(),
-            network_rtt: SimTime::ZERO,
-            egress_usd_per_gb: 0.0,
-            boot: SimTime::ZERO,
-            weights_load: SimTime::ZERO,
-            spot: None,
-            max_replicas: None,
-        }],
-        batching,
-        router: RouterPolicy::RoundRobin,
-        slo: Slo::default(),
-        horizon: None,
-        record_requests: false,
-        fleet: FleetConfig::default(),
-        weights_gb: model.params_b,
-    };
+    let config = row_config(catalog, row).map_err(bad)?;
     let workload = Workload::Synthetic {
         arrivals: ArrivalProcess::Offline,
         input_tokens: TokenLengths::Fixed(row.input_tokens),
@@ -134,6 +77,69 @@ pub fn run_row(catalog: &Catalog, row: &ReferenceRow) -> Result<RowResult, Calib
         published_tokens_per_s: row.published_tokens_per_s,
         simulated_tokens_per_s: simulated,
         relative_error: simulated / row.published_tokens_per_s - 1.0,
+    })
+}
+
+/// One FP8 replica of the row's accelerator, batching as the row's
+/// software does, with no fleet around it (no cost, no network).
+fn row_config(catalog: &Catalog, row: &ReferenceRow) -> Result<ServingConfig, String> {
+    let model = catalog.model(row.model).map_err(|e| e.to_string())?;
+    let accelerator = catalog
+        .accelerator(row.accelerator)
+        .map_err(|e| e.to_string())?;
+    let precision = Precision::Fp8;
+    let perf = ReplicaPerf::new(model, accelerator, row.tp, precision)
+        .ok_or_else(|| format!("{} has no fp8", row.accelerator))?;
+    let plan = MemoryPlan::plan(
+        row.model,
+        model,
+        row.accelerator,
+        accelerator,
+        row.tp,
+        precision,
+        0.9,
+    )
+    .map_err(|e| e.to_string())?;
+    let batching = match row.batching {
+        Batching::Static { batch } => BatchingPolicy::Static {
+            max_batch: batch,
+            max_wait: SimTime::ZERO,
+        },
+        Batching::Continuous { max_num_seqs } => BatchingPolicy::Continuous {
+            max_num_seqs,
+            max_batched_tokens: 8192,
+            chunked_prefill: false,
+        },
+    };
+    Ok(ServingConfig {
+        pools: vec![PoolSpec {
+            name: "replica".into(),
+            accelerator: row.accelerator.into(),
+            replicas: 1,
+            tp: row.tp,
+            devices_per_node: accelerator.devices_per_node,
+            perf,
+            kv_capacity_tokens: plan.kv_capacity_tokens,
+            max_context_tokens: model.max_context_tokens,
+            price_per_node_hour_usd: 0.0,
+            price_source: "calibration".into(),
+            price: PriceSchedule::constant(0.0),
+            purchase: Purchase::OnDemand,
+            region: "us-east-1".into(),
+            network_rtt: SimTime::ZERO,
+            egress_usd_per_gb: 0.0,
+            boot: SimTime::ZERO,
+            weights_load: SimTime::ZERO,
+            spot: None,
+            max_replicas: None,
+        }],
+        batching,
+        router: RouterPolicy::RoundRobin,
+        slo: Slo::default(),
+        horizon: None,
+        record_requests: false,
+        fleet: FleetConfig::default(),
+        weights_gb: model.params_b,
     })
 }
 

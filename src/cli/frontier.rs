@@ -2,8 +2,8 @@
 //! cheapest point serving a target rate within SLO.
 
 use super::{bad_input, print_json, Failure};
-use fleetsim::sweep;
 use fleetsim::sweep::frontier::{Direction, PointFrontier};
+use fleetsim::sweep::{self, PointMeans};
 use fleetsim::table::{Align, Table};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,19 +44,12 @@ fn metric_arg(text: &str) -> Result<(String, Direction), Failure> {
     Ok((name.to_string(), dir))
 }
 
+const COST: &str = "cost.per_million_output_tokens_usd";
+
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    let Args {
-        results,
-        x,
-        y,
-        cheapest_at_rate,
-        attainment,
-        json,
-    } = args;
-    let results = results.as_path();
-    let cheapest = cheapest_at_rate.map(|r| (r, attainment));
-    let (xm, xd) = metric_arg(&x)?;
-    let (ym, yd) = metric_arg(&y)?;
+    let results = args.results.as_path();
+    let x = metric_arg(&args.x)?;
+    let y = metric_arg(&args.y)?;
     if !sweep::is_sweep_dir(results) {
         return Err(bad_input(anyhow::anyhow!(
             "{}: not a sweep result directory (no journal-*.jsonl)",
@@ -68,7 +61,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         .first()
         .map(|p| p.means.keys().map(String::as_str).collect())
         .unwrap_or_default();
-    for m in [&xm, &ym] {
+    for m in [&x.0, &y.0] {
         if !known.contains(&m.as_str()) {
             return Err(bad_input(anyhow::anyhow!(
                 "no metric `{m}` in {}{}",
@@ -77,76 +70,109 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             )));
         }
     }
-    let frontier = PointFrontier::of(&points, (&xm, xd), (&ym, yd));
-    let rows = frontier.members();
-    let xy = &frontier.xy;
-    let metric = |i: usize, m: &str| points[i].mean(m);
-    let cheapest_point = cheapest.and_then(|(rate, attainment)| {
-        (0..points.len())
-            .filter(|&i| {
-                metric(i, "throughput.requests_per_s") >= rate
-                    && metric(i, "slo.attainment") >= attainment
-            })
-            .min_by(|&a, &b| {
-                metric(a, "cost.per_million_output_tokens_usd")
-                    .total_cmp(&metric(b, "cost.per_million_output_tokens_usd"))
-            })
+    let frontier = PointFrontier::of(&points, (&x.0, x.1), (&y.0, y.1));
+    let cheapest = args.cheapest_at_rate.map(|rate| {
+        let point = cheapest_at(&points, rate, args.attainment);
+        (rate, args.attainment, point)
     });
-    if json {
-        let doc: Vec<_> = rows
-            .iter()
-            .map(|&i| serde_json::json!({"point": points[i].point, "variant": points[i].variant, "params": points[i].describe(), xm.as_str(): xy[i].0, ym.as_str(): xy[i].1}))
-            .collect();
-        let cheapest_doc = cheapest_point.map(|i| {
-            serde_json::json!({
-                "point": points[i].point,
-                "variant": points[i].variant,
-                "params": points[i].describe(),
-                "cost.per_million_output_tokens_usd": metric(i, "cost.per_million_output_tokens_usd"),
-            })
-        });
-        let doc = serde_json::json!({"frontier": doc, "cheapest": cheapest_doc});
-        print_json(&doc);
+    if args.json {
+        print_json(&json_doc(&points, &frontier, (&x.0, &y.0), cheapest));
     } else {
-        println!(
-            "Pareto frontier: {xm} ({x_dir}) vs {ym} ({y_dir}); {} of {} points",
-            rows.len(),
-            points.len(),
-            x_dir = dir_name(xd),
-            y_dir = dir_name(yd)
-        );
-        let mut t = Table::new(&[
-            ("point", Align::Right),
-            ("variant", Align::Left),
-            (short(&xm), Align::Right),
-            (short(&ym), Align::Right),
-            ("parameters", Align::Left),
-        ]);
-        for &i in &rows {
-            t.push(vec![
-                points[i].point.to_string(),
-                points[i].variant.clone(),
-                format!("{:.4}", xy[i].0),
-                format!("{:.4}", xy[i].1),
-                points[i].describe(),
-            ]);
-        }
-        print!("{}", t.terminal());
-        if let Some((rate, attainment)) = cheapest {
-            match cheapest_point {
-                Some(i) => println!(
-                    "cheapest point serving >= {rate} requests/s with SLO attainment >= {attainment}: \
-                     #{} {} at {:.4} USD per 1M output tokens ({})",
-                    points[i].point,
-                    points[i].variant,
-                    metric(i, "cost.per_million_output_tokens_usd"),
-                    points[i].describe()
-                ),
-                None => println!("no point serves >= {rate} requests/s with SLO attainment >= {attainment}"),
-            }
-        }
+        print_text(&points, &frontier, (&x, &y), cheapest);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The cheapest point (USD per 1M output tokens) serving at least `rate`
+/// requests/s with SLO attainment of at least `attainment`.
+fn cheapest_at(points: &[PointMeans], rate: f64, attainment: f64) -> Option<usize> {
+    let p = points;
+    (0..p.len())
+        .filter(|&i| {
+            p[i].mean("throughput.requests_per_s") >= rate
+                && p[i].mean("slo.attainment") >= attainment
+        })
+        .min_by(|&a, &b| p[a].mean(COST).total_cmp(&p[b].mean(COST)))
+}
+
+/// The target rate, attainment and the point meeting them, if any.
+type Cheapest = Option<(f64, f64, Option<usize>)>;
+
+fn json_doc(
+    points: &[PointMeans],
+    frontier: &PointFrontier,
+    (xm, ym): (&str, &str),
+    cheapest: Cheapest,
+) -> serde_json::Value {
+    let rows: Vec<_> = frontier
+        .members()
+        .into_iter()
+        .map(|i| {
+            let p = &points[i];
+            let (x, y) = frontier.xy[i];
+            serde_json::json!({"point": p.point, "variant": p.variant, "params": p.describe(), xm: x, ym: y})
+        })
+        .collect();
+    let cheapest_doc = cheapest.and_then(|(_, _, i)| i).map(|i| {
+        let p = &points[i];
+        serde_json::json!({
+            "point": p.point,
+            "variant": p.variant,
+            "params": p.describe(),
+            COST: p.mean(COST),
+        })
+    });
+    serde_json::json!({"frontier": rows, "cheapest": cheapest_doc})
+}
+
+fn print_text(
+    points: &[PointMeans],
+    frontier: &PointFrontier,
+    (x, y): (&(String, Direction), &(String, Direction)),
+    cheapest: Cheapest,
+) {
+    let rows = frontier.members();
+    println!(
+        "Pareto frontier: {} ({}) vs {} ({}); {} of {} points",
+        x.0,
+        dir_name(x.1),
+        y.0,
+        dir_name(y.1),
+        rows.len(),
+        points.len(),
+    );
+    let mut t = Table::new(&[
+        ("point", Align::Right),
+        ("variant", Align::Left),
+        (short(&x.0), Align::Right),
+        (short(&y.0), Align::Right),
+        ("parameters", Align::Left),
+    ]);
+    for &i in &rows {
+        let (xv, yv) = frontier.xy[i];
+        t.push(vec![
+            points[i].point.to_string(),
+            points[i].variant.clone(),
+            format!("{xv:.4}"),
+            format!("{yv:.4}"),
+            points[i].describe(),
+        ]);
+    }
+    print!("{}", t.terminal());
+    match cheapest {
+        Some((rate, attainment, Some(i))) => println!(
+            "cheapest point serving >= {rate} requests/s with SLO attainment >= {attainment}: \
+             #{} {} at {:.4} USD per 1M output tokens ({})",
+            points[i].point,
+            points[i].variant,
+            points[i].mean(COST),
+            points[i].describe()
+        ),
+        Some((rate, attainment, None)) => {
+            println!("no point serves >= {rate} requests/s with SLO attainment >= {attainment}")
+        }
+        None => {}
+    }
 }
 
 fn dir_name(d: Direction) -> &'static str {

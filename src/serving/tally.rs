@@ -4,7 +4,7 @@
 //! event; at the end `in_system` is the in-flight count.
 
 use super::batching::PreemptionCounters;
-use super::config::{BatchingPolicy, ServingConfig};
+use super::config::{BatchingPolicy, ServingConfig, Slo};
 use super::event::PoolId;
 use super::simulation::RunLabel;
 use super::spend::{Ledger, LedgerCost};
@@ -177,19 +177,6 @@ impl Tally {
             }
         }
         let simulated_s = f.now.as_secs_f64();
-        let per_s = |x: f64| {
-            if simulated_s > 0.0 {
-                x / simulated_s
-            } else {
-                0.0
-            }
-        };
-        let slo = f.config.slo;
-        let goodput = if slo.is_set() {
-            self.met_slo
-        } else {
-            self.completed
-        };
         let (events, wall_s) = f.engine;
         let summary = VariantSummary {
             name: f.label.name.clone(),
@@ -204,28 +191,9 @@ impl Tally {
                 in_flight,
                 rejected_by_reason: self.rejected.clone(),
             },
-            latency_s: LatencySummary {
-                exact: self.ttft.is_exact() && self.e2e.is_exact(),
-                ttft: self.ttft.percentiles(),
-                tpot: self.tpot.percentiles(),
-                e2e: self.e2e.percentiles(),
-                queue: self.queue_delay.percentiles(),
-            },
-            throughput: ThroughputSummary {
-                output_tokens_per_s: per_s(self.output_tokens_done as f64),
-                input_tokens_per_s: per_s(self.input_tokens_done as f64),
-                requests_per_s: per_s(self.completed as f64),
-                goodput_requests_per_s: per_s(goodput as f64),
-                output_tokens: self.output_tokens_done,
-                input_tokens: self.input_tokens_done,
-            },
-            slo: SloSummary {
-                ttft_s: slo.ttft.map(SimTime::as_secs_f64),
-                tpot_s: slo.tpot.map(SimTime::as_secs_f64),
-                attainment: (slo.is_set() && self.completed > 0)
-                    .then(|| self.met_slo as f64 / self.completed as f64),
-                met: self.met_slo,
-            },
+            latency_s: self.latency(),
+            throughput: self.throughput(simulated_s, &f.config.slo),
+            slo: self.slo(&f.config.slo),
             pools: f.ledger.pools,
             cost: self.cost(f.ledger.cost, f.now),
             batching: BatchingSummary {
@@ -254,6 +222,51 @@ impl Tally {
             fleet: f.fleet,
         };
         (summary, records)
+    }
+
+    fn latency(&mut self) -> LatencySummary {
+        LatencySummary {
+            exact: self.ttft.is_exact() && self.e2e.is_exact(),
+            ttft: self.ttft.percentiles(),
+            tpot: self.tpot.percentiles(),
+            e2e: self.e2e.percentiles(),
+            queue: self.queue_delay.percentiles(),
+        }
+    }
+
+    /// Rates over the simulated time (0 when no time passed); goodput counts
+    /// requests that met the SLO (all completed ones when none is set).
+    fn throughput(&self, simulated_s: f64, slo: &Slo) -> ThroughputSummary {
+        let per_s = |x: f64| {
+            if simulated_s > 0.0 {
+                x / simulated_s
+            } else {
+                0.0
+            }
+        };
+        let goodput = if slo.is_set() {
+            self.met_slo
+        } else {
+            self.completed
+        };
+        ThroughputSummary {
+            output_tokens_per_s: per_s(self.output_tokens_done as f64),
+            input_tokens_per_s: per_s(self.input_tokens_done as f64),
+            requests_per_s: per_s(self.completed as f64),
+            goodput_requests_per_s: per_s(goodput as f64),
+            output_tokens: self.output_tokens_done,
+            input_tokens: self.input_tokens_done,
+        }
+    }
+
+    fn slo(&self, slo: &Slo) -> SloSummary {
+        SloSummary {
+            ttft_s: slo.ttft.map(SimTime::as_secs_f64),
+            tpot_s: slo.tpot.map(SimTime::as_secs_f64),
+            attainment: (slo.is_set() && self.completed > 0)
+                .then(|| self.met_slo as f64 / self.completed as f64),
+            met: self.met_slo,
+        }
     }
 
     /// Total cost, per million tokens, and waste.

@@ -5,6 +5,7 @@
 pub mod capacity;
 mod expand;
 pub mod frontier;
+mod journal;
 pub mod path;
 mod record;
 mod results;
@@ -14,11 +15,9 @@ pub mod stats;
 mod table;
 
 pub use expand::{expand, Point};
+pub use journal::{read_journal, SweepMeta};
 pub use record::{flatten, RunRecord, VariantMetrics};
 pub use results::{is_sweep_dir, point_means, sensitivity, PointMeans};
-pub use runner::{
-    merge, read_journal, run_sweep, sort_records as runner_sort, Shard, SweepOptions, SweepPlan,
-    SweepRunError, SweepSummary,
-};
+pub use runner::{merge, run_sweep, Shard, SweepOptions, SweepPlan, SweepRunError, SweepSummary};
 pub use spec::{Mode, Parameter, SweepError, SweepSpec, Values};
 pub use table::{points_frame, runs_frame, write_tables, TableError};

@@ -1,9 +1,10 @@
 //! Reading a sweep's results back: every journal in a result directory,
 //! averaged over replicas per (point, variant).
 
-use super::runner::{read_journal, sort_records, SweepRunError};
+use super::journal::{journals, read_journal, sort_records};
+use super::runner::SweepRunError;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The mean of every metric over a point's replicas, for one variant.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,23 +35,6 @@ impl PointMeans {
 /// Whether `dir` holds sweep journals.
 pub fn is_sweep_dir(dir: &Path) -> bool {
     !journals(dir).is_empty()
-}
-
-fn journals(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("journal-") && n.ends_with(".jsonl"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    v
 }
 
 /// Per (point, variant) means, sorted by point then variant order.

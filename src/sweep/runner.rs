@@ -5,6 +5,9 @@
 //! output is byte-identical whatever the thread count or shard split.
 
 use super::expand::{expand, Point};
+use super::journal::{
+    journals, read_journal, rewrite_journal, sort_records, write_error, SweepMeta,
+};
 use super::record::{flatten, RunRecord, VariantMetrics};
 use super::spec::{SweepError, SweepSpec};
 use super::{path, table};
@@ -15,7 +18,7 @@ use crate::workload::{TraceRow, Workload};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -304,72 +307,103 @@ pub fn run_sweep(
     shard_points
         .par_iter()
         .try_for_each(|p| plan.scenario(p).map(|_| ()))?;
-    let write_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |error| SweepRunError::Write { path, error }
-    };
-    std::fs::create_dir_all(out).map_err(write_err(out))?;
-    let meta_path = out.join("sweep.json");
-    let meta = serde_json::json!({
-        "scenario": plan.file,
-        "fingerprint": plan.fingerprint,
-        "shard": format!("{}/{}", options.shard.index, options.shard.count),
-        "mode": plan.spec.mode,
-        "points": plan.points.len(),
-        "replicas": plan.spec.replicas,
-        "parameters": plan.spec.parameters.iter().map(|p| p.path.clone()).collect::<Vec<_>>(),
-    });
+    std::fs::create_dir_all(out).map_err(|error| write_error(out, error))?;
     let journal_path = out.join(options.shard.journal_name());
-    let mut done: BTreeSet<(u64, u32)> = BTreeSet::new();
-    let mut resumed = 0u64;
-    if meta_path.exists() {
-        let existing: serde_json::Value = std::fs::read_to_string(&meta_path)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        if !options.resume {
-            return Err(SweepRunError::Exists {
-                dir: out.display().to_string(),
-                what: existing["scenario"]
-                    .as_str()
-                    .unwrap_or("a sweep")
-                    .to_string(),
-            });
-        }
-        if existing["fingerprint"] != meta["fingerprint"] || existing["shard"] != meta["shard"] {
-            return Err(SweepRunError::Mismatch {
-                dir: out.display().to_string(),
-                what: format!("{} shard {}", existing["scenario"], existing["shard"]),
-            });
-        }
-        if journal_path.exists() {
-            let records = read_journal(&journal_path)?;
-            done = records.iter().map(|r| (r.point, r.replica)).collect();
-            resumed = done.len() as u64;
-            // Drop a torn last line so that appended records start on a fresh line.
-            rewrite_journal(&journal_path, &records)?;
-        }
-    } else {
-        std::fs::write(
-            &meta_path,
-            serde_json::to_string_pretty(&meta).expect("json") + "\n",
-        )
-        .map_err(write_err(&meta_path))?;
-    }
-    let runs_resumed = resumed;
+    let done = prepare_dir(plan, out, &options, &journal_path)?;
     let tasks: Vec<(&Point, u32)> = shard_points
         .iter()
         .flat_map(|&p| (0..plan.spec.replicas).map(move |r| (p, r)))
         .filter(|(p, r)| !done.contains(&(p.index, *r)))
         .collect();
+    let wall = Instant::now();
+    let events = run_tasks(plan, &tasks, &journal_path, options.progress)?;
+    let wall_s = wall.elapsed().as_secs_f64();
+    let mut records = read_journal(&journal_path)?;
+    sort_records(&mut records);
+    records.dedup_by_key(|r| (r.point, r.replica));
+    let files = table::write_tables(out, &records)?;
+    Ok(SweepSummary {
+        points: plan.points.len() as u64,
+        runs_total: runs,
+        runs_done_now: tasks.len() as u64,
+        runs_resumed: done.len() as u64,
+        wall_s,
+        events,
+        files,
+    })
+}
+
+/// Writes `sweep.json` into a fresh directory, or checks that a resumed
+/// one holds the same sweep and shard; returns the (point, replica) runs
+/// already journaled.
+fn prepare_dir(
+    plan: &SweepPlan,
+    out: &Path,
+    options: &SweepOptions,
+    journal_path: &Path,
+) -> Result<BTreeSet<(u64, u32)>, SweepRunError> {
+    let meta = SweepMeta {
+        fingerprint: plan.fingerprint.clone(),
+        mode: plan.spec.mode,
+        parameters: plan
+            .spec
+            .parameters
+            .iter()
+            .map(|p| p.path.clone())
+            .collect(),
+        points: plan.points.len(),
+        replicas: plan.spec.replicas,
+        scenario: plan.file.clone(),
+        shard: format!("{}/{}", options.shard.index, options.shard.count),
+    };
+    let dir = out.display().to_string();
+    let existing = match SweepMeta::read(out) {
+        Ok(None) => {
+            meta.write(out)?;
+            return Ok(BTreeSet::new());
+        }
+        Ok(Some(existing)) if options.resume => existing,
+        Ok(Some(existing)) => {
+            let what = existing.scenario;
+            return Err(SweepRunError::Exists { dir, what });
+        }
+        Err(e) if options.resume => return Err(e),
+        Err(_) => {
+            let what = "a sweep".to_string();
+            return Err(SweepRunError::Exists { dir, what });
+        }
+    };
+    if existing.fingerprint != meta.fingerprint || existing.shard != meta.shard {
+        let what = format!("\"{}\" shard \"{}\"", existing.scenario, existing.shard);
+        return Err(SweepRunError::Mismatch { dir, what });
+    }
+    if !journal_path.exists() {
+        return Ok(BTreeSet::new());
+    }
+    let records = read_journal(journal_path)?;
+    // Drop a torn last line so that appended records start on a fresh line.
+    rewrite_journal(journal_path, &records)?;
+    Ok(records.iter().map(|r| (r.point, r.replica)).collect())
+}
+
+/// Runs the tasks in parallel, appending each record to the journal as it
+/// finishes; returns the events simulated. Runs keep nothing in memory but
+/// their event count: results live in the journal, and the tables are built
+/// from it (as resume and merge do).
+fn run_tasks(
+    plan: &SweepPlan,
+    tasks: &[(&Point, u32)],
+    journal_path: &Path,
+    progress: bool,
+) -> Result<u64, SweepRunError> {
     let journal = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(&journal_path)
-        .map_err(write_err(&journal_path))?;
+        .open(journal_path)
+        .map_err(|error| write_error(journal_path, error))?;
     let journal = Mutex::new(std::io::BufWriter::new(journal));
     let bar = ProgressBar::new(tasks.len() as u64);
-    if options.progress && std::io::stderr().is_terminal() {
+    if progress && std::io::stderr().is_terminal() {
         bar.set_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}  {msg}")
                 .expect("valid template"),
@@ -377,9 +411,6 @@ pub fn run_sweep(
     } else {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
-    let wall = Instant::now();
-    // Runs keep nothing in memory but their event count: results live in the
-    // journal, and the tables are built from it (as resume and merge do).
     let events: u64 = tasks
         .par_iter()
         .map(|(point, replica)| {
@@ -390,7 +421,7 @@ pub fn run_sweep(
                 let mut j = journal.lock().expect("journal lock");
                 j.write_all(line.as_bytes())
                     .and_then(|_| j.flush())
-                    .map_err(write_err(&journal_path))?;
+                    .map_err(|error| write_error(journal_path, error))?;
             }
             bar.inc(1);
             Ok(record.events)
@@ -399,72 +430,7 @@ pub fn run_sweep(
         .into_iter()
         .sum();
     bar.finish_and_clear();
-    let wall_s = wall.elapsed().as_secs_f64();
-    let runs_done_now = tasks.len() as u64;
-    drop(journal);
-    let mut records = read_journal(&journal_path)?;
-    sort_records(&mut records);
-    records.dedup_by_key(|r| (r.point, r.replica));
-    let files = table::write_tables(out, &records)?;
-    Ok(SweepSummary {
-        points: plan.points.len() as u64,
-        runs_total: runs,
-        runs_done_now,
-        runs_resumed,
-        wall_s,
-        events,
-        files,
-    })
-}
-
-/// Rewrites a journal with only its complete records (atomically).
-fn rewrite_journal(path: &Path, records: &[RunRecord]) -> Result<(), SweepRunError> {
-    let mut text = String::new();
-    for r in records {
-        text.push_str(&serde_json::to_string(r).expect("records serialize"));
-        text.push('\n');
-    }
-    crate::report::write_text_atomic(path, &text).map_err(|error| SweepRunError::Write {
-        path: path.to_path_buf(),
-        error,
-    })
-}
-
-pub fn sort_records(records: &mut [RunRecord]) {
-    records.sort_by_key(|r| (r.point, r.replica));
-}
-
-/// Reads a journal; a truncated last line (a run killed mid-write) is ignored.
-pub fn read_journal(path: &Path) -> Result<Vec<RunRecord>, SweepRunError> {
-    let file = std::fs::File::open(path).map_err(|error| SweepRunError::Write {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    let lines: Vec<String> = std::io::BufReader::new(file)
-        .lines()
-        .collect::<Result<_, _>>()
-        .map_err(|error| SweepRunError::Write {
-            path: path.to_path_buf(),
-            error,
-        })?;
-    let mut out = Vec::new();
-    for (i, line) in lines.iter().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<RunRecord>(line) {
-            Ok(r) => out.push(r),
-            Err(_) if i + 1 == lines.len() => {}
-            Err(e) => {
-                return Err(SweepRunError::Journal {
-                    path: path.to_path_buf(),
-                    line: i + 1,
-                    message: e.to_string(),
-                })
-            }
-        }
-    }
-    Ok(out)
+    Ok(events)
 }
 
 /// Combines shard directories into one result: the same tables a single
@@ -472,19 +438,16 @@ pub fn read_journal(path: &Path) -> Result<Vec<RunRecord>, SweepRunError> {
 pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<Vec<PathBuf>, SweepRunError> {
     let mut records = Vec::new();
     let mut seen = BTreeSet::new();
-    let mut fingerprint: Option<serde_json::Value> = None;
+    let mut fingerprint: Option<String> = None;
     for dir in shards {
-        let meta: serde_json::Value = std::fs::read_to_string(dir.join("sweep.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .ok_or_else(|| SweepRunError::Journal {
-                path: dir.join("sweep.json"),
-                line: 0,
-                message: "not a sweep result directory (no readable sweep.json)".into(),
-            })?;
+        let meta = SweepMeta::read(dir)?.ok_or_else(|| SweepRunError::Journal {
+            path: dir.join("sweep.json"),
+            line: 0,
+            message: "not a sweep result directory (no sweep.json)".into(),
+        })?;
         match &fingerprint {
-            None => fingerprint = Some(meta["fingerprint"].clone()),
-            Some(f) if *f != meta["fingerprint"] => {
+            None => fingerprint = Some(meta.fingerprint),
+            Some(f) if *f != meta.fingerprint => {
                 return Err(SweepRunError::Mismatch {
                     dir: dir.display().to_string(),
                     what: "shards of different sweeps".into(),
@@ -492,20 +455,7 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<Vec<PathBuf>, SweepRunErr
             }
             _ => {}
         }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|error| SweepRunError::Write {
-                path: dir.clone(),
-                error,
-            })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("journal-") && n.ends_with(".jsonl"))
-            })
-            .collect();
-        entries.sort();
-        for j in entries {
+        for j in journals(dir) {
             for r in read_journal(&j)? {
                 if seen.insert((r.point, r.replica)) {
                     records.push(r);
@@ -513,10 +463,7 @@ pub fn merge(out: &Path, shards: &[PathBuf]) -> Result<Vec<PathBuf>, SweepRunErr
             }
         }
     }
-    std::fs::create_dir_all(out).map_err(|error| SweepRunError::Write {
-        path: out.to_path_buf(),
-        error,
-    })?;
+    std::fs::create_dir_all(out).map_err(|error| write_error(out, error))?;
     sort_records(&mut records);
     Ok(table::write_tables(out, &records)?)
 }

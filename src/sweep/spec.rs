@@ -6,7 +6,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 /// How points are chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Every combination; the last parameter varies fastest.
@@ -109,28 +109,7 @@ impl SweepSpec {
                 ))
             }
         };
-        let samples = match (mode, raw.samples) {
-            (Mode::Grid, Some(_)) => {
-                return Err(err(
-                    "sweep.samples",
-                    "applies to mode \"random\" or \"lhs\", not \"grid\"",
-                ))
-            }
-            (Mode::Grid, None) => 0,
-            (_, Some(n)) if n >= 1 => n as usize,
-            (_, Some(n)) => {
-                return Err(err(
-                    "sweep.samples",
-                    format!("expected a whole number >= 1, found {n}"),
-                ))
-            }
-            (_, None) => {
-                return Err(err(
-                    "sweep.samples",
-                    "required by mode \"random\" and \"lhs\"",
-                ))
-            }
-        };
+        let samples = samples(mode, raw.samples)?;
         let replicas = match raw.replicas {
             None => 1,
             Some(r) if (1..=10_000).contains(&r) => r as u32,
@@ -158,49 +137,11 @@ impl SweepSpec {
             ));
         }
         let known = path::leaves(base);
-        let mut parameters = Vec::new();
-        for (p, v) in &raw.parameters {
-            let key = format!("sweep.parameters.\"{p}\"");
-            let segments = path::parse(p).ok_or_else(|| {
-                err(
-                    &key,
-                    "not a key path (segments separated by dots, quoted where a key has dots)",
-                )
-            })?;
-            if segments.first().map(String::as_str) == Some("sweep")
-                || segments.first().map(String::as_str) == Some("seed")
-            {
-                return Err(err(
-                    &key,
-                    "the sweep cannot vary the sweep or the seed (use replicas for seeds)",
-                ));
-            }
-            let base_value = path::get(base, &segments).ok_or_else(|| {
-                err(
-                    &key,
-                    format!(
-                        "the base scenario does not set `{p}`{}; a sweep varies keys the scenario sets",
-                        did_you_mean(p, known.iter().map(String::as_str))
-                    ),
-                )
-            })?;
-            if base_value.is_table() || base_value.is_array() {
-                return Err(err(
-                    &key,
-                    format!(
-                        "`{p}` is a table or array; sweep a number, string or boolean inside it"
-                    ),
-                ));
-            }
-            let integer = base_value.is_integer();
-            let values = parse_values(&key, v, mode, base_value)?;
-            parameters.push(Parameter {
-                path: p.clone(),
-                segments,
-                values,
-                integer,
-            });
-        }
+        let parameters = raw
+            .parameters
+            .iter()
+            .map(|(p, v)| parameter(p, v, mode, base, &known))
+            .collect::<Result<_, _>>()?;
         Ok(SweepSpec {
             mode,
             samples,
@@ -231,118 +172,183 @@ impl SweepSpec {
     }
 }
 
+/// Points drawn by the random and LHS modes; none for a grid.
+fn samples(mode: Mode, samples: Option<i64>) -> Result<usize, SweepError> {
+    match (mode, samples) {
+        (Mode::Grid, Some(_)) => Err(err(
+            "sweep.samples",
+            "applies to mode \"random\" or \"lhs\", not \"grid\"",
+        )),
+        (Mode::Grid, None) => Ok(0),
+        (_, Some(n)) if n >= 1 => Ok(n as usize),
+        (_, Some(n)) => Err(err(
+            "sweep.samples",
+            format!("expected a whole number >= 1, found {n}"),
+        )),
+        (_, None) => Err(err(
+            "sweep.samples",
+            "required by mode \"random\" and \"lhs\"",
+        )),
+    }
+}
+
+/// One swept key path: it must name a number, string or boolean the base
+/// scenario sets (`known` lists the base's key paths, for suggestions).
+fn parameter(
+    p: &str,
+    v: &toml::Value,
+    mode: Mode,
+    base: &toml::Table,
+    known: &[String],
+) -> Result<Parameter, SweepError> {
+    let key = format!("sweep.parameters.\"{p}\"");
+    let segments = path::parse(p).ok_or_else(|| {
+        err(
+            &key,
+            "not a key path (segments separated by dots, quoted where a key has dots)",
+        )
+    })?;
+    if matches!(segments.first().map(String::as_str), Some("sweep" | "seed")) {
+        return Err(err(
+            &key,
+            "the sweep cannot vary the sweep or the seed (use replicas for seeds)",
+        ));
+    }
+    let base_value = path::get(base, &segments).ok_or_else(|| {
+        err(
+            &key,
+            format!(
+                "the base scenario does not set `{p}`{}; a sweep varies keys the scenario sets",
+                did_you_mean(p, known.iter().map(String::as_str))
+            ),
+        )
+    })?;
+    if base_value.is_table() || base_value.is_array() {
+        return Err(err(
+            &key,
+            format!("`{p}` is a table or array; sweep a number, string or boolean inside it"),
+        ));
+    }
+    Ok(Parameter {
+        path: p.to_string(),
+        segments,
+        values: parse_values(&key, v, mode, base_value)?,
+        integer: base_value.is_integer(),
+    })
+}
+
 fn parse_values(
     key: &str,
     v: &toml::Value,
     mode: Mode,
     base: &toml::Value,
 ) -> Result<Values, SweepError> {
-    let numeric = base.is_integer() || base.is_float();
     match v {
-        toml::Value::Array(items) => {
-            if items.is_empty() {
-                return Err(err(key, "expected at least one value"));
-            }
-            for item in items {
-                let same = match base {
-                    toml::Value::Integer(_) | toml::Value::Float(_) => {
-                        item.is_integer() || item.is_float()
-                    }
-                    _ => std::mem::discriminant(item) == std::mem::discriminant(base),
-                };
-                if !same {
-                    return Err(err(
-                        key,
-                        format!(
-                            "value {item} is not of the base value's type ({})",
-                            base.type_str()
-                        ),
-                    ));
-                }
-            }
-            Ok(Values::List(items.clone()))
-        }
-        toml::Value::Table(_) => {
-            if !numeric {
-                return Err(err(key, "a range needs a numeric key"));
-            }
-            let r: RawRange = v
-                .clone()
-                .try_into()
-                .map_err(|e: toml::de::Error| err(key, e.message().to_string()))?;
-            let set = [
-                r.linear.is_some(),
-                r.log.is_some(),
-                r.uniform.is_some(),
-                r.loguniform.is_some(),
-            ];
-            if set.iter().filter(|x| **x).count() != 1 {
-                return Err(err(key, "expected exactly one of linear = [lo, hi], log = [lo, hi], uniform = [lo, hi], loguniform = [lo, hi]"));
-            }
-            let bounds = |b: [f64; 2], positive: bool| -> Result<(f64, f64), SweepError> {
-                if !(b[0].is_finite() && b[1].is_finite() && b[1] >= b[0])
-                    || (positive && b[0] <= 0.0)
-                {
-                    return Err(err(
-                        key,
-                        format!(
-                            "expected finite [lo, hi] with lo <= hi{}, found [{}, {}]",
-                            if positive { " and lo > 0" } else { "" },
-                            b[0],
-                            b[1]
-                        ),
-                    ));
-                }
-                Ok((b[0], b[1]))
-            };
-            let steps = || -> Result<usize, SweepError> {
-                match r.steps {
-                    Some(s) if s >= 1 => Ok(s as usize),
-                    Some(s) => Err(err(
-                        key,
-                        format!("steps: expected a whole number >= 1, found {s}"),
-                    )),
-                    None if mode == Mode::Grid => {
-                        Err(err(key, "a linear or log range needs steps in a grid"))
-                    }
-                    None => Ok(1),
-                }
-            };
-            if let Some(b) = r.linear {
-                let (lo, hi) = bounds(b, false)?;
-                return Ok(Values::Linear {
-                    lo,
-                    hi,
-                    steps: steps()?,
-                });
-            }
-            if let Some(b) = r.log {
-                let (lo, hi) = bounds(b, true)?;
-                return Ok(Values::Log {
-                    lo,
-                    hi,
-                    steps: steps()?,
-                });
-            }
-            if r.steps.is_some() {
-                return Err(err(key, "steps applies to linear and log ranges"));
-            }
-            if mode == Mode::Grid {
-                return Err(err(
-                    key,
-                    "a distribution (uniform, loguniform) needs mode \"random\" or \"lhs\"",
-                ));
-            }
-            if let Some(b) = r.uniform {
-                let (lo, hi) = bounds(b, false)?;
-                return Ok(Values::Uniform { lo, hi });
-            }
-            let (lo, hi) = bounds(r.loguniform.expect("one is set"), true)?;
-            Ok(Values::LogUniform { lo, hi })
-        }
+        toml::Value::Array(items) => list_values(key, items, base),
+        toml::Value::Table(_) if base.is_integer() || base.is_float() => range_values(key, v, mode),
+        toml::Value::Table(_) => Err(err(key, "a range needs a numeric key")),
         other => Err(err(
             key,
             format!("expected a list of values or a range table, found {other}"),
         )),
     }
+}
+
+/// A list of values, each of the base value's type (any number for a number).
+fn list_values(key: &str, items: &[toml::Value], base: &toml::Value) -> Result<Values, SweepError> {
+    if items.is_empty() {
+        return Err(err(key, "expected at least one value"));
+    }
+    for item in items {
+        let same = match base {
+            toml::Value::Integer(_) | toml::Value::Float(_) => item.is_integer() || item.is_float(),
+            _ => std::mem::discriminant(item) == std::mem::discriminant(base),
+        };
+        if !same {
+            return Err(err(
+                key,
+                format!(
+                    "value {item} is not of the base value's type ({})",
+                    base.type_str()
+                ),
+            ));
+        }
+    }
+    Ok(Values::List(items.to_vec()))
+}
+
+/// A range table: linear or log with steps, or a uniform or log-uniform
+/// distribution (random and LHS modes only).
+fn range_values(key: &str, v: &toml::Value, mode: Mode) -> Result<Values, SweepError> {
+    let r: RawRange = v
+        .clone()
+        .try_into()
+        .map_err(|e: toml::de::Error| err(key, e.message().to_string()))?;
+    let set = [
+        r.linear.is_some(),
+        r.log.is_some(),
+        r.uniform.is_some(),
+        r.loguniform.is_some(),
+    ];
+    if set.iter().filter(|x| **x).count() != 1 {
+        return Err(err(key, "expected exactly one of linear = [lo, hi], log = [lo, hi], uniform = [lo, hi], loguniform = [lo, hi]"));
+    }
+    let bounds = |b: [f64; 2], positive: bool| -> Result<(f64, f64), SweepError> {
+        if !(b[0].is_finite() && b[1].is_finite() && b[1] >= b[0]) || (positive && b[0] <= 0.0) {
+            return Err(err(
+                key,
+                format!(
+                    "expected finite [lo, hi] with lo <= hi{}, found [{}, {}]",
+                    if positive { " and lo > 0" } else { "" },
+                    b[0],
+                    b[1]
+                ),
+            ));
+        }
+        Ok((b[0], b[1]))
+    };
+    let steps = || -> Result<usize, SweepError> {
+        match r.steps {
+            Some(s) if s >= 1 => Ok(s as usize),
+            Some(s) => Err(err(
+                key,
+                format!("steps: expected a whole number >= 1, found {s}"),
+            )),
+            None if mode == Mode::Grid => {
+                Err(err(key, "a linear or log range needs steps in a grid"))
+            }
+            None => Ok(1),
+        }
+    };
+    if let Some(b) = r.linear {
+        let (lo, hi) = bounds(b, false)?;
+        return Ok(Values::Linear {
+            lo,
+            hi,
+            steps: steps()?,
+        });
+    }
+    if let Some(b) = r.log {
+        let (lo, hi) = bounds(b, true)?;
+        return Ok(Values::Log {
+            lo,
+            hi,
+            steps: steps()?,
+        });
+    }
+    if r.steps.is_some() {
+        return Err(err(key, "steps applies to linear and log ranges"));
+    }
+    if mode == Mode::Grid {
+        return Err(err(
+            key,
+            "a distribution (uniform, loguniform) needs mode \"random\" or \"lhs\"",
+        ));
+    }
+    if let Some(b) = r.uniform {
+        let (lo, hi) = bounds(b, false)?;
+        return Ok(Values::Uniform { lo, hi });
+    }
+    let (lo, hi) = bounds(r.loguniform.expect("one is set"), true)?;
+    Ok(Values::LogUniform { lo, hi })
 }
