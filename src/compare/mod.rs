@@ -159,12 +159,18 @@ pub fn differences(names: &[String], samples: &Samples) -> Vec<Difference> {
 
 /// A readable table of differences.
 pub fn render(diffs: &[Difference]) -> String {
+    table(diffs).terminal()
+}
+
+/// One row per (variant, metric): means, the paired difference with its
+/// 95% CI half-width, and the verdict.
+pub fn table(diffs: &[Difference]) -> crate::table::Table {
     use crate::table::{Align, Table};
     let mut t = Table::new(&[
         ("variant", Align::Left),
         ("metric (vs baseline)", Align::Left),
         ("baseline", Align::Right),
-        ("variant", Align::Right),
+        ("variant mean", Align::Right),
         ("difference (95% CI)", Align::Right),
         ("verdict", Align::Left),
     ]);
@@ -182,5 +188,5 @@ pub fn render(diffs: &[Difference]) -> String {
             d.verdict.describe().to_string(),
         ]);
     }
-    t.terminal()
+    t
 }

@@ -5,7 +5,6 @@ use super::charts;
 use super::error::{read_json, ReportError};
 use super::html::{figure, Section};
 use crate::compare::CompareReport;
-use crate::table::{Align, Table};
 use std::path::Path;
 
 /// The comparison's section, or none when `dir` holds no `compare.json`.
@@ -15,34 +14,12 @@ pub(super) fn compare_sections(dir: &Path) -> Result<Vec<Section>, ReportError> 
         return Ok(Vec::new());
     }
     let doc: CompareReport = read_json(&path, "comparison")?;
-    let mut t = Table::new(&[
-        ("variant", Align::Left),
-        ("metric", Align::Left),
-        ("baseline", Align::Right),
-        ("variant mean", Align::Right),
-        ("difference (95% CI)", Align::Right),
-        ("verdict", Align::Left),
-    ]);
-    for d in &doc.differences {
-        t.push(vec![
-            d.variant.clone(),
-            d.metric.clone(),
-            format!("{:.4}", d.baseline_mean),
-            format!("{:.4}", d.variant_mean),
-            if d.ci95.is_nan() {
-                format!("{:+.4}", d.difference)
-            } else {
-                format!("{:+.4} ± {:.4}", d.difference, d.ci95)
-            },
-            d.verdict.describe().to_string(),
-        ]);
-    }
     let mut section = Section::new("A/B comparison");
     section.push_text(&format!(
         "{} replicas per variant with common random numbers; baseline: the first variant.",
         doc.replicas
     ));
-    section.push_table(&t);
+    section.push_table(&crate::compare::table(&doc.differences));
     let svg = charts::compare_chart(dir, &doc.differences)?;
     let caption = "paired differences relative to the baseline, 95% CI";
     section.push(figure(&svg, "compare", caption));

@@ -143,6 +143,23 @@ impl Ctx<'_> {
         }
     }
 
+    /// The value named `found` among `options` (name, value); an unknown name
+    /// is an error listing the names and suggesting the closest.
+    pub(super) fn choose<T: Copy>(
+        &self,
+        key: &str,
+        found: &str,
+        options: &[(&str, T)],
+    ) -> Result<T, ScenarioError> {
+        match options.iter().find(|(name, _)| *name == found) {
+            Some((_, value)) => Ok(*value),
+            None => {
+                let names: Vec<&str> = options.iter().map(|(name, _)| *name).collect();
+                Err(self.unknown_name(key, found, &names))
+            }
+        }
+    }
+
     /// `found` is not one of `names`: the error lists them and suggests the
     /// closest.
     pub(super) fn unknown_name(&self, key: &str, found: &str, names: &[&str]) -> ScenarioError {

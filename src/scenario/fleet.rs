@@ -205,15 +205,13 @@ pub(super) fn budget(ctx: &Ctx, key: &str, b: &RawBudget) -> Result<BudgetSpec, 
             .map(|v| ctx.fraction(&k("warning_fraction"), v))
             .transpose()?
             .unwrap_or(0.8),
-        action: match b.action.as_deref().unwrap_or("none") {
-            "none" => BudgetAction::None,
-            "block-scale-out" => BudgetAction::BlockScaleOut,
-            other => {
-                return Err(ctx.err(
-                    k("action"),
-                    format!("expected \"none\" or \"block-scale-out\", found \"{other}\""),
-                ))
-            }
-        },
+        action: ctx.choose(
+            &k("action"),
+            b.action.as_deref().unwrap_or("none"),
+            &[
+                ("none", BudgetAction::None),
+                ("block-scale-out", BudgetAction::BlockScaleOut),
+            ],
+        )?,
     })
 }

@@ -184,14 +184,12 @@ fn utilization_metric(
     k: &dyn Fn(&str) -> String,
     a: &RawAutoscaler,
 ) -> Result<UtilizationMetric, ScenarioError> {
-    match a.utilization_metric.as_deref().unwrap_or("busy") {
-        "busy" => Ok(UtilizationMetric::Busy),
-        "kv-cache" => Ok(UtilizationMetric::KvCache),
-        other => Err(ctx.err(
-            k("utilization_metric"),
-            format!("expected \"busy\" or \"kv-cache\", found \"{other}\""),
-        )),
-    }
+    let metrics = [
+        ("busy", UtilizationMetric::Busy),
+        ("kv-cache", UtilizationMetric::KvCache),
+    ];
+    let found = a.utilization_metric.as_deref().unwrap_or("busy");
+    ctx.choose(&k("utilization_metric"), found, &metrics)
 }
 
 fn tracked_metric(
@@ -199,14 +197,12 @@ fn tracked_metric(
     k: &dyn Fn(&str) -> String,
     a: &RawAutoscaler,
 ) -> Result<TrackedMetric, ScenarioError> {
-    match a.metric.as_deref().unwrap_or("requests_per_s") {
-        "requests_per_s" => Ok(TrackedMetric::RequestsPerS),
-        "output_tokens_per_s" => Ok(TrackedMetric::OutputTokensPerS),
-        other => Err(ctx.err(
-            k("metric"),
-            format!("expected \"requests_per_s\" or \"output_tokens_per_s\", found \"{other}\""),
-        )),
-    }
+    let metrics = [
+        ("requests_per_s", TrackedMetric::RequestsPerS),
+        ("output_tokens_per_s", TrackedMetric::OutputTokensPerS),
+    ];
+    let found = a.metric.as_deref().unwrap_or("requests_per_s");
+    ctx.choose(&k("metric"), found, &metrics)
 }
 
 /// The rate one replica serves, required by the rate-following policies.

@@ -9,7 +9,7 @@ use super::raw::*;
 use super::workload::workload;
 use super::{fleet, overrides, policies};
 use super::{Scenario, ScenarioError, Variant};
-use crate::catalog::{did_you_mean, Catalog, LlmModel, Precision};
+use crate::catalog::{Catalog, LlmModel, Precision};
 use crate::engine::SimTime;
 use crate::fleet::{Hazard, PlacementConfig};
 use crate::serving::{BatchingPolicy, FleetConfig, PoolSpec, RouterPolicy, ServingConfig, Slo};
@@ -243,28 +243,19 @@ fn fleet_config(
 }
 
 fn parse_precision(ctx: &Ctx, key: &str, p: &str) -> Result<Precision, ScenarioError> {
-    match p {
-        "bf16" => Ok(Precision::Bf16),
-        "fp8" => Ok(Precision::Fp8),
-        other => Err(ctx.err(
-            key,
-            format!("expected \"bf16\" or \"fp8\", found \"{other}\""),
-        )),
-    }
+    ctx.choose(
+        key,
+        p,
+        &[("bf16", Precision::Bf16), ("fp8", Precision::Fp8)],
+    )
 }
 
 fn router(ctx: &Ctx, key: &str, r: &RawRouter) -> Result<RouterPolicy, ScenarioError> {
-    match r.policy.as_str() {
-        "round-robin" => Ok(RouterPolicy::RoundRobin),
-        "least-outstanding-work" => Ok(RouterPolicy::LeastOutstandingWork),
-        other => Err(ctx.err(
-            format!("{key}.policy"),
-            format!(
-                "expected \"round-robin\" or \"least-outstanding-work\", found \"{other}\"{}",
-                did_you_mean(other, ["round-robin", "least-outstanding-work"].into_iter())
-            ),
-        )),
-    }
+    let routers = [
+        ("round-robin", RouterPolicy::RoundRobin),
+        ("least-outstanding-work", RouterPolicy::LeastOutstandingWork),
+    ];
+    ctx.choose(&format!("{key}.policy"), &r.policy, &routers)
 }
 
 fn batching(ctx: &Ctx, key: &str, b: &RawBatching) -> Result<BatchingPolicy, ScenarioError> {

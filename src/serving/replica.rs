@@ -103,14 +103,27 @@ impl Replica {
         let mut prefill = IterationWork::default();
         prefill.add_prefill(0, 2048);
         let prefill_s_per_token = perf.breakdown(&prefill).total_s / 2048.0;
-        let decode_s_per_token = spec.decode_s_per_token();
+        let speeds = (prefill_s_per_token, spec.decode_s_per_token());
+        Replica::idle(pool, instance, state, perf, spec.kv_capacity_tokens, speeds)
+    }
+
+    /// A replica with nothing queued or running; `speeds` are the router's
+    /// estimates (seconds per prefill token, per decode token).
+    fn idle(
+        pool: PoolId,
+        instance: InstanceId,
+        state: ReplicaState,
+        perf: ReplicaPerf,
+        kv_capacity_tokens: u64,
+        (prefill_s_per_token, decode_s_per_token): (f64, f64),
+    ) -> Replica {
         Replica {
             pool,
             instance,
             state,
             busy_ns_at_tick: 0,
             perf,
-            kv_capacity_tokens: spec.kv_capacity_tokens,
+            kv_capacity_tokens,
             kv_used_tokens: 0,
             waiting: VecDeque::new(),
             running: Vec::new(),
@@ -157,26 +170,15 @@ pub(super) mod testing {
             Precision::Fp8,
         )
         .unwrap();
-        Replica {
-            pool: PoolId(0),
-            instance: InstanceId(0),
-            state: ReplicaState::Serving,
-            busy_ns_at_tick: 0,
+        let state = ReplicaState::Serving;
+        Replica::idle(
+            PoolId(0),
+            InstanceId(0),
+            state,
             perf,
             kv_capacity_tokens,
-            kv_used_tokens: 0,
-            waiting: VecDeque::new(),
-            running: Vec::new(),
-            batch: Vec::new(),
-            busy: false,
-            timeout_at: None,
-            busy_ns: 0,
-            iterations: 0,
-            outstanding_prefill_tokens: 0,
-            outstanding_decode_tokens: 0,
-            prefill_s_per_token: 1e-4,
-            decode_s_per_token: 1e-2,
-        }
+            (1e-4, 1e-2),
+        )
     }
 
     /// A request of `input` and `output` tokens queued at `queued_s`.

@@ -69,27 +69,21 @@ pub fn render<C: Chart>(chart: &C, dir: &Path, stem: &str) -> Result<String, Cha
         message,
     };
     let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE)
-            .map_err(|e| err(&svg_path, format!("{e:?}")))?;
-        chart.draw(&root).map_err(|m| err(&svg_path, m))?;
-        root.present()
-            .map_err(|e| err(&svg_path, format!("{e:?}")))?;
-    }
+    draw_on(chart, SVGBackend::with_string(&mut svg, SIZE)).map_err(|m| err(&svg_path, m))?;
     crate::report::write_text_atomic(&svg_path, &svg).map_err(|e| err(&svg_path, e.to_string()))?;
     let png_path = dir.join(format!("{stem}.png"));
     let tmp = dir.join(format!("{stem}.tmp.png"));
-    {
-        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-        root.fill(&WHITE)
-            .map_err(|e| err(&png_path, format!("{e:?}")))?;
-        chart.draw(&root).map_err(|m| err(&png_path, m))?;
-        root.present()
-            .map_err(|e| err(&png_path, format!("{e:?}")))?;
-    }
+    draw_on(chart, BitMapBackend::new(&tmp, SIZE)).map_err(|m| err(&png_path, m))?;
     std::fs::rename(&tmp, &png_path).map_err(|e| err(&png_path, e.to_string()))?;
     Ok(svg)
+}
+
+/// Draws `chart` on a white canvas of `backend` and finishes it.
+fn draw_on<C: Chart, DB: DrawingBackend>(chart: &C, backend: DB) -> Result<(), String> {
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE).map_err(e)?;
+    chart.draw(&root)?;
+    root.present().map_err(e)
 }
 
 /// A plotters error as text.
