@@ -299,6 +299,25 @@ mod tests {
     }
 
     #[test]
+    fn skyserve_keeps_a_base_and_replaces_missing_spot_at_once() {
+        let mut spot = pool(4, true, false, 10.0);
+        spot.short_replicas = 3;
+        spot.short_since = Some(SimTime::from_secs_f64(100.0));
+        let pools = vec![spot, pool(0, false, true, 30.0)];
+        let mut p = SkyServe {
+            on_demand_pool: 1,
+            base_on_demand: 1,
+        };
+        // 5 desired: 1 on-demand base, 4 spot; 3 spot missing: 3 more on demand.
+        assert_eq!(
+            p.targets(5, &pools, SimTime::from_secs_f64(100.0)),
+            vec![4, 4]
+        );
+        assert_eq!(p.reaction_delay(), Some(SimTime::ZERO));
+        assert_eq!(PlacementConfig::SkyServe(p).build().name(), "skyserve");
+    }
+
+    #[test]
     fn cost_aware_fills_the_cheapest_pool_first() {
         let pools = vec![
             pool(1, false, true, 30.0),

@@ -8,8 +8,9 @@ mod overrides;
 mod policies;
 mod pool;
 mod purchase;
-mod raw;
+pub(crate) mod raw;
 mod series;
+mod tagged;
 mod validate;
 mod workload;
 

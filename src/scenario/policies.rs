@@ -1,8 +1,11 @@
 //! A variant's fleet policies: the autoscaler (shared limits plus one
-//! policy's keys) and placement (with pools named by the variant).
+//! policy's keys) and placement (with pools named by the variant). The
+//! tables are read through the tagged enums of `raw.rs` (`tagged.rs`);
+//! this file checks values and applies defaults.
 
 use super::check::Ctx;
-use super::raw::{RawAutoscaler, RawPlacement};
+use super::raw::{RawLimits, RawPlacement, RawScaling};
+use super::tagged;
 use super::ScenarioError;
 use crate::catalog::did_you_mean;
 use crate::engine::SimTime;
@@ -13,89 +16,27 @@ use crate::fleet::autoscaler::{
 use crate::fleet::placement::{Diversified, OnDemandFallback, PlacementConfig, SkyServe};
 use crate::serving::Slo;
 
-/// Each scaling policy and the keys it takes besides the shared limits.
-const SCALING_POLICIES: [(&str, &[&str]); 5] = [
-    (
-        "queue-length",
-        &[
-            "scale_out_queue",
-            "scale_in_utilization",
-            "utilization_metric",
-            "step",
-        ],
-    ),
-    (
-        "target-tracking",
-        &["metric", "target_per_replica", "window_s"],
-    ),
-    (
-        "slo",
-        &["ttft_p99_s", "scale_in_fraction", "step", "window_s"],
-    ),
-    ("scheduled", &["replicas_by_hour"]),
-    (
-        "predictive",
-        &["target_per_replica", "window_s", "history_s", "lead_s"],
-    ),
-];
-
-/// The policy-specific keys set in `a`.
-fn scaling_keys_set(a: &RawAutoscaler) -> [(&'static str, bool); 12] {
-    [
-        ("scale_out_queue", a.scale_out_queue.is_some()),
-        ("scale_in_utilization", a.scale_in_utilization.is_some()),
-        ("utilization_metric", a.utilization_metric.is_some()),
-        ("step", a.step.is_some()),
-        ("metric", a.metric.is_some()),
-        ("target_per_replica", a.target_per_replica.is_some()),
-        ("window_s", a.window_s.is_some()),
-        ("ttft_p99_s", a.ttft_p99_s.is_some()),
-        ("scale_in_fraction", a.scale_in_fraction.is_some()),
-        ("replicas_by_hour", a.replicas_by_hour.is_some()),
-        ("history_s", a.history_s.is_some()),
-        ("lead_s", a.lead_s.is_some()),
-    ]
-}
-
-/// The key of the first policy key set in `set` that `allowed` does not take.
-fn first_misplaced<'a>(set: &[(&'a str, bool)], allowed: &[&str]) -> Option<&'a str> {
-    set.iter()
-        .find(|(name, is_set)| *is_set && !allowed.contains(name))
-        .map(|(name, _)| *name)
-}
-
+/// An `autoscaler` table: the shared limits, then the policy and its keys.
 pub(super) fn autoscaler(
     ctx: &Ctx,
     key: &str,
-    a: &RawAutoscaler,
+    table: &toml::Table,
     slo: &Slo,
 ) -> Result<AutoscalerConfig, ScenarioError> {
+    let (shared, own): (toml::Table, toml::Table) = table
+        .clone()
+        .into_iter()
+        .partition(|(k, _)| RawLimits::KEYS.contains(&k.as_str()));
+    let policy: RawScaling = tagged::read(ctx, key, &own)?;
+    let raw_limits: RawLimits = tagged::read(ctx, key, &shared)?;
     let k = |f: &str| format!("{key}.{f}");
-    let names: Vec<&str> = SCALING_POLICIES.iter().map(|(n, _)| *n).collect();
-    let Some((_, allowed)) = SCALING_POLICIES.iter().find(|(n, _)| *n == a.policy) else {
-        return Err(ctx.unknown_name(&k("policy"), &a.policy, &names));
-    };
-    if let Some(name) = first_misplaced(&scaling_keys_set(a), allowed) {
-        return Err(ctx.err(
-            k(name),
-            format!(
-                "does not apply to policy \"{}\" (it takes: {})",
-                a.policy,
-                allowed.join(", ")
-            ),
-        ));
-    }
-    let limits = limits(ctx, &k, a)?;
-    let policy = scaling_policy(ctx, &k, a, slo)?;
+    let limits = limits(ctx, &k, &raw_limits)?;
+    let policy = scaling_policy(ctx, &k, &policy, slo)?;
     Ok(AutoscalerConfig { policy, limits })
 }
 
 /// Bounds, evaluation interval, cooldowns and spend cap.
-fn limits(
-    ctx: &Ctx,
-    k: &dyn Fn(&str) -> String,
-    a: &RawAutoscaler,
-) -> Result<Limits, ScenarioError> {
+fn limits(ctx: &Ctx, k: &dyn Fn(&str) -> String, a: &RawLimits) -> Result<Limits, ScenarioError> {
     let min = ctx.positive_u32(&k("min_replicas"), a.min_replicas)?;
     let max = ctx.positive_u32(&k("max_replicas"), a.max_replicas)?;
     if max < min {
@@ -131,103 +72,96 @@ fn limits(
 fn scaling_policy(
     ctx: &Ctx,
     k: &dyn Fn(&str) -> String,
-    a: &RawAutoscaler,
+    raw: &RawScaling,
     slo: &Slo,
 ) -> Result<ScalingConfig, ScenarioError> {
-    let step = ctx.or(&k("step"), a.step, Ctx::positive_u32, 1)?;
-    let window_s = ctx.or(&k("window_s"), a.window_s, Ctx::positive_f64, 60.0)?;
-    let window = SimTime::from_secs_f64(window_s);
-    Ok(match a.policy.as_str() {
-        "queue-length" => ScalingConfig::QueueLength(QueueLength {
-            scale_out_queue: ctx.count_or(&k("scale_out_queue"), a.scale_out_queue, 10)?,
+    let step = |v: &Option<i64>| ctx.or(&k("step"), *v, Ctx::positive_u32, 1);
+    let window = |v: &Option<f64>, default_s: f64| -> Result<SimTime, ScenarioError> {
+        let s = ctx.or(&k("window_s"), *v, Ctx::positive_f64, default_s)?;
+        Ok(SimTime::from_secs_f64(s))
+    };
+    let target = |v: f64| ctx.positive_f64(&k("target_per_replica"), v);
+    Ok(match raw {
+        RawScaling::QueueLength {
+            scale_out_queue,
+            scale_in_utilization,
+            utilization_metric,
+            step: s,
+        } => ScalingConfig::QueueLength(QueueLength {
+            scale_out_queue: ctx.count_or(&k("scale_out_queue"), *scale_out_queue, 10)?,
             scale_in_utilization: ctx.or(
                 &k("scale_in_utilization"),
-                a.scale_in_utilization,
+                *scale_in_utilization,
                 Ctx::fraction,
                 0.3,
             )?,
-            utilization_metric: utilization_metric(ctx, k, a)?,
-            step,
+            utilization_metric: ctx.choose(
+                &k("utilization_metric"),
+                utilization_metric.as_deref().unwrap_or("busy"),
+                &[
+                    ("busy", UtilizationMetric::Busy),
+                    ("kv-cache", UtilizationMetric::KvCache),
+                ],
+            )?,
+            step: step(s)?,
         }),
-        "target-tracking" => ScalingConfig::TargetTracking(TargetTracking {
-            metric: tracked_metric(ctx, k, a)?,
-            target_per_replica: target_per_replica(ctx, k, a)?,
-            window,
+        RawScaling::TargetTracking {
+            metric,
+            target_per_replica,
+            window_s,
+        } => ScalingConfig::TargetTracking(TargetTracking {
+            metric: ctx.choose(
+                &k("metric"),
+                metric.as_deref().unwrap_or("requests_per_s"),
+                &[
+                    ("requests_per_s", TrackedMetric::RequestsPerS),
+                    ("output_tokens_per_s", TrackedMetric::OutputTokensPerS),
+                ],
+            )?,
+            target_per_replica: target(*target_per_replica)?,
+            window: window(window_s, 60.0)?,
         }),
-        "predictive" => ScalingConfig::Predictive(Predictive::new(
-            target_per_replica(ctx, k, a)?,
-            window,
-            ctx.seconds_or(&k("history_s"), a.history_s, 1800.0)?,
-            ctx.seconds_or(&k("lead_s"), a.lead_s, 600.0)?,
+        RawScaling::Predictive {
+            target_per_replica,
+            window_s,
+            history_s,
+            lead_s,
+        } => ScalingConfig::Predictive(Predictive::new(
+            target(*target_per_replica)?,
+            window(window_s, 60.0)?,
+            ctx.seconds_or(&k("history_s"), *history_s, 1800.0)?,
+            ctx.seconds_or(&k("lead_s"), *lead_s, 600.0)?,
         )),
-        "slo" => ScalingConfig::Slo(SloDriven {
-            ttft_p99_s: slo_target(ctx, k, a, slo)?,
+        RawScaling::Slo {
+            ttft_p99_s,
+            scale_in_fraction,
+            step: s,
+            window_s,
+        } => ScalingConfig::Slo(SloDriven {
+            ttft_p99_s: slo_target(ctx, k, *ttft_p99_s, slo)?,
             scale_in_fraction: ctx.or(
                 &k("scale_in_fraction"),
-                a.scale_in_fraction,
+                *scale_in_fraction,
                 Ctx::fraction,
                 0.5,
             )?,
-            step,
-            window: if a.window_s.is_some() {
-                window
-            } else {
-                SimTime::from_secs_f64(120.0)
-            },
+            step: step(s)?,
+            window: window(window_s, 120.0)?,
         }),
-        _ => ScalingConfig::Scheduled(scheduled(ctx, k, a)?),
+        RawScaling::Scheduled { replicas_by_hour } => {
+            ScalingConfig::Scheduled(scheduled(ctx, k, replicas_by_hour)?)
+        }
     })
-}
-
-fn utilization_metric(
-    ctx: &Ctx,
-    k: &dyn Fn(&str) -> String,
-    a: &RawAutoscaler,
-) -> Result<UtilizationMetric, ScenarioError> {
-    let metrics = [
-        ("busy", UtilizationMetric::Busy),
-        ("kv-cache", UtilizationMetric::KvCache),
-    ];
-    let found = a.utilization_metric.as_deref().unwrap_or("busy");
-    ctx.choose(&k("utilization_metric"), found, &metrics)
-}
-
-fn tracked_metric(
-    ctx: &Ctx,
-    k: &dyn Fn(&str) -> String,
-    a: &RawAutoscaler,
-) -> Result<TrackedMetric, ScenarioError> {
-    let metrics = [
-        ("requests_per_s", TrackedMetric::RequestsPerS),
-        ("output_tokens_per_s", TrackedMetric::OutputTokensPerS),
-    ];
-    let found = a.metric.as_deref().unwrap_or("requests_per_s");
-    ctx.choose(&k("metric"), found, &metrics)
-}
-
-/// The rate one replica serves, required by the rate-following policies.
-fn target_per_replica(
-    ctx: &Ctx,
-    k: &dyn Fn(&str) -> String,
-    a: &RawAutoscaler,
-) -> Result<f64, ScenarioError> {
-    let v = a.target_per_replica.ok_or_else(|| {
-        ctx.err(
-            k("target_per_replica"),
-            format!("required by policy \"{}\"", a.policy),
-        )
-    })?;
-    ctx.positive_f64(&k("target_per_replica"), v)
 }
 
 /// The SLO policy's p99 TTFT target: its own, or the scenario's TTFT SLO.
 fn slo_target(
     ctx: &Ctx,
     k: &dyn Fn(&str) -> String,
-    a: &RawAutoscaler,
+    ttft_p99_s: Option<f64>,
     slo: &Slo,
 ) -> Result<f64, ScenarioError> {
-    match (a.ttft_p99_s, slo.ttft) {
+    match (ttft_p99_s, slo.ttft) {
         (Some(v), _) => ctx.positive_f64(&k("ttft_p99_s"), v),
         (None, Some(t)) => Ok(t.as_secs_f64()),
         (None, None) => Err(ctx.err(
@@ -240,14 +174,8 @@ fn slo_target(
 fn scheduled(
     ctx: &Ctx,
     k: &dyn Fn(&str) -> String,
-    a: &RawAutoscaler,
+    hours: &[i64],
 ) -> Result<Scheduled, ScenarioError> {
-    let hours = a.replicas_by_hour.as_ref().ok_or_else(|| {
-        ctx.err(
-            k("replicas_by_hour"),
-            "required by policy \"scheduled\": 24 replica counts",
-        )
-    })?;
     if hours.len() != 24 {
         return Err(ctx.err(
             k("replicas_by_hour"),
@@ -261,24 +189,29 @@ fn scheduled(
     Ok(Scheduled { replicas_by_hour })
 }
 
-/// Each placement policy and the keys it takes.
-const PLACEMENTS: [(&str, &[&str]); 5] = [
-    ("none", &[]),
-    ("on-demand-fallback", &["fallback_pool", "after_s"]),
-    ("skyserve", &["on_demand_pool", "base_on_demand"]),
-    ("diversified", &["pools", "weights"]),
-    ("cost-aware", &[]),
-];
+/// A `placement` table, read before the pools (fallback pools may omit
+/// their replicas).
+pub(super) fn raw_placement(
+    ctx: &Ctx,
+    key: &str,
+    table: Option<&toml::Table>,
+) -> Result<RawPlacement, ScenarioError> {
+    match table {
+        Some(t) => tagged::read(ctx, key, t),
+        None => Ok(RawPlacement::None {}),
+    }
+}
 
 /// Pool names the placement uses only as a fallback (they may omit `replicas`).
-pub(super) fn fallback_pools(p: Option<&RawPlacement>) -> Vec<String> {
+pub(super) fn fallback_pools(p: &RawPlacement) -> Vec<String> {
     match p {
-        Some(p) if p.policy == "on-demand-fallback" => p.fallback_pool.iter().cloned().collect(),
-        Some(p) if p.policy == "skyserve" => p.on_demand_pool.iter().cloned().collect(),
+        RawPlacement::OnDemandFallback { fallback_pool, .. } => vec![fallback_pool.clone()],
+        RawPlacement::Skyserve { on_demand_pool, .. } => vec![on_demand_pool.clone()],
         _ => Vec::new(),
     }
 }
 
+/// The placement policy with pools by index in the variant.
 pub(super) fn placement(
     ctx: &Ctx,
     key: &str,
@@ -286,27 +219,7 @@ pub(super) fn placement(
     pools: &[String],
 ) -> Result<PlacementConfig, ScenarioError> {
     let k = |f: &str| format!("{key}.{f}");
-    let names: Vec<&str> = PLACEMENTS.iter().map(|(n, _)| *n).collect();
-    let Some((_, allowed)) = PLACEMENTS.iter().find(|(n, _)| *n == p.policy) else {
-        return Err(ctx.unknown_name(&k("policy"), &p.policy, &names));
-    };
-    let set = [
-        ("fallback_pool", p.fallback_pool.is_some()),
-        ("after_s", p.after_s.is_some()),
-        ("on_demand_pool", p.on_demand_pool.is_some()),
-        ("base_on_demand", p.base_on_demand.is_some()),
-        ("pools", p.pools.is_some()),
-        ("weights", p.weights.is_some()),
-    ];
-    if let Some(name) = first_misplaced(&set, allowed) {
-        return Err(ctx.err(
-            k(name),
-            format!("does not apply to policy \"{}\"", p.policy),
-        ));
-    }
-    let pool_index = |f: &str, name: Option<&String>| -> Result<usize, ScenarioError> {
-        let name =
-            name.ok_or_else(|| ctx.err(k(f), format!("required by policy \"{}\"", p.policy)))?;
+    let pool_index = |f: &str, name: &String| -> Result<usize, ScenarioError> {
         pools.iter().position(|n| n == name).ok_or_else(|| {
             ctx.err(
                 k(f),
@@ -318,23 +231,28 @@ pub(super) fn placement(
             )
         })
     };
-    Ok(match p.policy.as_str() {
-        "none" => PlacementConfig::Proportional,
-        "cost-aware" => PlacementConfig::CostAware,
-        "on-demand-fallback" => PlacementConfig::OnDemandFallback(OnDemandFallback {
-            fallback_pool: pool_index("fallback_pool", p.fallback_pool.as_ref())?,
-            after: ctx.seconds_or(&k("after_s"), p.after_s, 300.0)?,
+    Ok(match p {
+        RawPlacement::None {} => PlacementConfig::Proportional,
+        RawPlacement::CostAware {} => PlacementConfig::CostAware,
+        RawPlacement::OnDemandFallback {
+            fallback_pool,
+            after_s,
+        } => PlacementConfig::OnDemandFallback(OnDemandFallback {
+            fallback_pool: pool_index("fallback_pool", fallback_pool)?,
+            after: ctx.seconds_or(&k("after_s"), *after_s, 300.0)?,
         }),
-        "skyserve" => PlacementConfig::SkyServe(SkyServe {
-            on_demand_pool: pool_index("on_demand_pool", p.on_demand_pool.as_ref())?,
-            base_on_demand: ctx.count_or(&k("base_on_demand"), p.base_on_demand, 1)? as u32,
+        RawPlacement::Skyserve {
+            on_demand_pool,
+            base_on_demand,
+        } => PlacementConfig::SkyServe(SkyServe {
+            on_demand_pool: pool_index("on_demand_pool", on_demand_pool)?,
+            base_on_demand: ctx.count_or(&k("base_on_demand"), *base_on_demand, 1)? as u32,
         }),
-        _ => {
-            let names = p
-                .pools
-                .as_ref()
-                .ok_or_else(|| ctx.err(k("pools"), "required by policy \"diversified\""))?;
-            let weights = match &p.weights {
+        RawPlacement::Diversified {
+            pools: names,
+            weights,
+        } => {
+            let weights = match weights {
                 Some(w) if w.len() == names.len() => w.clone(),
                 Some(w) => {
                     return Err(ctx.err(
@@ -350,10 +268,103 @@ pub(super) fn placement(
             };
             let mut members = Vec::new();
             for (name, w) in names.iter().zip(weights) {
-                let index = pool_index("pools", Some(name))?;
+                let index = pool_index("pools", name)?;
                 members.push((index, ctx.positive_u32(&k("weights"), w)?));
             }
             PlacementConfig::Diversified(Diversified { members })
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> Ctx<'static> {
+        Ctx { file: "s.toml" }
+    }
+
+    fn autoscaler_of(text: &str) -> Result<AutoscalerConfig, ScenarioError> {
+        let slo = Slo {
+            ttft: Some(SimTime::from_secs_f64(2.0)),
+            tpot: None,
+        };
+        autoscaler(&ctx(), "v.autoscaler", &text.parse().unwrap(), &slo)
+    }
+
+    #[test]
+    fn limit_keys_are_the_fields_of_raw_limits() {
+        let all = RawLimits {
+            min_replicas: 1,
+            max_replicas: 2,
+            interval_s: Some(1.0),
+            scale_out_cooldown_s: Some(1.0),
+            scale_in_cooldown_s: Some(1.0),
+            max_cost_per_hour_usd: Some(1.0),
+        };
+        let table = toml::Table::try_from(all).unwrap();
+        let keys: Vec<&str> = table.keys().map(String::as_str).collect();
+        assert_eq!(keys, RawLimits::KEYS);
+    }
+
+    #[test]
+    fn policies_take_their_defaults() {
+        let a = autoscaler_of("policy = \"slo\"\nmin_replicas = 1\nmax_replicas = 4").unwrap();
+        assert_eq!(a.limits.interval, SimTime::from_secs_f64(30.0));
+        assert_eq!(a.limits.scale_in_cooldown, SimTime::from_secs_f64(600.0));
+        let ScalingConfig::Slo(p) = a.policy else {
+            panic!("slo policy");
+        };
+        assert_eq!(p.ttft_p99_s, 2.0, "from [slo] ttft_s");
+        assert_eq!(p.window, SimTime::from_secs_f64(120.0));
+        let a = autoscaler_of(
+            "policy = \"predictive\"\nmin_replicas = 1\nmax_replicas = 4\ntarget_per_replica = 2",
+        )
+        .unwrap();
+        let expected = Predictive::new(
+            2.0,
+            SimTime::from_secs_f64(60.0),
+            SimTime::from_secs_f64(1800.0),
+            SimTime::from_secs_f64(600.0),
+        );
+        assert_eq!(a.policy, ScalingConfig::Predictive(expected));
+    }
+
+    #[test]
+    fn shared_limits_and_policy_keys_are_checked_where_they_stand() {
+        let e =
+            autoscaler_of("policy = \"scheduled\"\nmin_replicas = 1\nmax_replicas = 4\nlead_s = 5")
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains("v.autoscaler.lead_s"), "{e}");
+        assert!(e.contains("(it takes: replicas_by_hour)"), "{e}");
+        let e = autoscaler_of("policy = \"scheduled\"\nmax_replicas = 4\nreplicas_by_hour = []")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("v.autoscaler.min_replicas"), "{e}");
+    }
+
+    #[test]
+    fn placement_names_pools_by_index() {
+        let pools = ["spot".to_string(), "od".to_string()];
+        let raw = RawPlacement::Skyserve {
+            on_demand_pool: "od".into(),
+            base_on_demand: None,
+        };
+        assert_eq!(fallback_pools(&raw), ["od"]);
+        let p = placement(&ctx(), "v.placement", &raw, &pools).unwrap();
+        let expected = SkyServe {
+            on_demand_pool: 1,
+            base_on_demand: 1,
+        };
+        assert_eq!(p, PlacementConfig::SkyServe(expected));
+        let raw = RawPlacement::Diversified {
+            pools: vec!["od".into(), "spto".into()],
+            weights: None,
+        };
+        let e = placement(&ctx(), "v.placement", &raw, &pools)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean `spot`"), "{e}");
+    }
 }

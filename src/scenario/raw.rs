@@ -2,7 +2,7 @@
 //! errors. Nothing here is checked beyond types: see `validate.rs`.
 
 use indexmap::IndexMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,44 +58,85 @@ pub struct RawFleet {
     pub storage_gb_per_s: Option<f64>,
 }
 
-/// One struct for every scaling policy; validation rejects keys that do not
-/// apply to the chosen policy.
-#[derive(Debug, Clone, Deserialize)]
+/// The keys every scaling policy shares (the rest of an `autoscaler` table
+/// belongs to its policy: [`RawScaling`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawAutoscaler {
-    pub policy: String,
+pub struct RawLimits {
     pub min_replicas: i64,
     pub max_replicas: i64,
     pub interval_s: Option<f64>,
     pub scale_out_cooldown_s: Option<f64>,
     pub scale_in_cooldown_s: Option<f64>,
     pub max_cost_per_hour_usd: Option<f64>,
-    pub scale_out_queue: Option<i64>,
-    pub scale_in_utilization: Option<f64>,
-    /// "busy" (default: share of time an iteration runs) or "kv-cache".
-    pub utilization_metric: Option<String>,
-    pub step: Option<i64>,
-    pub metric: Option<String>,
-    pub target_per_replica: Option<f64>,
-    pub window_s: Option<f64>,
-    pub ttft_p99_s: Option<f64>,
-    pub scale_in_fraction: Option<f64>,
-    pub replicas_by_hour: Option<Vec<i64>>,
-    /// Predictive: how far back the trend looks and how far ahead it forecasts.
-    pub history_s: Option<f64>,
-    pub lead_s: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPlacement {
-    pub policy: String,
-    pub fallback_pool: Option<String>,
-    pub after_s: Option<f64>,
-    pub on_demand_pool: Option<String>,
-    pub base_on_demand: Option<i64>,
-    pub pools: Option<Vec<String>>,
-    pub weights: Option<Vec<i64>>,
+impl RawLimits {
+    /// The field names, to split an autoscaler table (a unit test checks
+    /// them against the struct).
+    pub const KEYS: [&'static str; 6] = [
+        "min_replicas",
+        "max_replicas",
+        "interval_s",
+        "scale_out_cooldown_s",
+        "scale_in_cooldown_s",
+        "max_cost_per_hour_usd",
+    ];
+}
+
+/// A scaling policy and the keys it takes (`policy = "..."` picks it).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "policy", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum RawScaling {
+    QueueLength {
+        scale_out_queue: Option<i64>,
+        scale_in_utilization: Option<f64>,
+        /// "busy" (default: share of time an iteration runs) or "kv-cache".
+        utilization_metric: Option<String>,
+        step: Option<i64>,
+    },
+    TargetTracking {
+        metric: Option<String>,
+        target_per_replica: f64,
+        window_s: Option<f64>,
+    },
+    Slo {
+        ttft_p99_s: Option<f64>,
+        scale_in_fraction: Option<f64>,
+        step: Option<i64>,
+        window_s: Option<f64>,
+    },
+    Scheduled {
+        replicas_by_hour: Vec<i64>,
+    },
+    /// Scales ahead of the arrival rate's trend.
+    Predictive {
+        target_per_replica: f64,
+        window_s: Option<f64>,
+        /// How far back the trend looks and how far ahead it forecasts.
+        history_s: Option<f64>,
+        lead_s: Option<f64>,
+    },
+}
+
+/// A placement policy and the keys it takes (`policy = "..."` picks it).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "policy", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum RawPlacement {
+    None {},
+    OnDemandFallback {
+        fallback_pool: String,
+        after_s: Option<f64>,
+    },
+    Skyserve {
+        on_demand_pool: String,
+        base_on_demand: Option<i64>,
+    },
+    Diversified {
+        pools: Vec<String>,
+        weights: Option<Vec<i64>>,
+    },
+    CostAware {},
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -288,8 +329,11 @@ pub struct RawVariant {
     pub batching: Option<RawBatching>,
     pub router: Option<RawRouter>,
     pub pools: IndexMap<String, RawPool>,
-    pub autoscaler: Option<RawAutoscaler>,
-    pub placement: Option<RawPlacement>,
+    /// Validated into [`RawLimits`] and [`RawScaling`] (so that errors name
+    /// the key path).
+    pub autoscaler: Option<toml::Table>,
+    /// Validated into [`RawPlacement`].
+    pub placement: Option<toml::Table>,
     pub budget: Option<RawBudget>,
 }
 

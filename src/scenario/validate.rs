@@ -11,7 +11,7 @@ use super::{fleet, overrides, policies};
 use super::{Scenario, ScenarioError, Variant};
 use crate::catalog::{Catalog, LlmModel, Precision};
 use crate::engine::SimTime;
-use crate::fleet::{Hazard, PlacementConfig};
+use crate::fleet::Hazard;
 use crate::serving::{BatchingPolicy, FleetConfig, PoolSpec, RouterPolicy, ServingConfig, Slo};
 use indexmap::IndexMap;
 
@@ -157,8 +157,10 @@ fn variant(
         defaults: &shared.defaults,
         files: shared.files,
     };
-    let pools = pools(ctx, &key, v, &env)?;
-    let fleet = fleet_config(ctx, &key, v, shared, &pools)?;
+    let placement =
+        policies::raw_placement(ctx, &format!("{key}.placement"), v.placement.as_ref())?;
+    let pools = pools(ctx, &key, v, &env, &policies::fallback_pools(&placement))?;
+    let fleet = fleet_config(ctx, &key, v, shared, (&placement, &pools))?;
     Ok(Variant {
         name: name.to_string(),
         description: v.description.clone().unwrap_or_default(),
@@ -182,11 +184,11 @@ fn pools(
     key: &str,
     v: &RawVariant,
     env: &PoolEnv,
+    fallbacks: &[String],
 ) -> Result<Vec<PoolSpec>, ScenarioError> {
     if v.pools.is_empty() {
         return Err(ctx.err(format!("{key}.pools"), "expected at least one pool"));
     }
-    let fallbacks = policies::fallback_pools(v.placement.as_ref());
     let mut pools = Vec::new();
     for (pname, p) in &v.pools {
         let pkey = format!("{key}.pools.{pname}");
@@ -207,13 +209,10 @@ fn fleet_config(
     key: &str,
     v: &RawVariant,
     shared: &Shared,
-    pools: &[PoolSpec],
+    (placement, pools): (&RawPlacement, &[PoolSpec]),
 ) -> Result<FleetConfig, ScenarioError> {
     let pool_names: Vec<String> = v.pools.keys().cloned().collect();
-    let placement = match &v.placement {
-        Some(p) => policies::placement(ctx, &format!("{key}.placement"), p, &pool_names)?,
-        None => PlacementConfig::Proportional,
-    };
+    let placement = policies::placement(ctx, &format!("{key}.placement"), placement, &pool_names)?;
     let autoscaler = v
         .autoscaler
         .as_ref()
