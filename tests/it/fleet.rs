@@ -439,3 +439,61 @@ fn cost_aware_placement_fills_the_cheapest_pool_per_token_first() {
     assert_eq!(s.pools[0].units_launched, 1);
     assert_eq!(s.pools[1].units_launched, 2);
 }
+
+/// A trace whose arrival rate climbs linearly from 1/s to 21/s over 600 s.
+fn ramp_trace(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("ramp.csv");
+    let mut text = String::from("time_s,in,out\n");
+    let mut t = 0.0f64;
+    while t < 600.0 {
+        text.push_str(&format!("{t:.6},200,50\n"));
+        t += 1.0 / (1.0 + 20.0 * t / 600.0);
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn predictive_autoscaling_scales_out_ahead_of_target_tracking_on_a_ramp() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = ramp_trace(dir.path());
+    let workload = format!(
+        "kind = \"csv\"\npath = \"{}\"\ntime_column = \"time_s\"\ntime_unit = \"s\"\ninput_column = \"in\"\noutput_column = \"out\"",
+        trace.display()
+    );
+    let limits = "min_replicas = 1\nmax_replicas = 20\ninterval_s = 30\nscale_out_cooldown_s = 0\nscale_in_cooldown_s = 0\ntarget_per_replica = 1\nwindow_s = 60";
+    let pool = "accelerator = \"h100\"\ntp = 8\nreplicas = 1";
+    let text = base(
+        &workload,
+        &format!(
+            "[variants.tracking.autoscaler]\npolicy = \"target-tracking\"\n{limits}\n\
+             [variants.tracking.pools.main]\n{pool}\n\
+             [variants.predictive.autoscaler]\npolicy = \"predictive\"\n{limits}\nhistory_s = 300\nlead_s = 150\n\
+             [variants.predictive.pools.main]\n{pool}\n"
+        ),
+    );
+    let out = run(&text);
+    let (tracking, predictive) = (&out[0].summary, &out[1].summary);
+    assert_eq!(tracking.fleet.autoscaler, "target-tracking");
+    assert_eq!(predictive.fleet.autoscaler, "predictive");
+    let first_at = |s: &VariantSummary, replicas: u32| {
+        s.autoscaler_actions
+            .iter()
+            .find(|a| !a.blocked && a.to >= replicas)
+            .map(|a| a.time_s)
+            .unwrap_or(f64::INFINITY)
+    };
+    // Target tracking follows the rate of the last minute; the forecast is
+    // 150 s of trend ahead (~5 requests/s more on this ramp).
+    for replicas in [8, 12, 16] {
+        let (p, t) = (first_at(predictive, replicas), first_at(tracking, replicas));
+        assert!(
+            p < t,
+            "{replicas} replicas: predictive at {p} s, tracking at {t} s"
+        );
+    }
+    for s in [tracking, predictive] {
+        let r = &s.requests;
+        assert_eq!(r.arrived, r.completed + r.rejected + r.in_flight);
+    }
+}
