@@ -175,3 +175,17 @@ fn catalog_lists_every_accelerator_with_its_source() {
     assert!(stdout.contains("source: Intel Hot Chips 2024"));
     assert!(stdout.contains("No public on-demand price: gaudi3"));
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .args(["catalog"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
