@@ -12,6 +12,7 @@ use crate::fleet::spot::{hazard_from_monthly_fraction, notice_preset, ADVISOR_BU
 use crate::fleet::{DurationDist, Hazard, Outages, OwnedCost, PriceSchedule, Purchase, SpotMarket};
 
 /// How a pool is bought and what it costs over time.
+#[derive(Debug)]
 pub(super) struct Pricing {
     pub purchase: Purchase,
     pub schedule: PriceSchedule,
@@ -380,4 +381,81 @@ fn duration(ctx: &Ctx, key: &str, d: &RawDuration) -> Result<DurationDist, Scena
             cv: ctx.non_negative_f64(&format!("{key}.cv"), *cv)?,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use std::path::PathBuf;
+
+    /// Prices the pool written in TOML at a base of 100 USD per node-hour.
+    fn price(pool: &str) -> Result<Pricing, ScenarioError> {
+        let p: RawPool =
+            toml::from_str(&format!("accelerator = \"gaudi3\"\ntp = 1\n{pool}")).unwrap();
+        let catalog = Catalog::builtin();
+        let files = Files {
+            base_dir: PathBuf::new(),
+            embedded: &[],
+        };
+        let base = BasePrice {
+            usd: 100.0,
+            source: "list",
+        };
+        let ctx = Ctx { file: "s.toml" };
+        let gaudi3 = catalog.accelerator("gaudi3").unwrap();
+        pricing(&ctx, &files, "pools.p", &p, gaudi3, base)
+    }
+
+    #[test]
+    fn spot_defaults_to_a_60_percent_discount_and_a_120_s_notice() {
+        let p = price("purchase = \"spot\"").unwrap();
+        assert_eq!(p.purchase, Purchase::Spot);
+        assert!((p.schedule.first() - 40.0).abs() < 1e-9);
+        assert_eq!(p.source, "list less 60% spot discount (default)");
+        let market = p.spot.unwrap();
+        assert_eq!(market.notice, SimTime::from_secs_f64(120.0));
+        assert!(market.hazard.is_none() && market.outages.is_none());
+        let p =
+            price("purchase = \"spot\"\nspot = { notice = \"gcp\", advisor = \"<5%\" }").unwrap();
+        assert_eq!(p.spot.unwrap().notice, SimTime::from_secs_f64(30.0));
+    }
+
+    #[test]
+    fn reserved_terms_have_their_own_default_discounts() {
+        let one = price("purchase = \"reserved\"\nreserved = { term_years = 1 }").unwrap();
+        let three = price("purchase = \"reserved\"\nreserved = { term_years = 3 }").unwrap();
+        assert!((one.schedule.first() - 63.0).abs() < 1e-9);
+        assert!((three.schedule.first() - 44.0).abs() < 1e-9);
+        let e = price("purchase = \"reserved\"\nreserved = { term_years = 2 }").unwrap_err();
+        assert!(e.to_string().contains("pools.p.reserved.term_years"), "{e}");
+    }
+
+    #[test]
+    fn option_tables_belong_to_their_purchase_option() {
+        let e = price("purchase = \"on-demand\"\nspot = { discount = 0.5 }").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("applies only to purchase = \"spot\", not \"on-demand\""),
+            "{e}"
+        );
+        let e = price("purchase = \"spto\"").unwrap_err();
+        assert!(e.to_string().contains("did you mean `spot`"), "{e}");
+    }
+
+    #[test]
+    fn a_capacity_block_needs_a_window_and_owned_nodes_a_rate() {
+        let e =
+            price("purchase = \"capacity-block\"\ncapacity_block = { start_s = 10, end_s = 5 }")
+                .unwrap_err();
+        assert!(e.to_string().contains("capacity_block.end_s"), "{e}");
+        let owned = price("purchase = \"owned\"").unwrap();
+        assert_eq!(owned.purchase, Purchase::Owned);
+        assert!(owned.schedule.first() > 0.0);
+        assert!(
+            owned.source.starts_with("owned: 125000 USD over 3 years"),
+            "{}",
+            owned.source
+        );
+    }
 }
