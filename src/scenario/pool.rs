@@ -143,7 +143,7 @@ fn check_tp(
     tp: u32,
 ) -> Result<(), ScenarioError> {
     let per_node = accelerator.devices_per_node;
-    if per_node % tp == 0 || tp % per_node == 0 {
+    if per_node.is_multiple_of(tp) || tp.is_multiple_of(per_node) {
         return Ok(());
     }
     Err(ctx.err(
@@ -152,7 +152,7 @@ fn check_tp(
             "tp = {tp} neither divides the {per_node} devices of a {name} node nor is a whole multiple of it; \
              expected one of {} or a multiple of {per_node}",
             (1..=per_node)
-                .filter(|d| per_node % d == 0)
+                .filter(|d| per_node.is_multiple_of(*d))
                 .map(|d| d.to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
