@@ -10,6 +10,7 @@
 //! costs), [`scenario`] (TOML in, validated configuration out) and [`report`]
 //! (tables, JSON, files). One run is single-threaded and deterministic.
 
+pub mod atomic;
 pub mod calibration;
 pub mod catalog;
 pub mod compare;

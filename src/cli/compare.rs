@@ -55,7 +55,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     if let Some(dir) = out.as_deref() {
         std::fs::create_dir_all(dir).map_err(failure)?;
         let path = dir.join("compare.json");
-        fleetsim::report::write_text_atomic(
+        fleetsim::atomic::write_text_atomic(
             &path,
             &(serde_json::to_string_pretty(&doc).expect("json") + "\n"),
         )

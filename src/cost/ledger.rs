@@ -7,11 +7,11 @@
 //! - On-demand and spot units are billed per started second from launch to
 //!   end (or the end of the run), at least the billing minimum each.
 
+use super::CostComponents;
 use super::{billed_seconds, CostRates};
 use crate::engine::SimTime;
 use crate::fleet::purchase::HOURS_PER_MONTH;
 use crate::fleet::{PriceSchedule, Purchase};
-use crate::metrics::CostComponents;
 
 /// What a pool is billed.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -3,10 +3,12 @@
 
 mod billing;
 mod budget;
+mod components;
 pub mod ledger;
 mod rates;
 
 pub use billing::billed_seconds;
 pub use budget::{Alert, BudgetAction, BudgetSpec, BudgetWatch};
+pub use components::{CostComponents, WastedCost};
 pub use ledger::{Bill, PoolBilling, UnitSpan};
 pub use rates::{storage_tier_usd_per_gb_month, CostRates, STORAGE_TIERS};

@@ -5,10 +5,11 @@ mod record;
 mod summary;
 mod timeline;
 
+pub use crate::cost::{CostComponents, WastedCost};
 pub use latency::{LatencyStats, Percentiles};
 pub use record::{Outcome, RequestRecord};
 pub use summary::{
-    BatchingSummary, CostComponents, CostSummary, EngineSummary, FleetSummary, LatencySummary,
-    PoolSummary, RequestCounts, SloSummary, ThroughputSummary, VariantSummary, WastedCost,
+    BatchingSummary, CostSummary, EngineSummary, FleetSummary, LatencySummary, PoolSummary,
+    RequestCounts, SloSummary, ThroughputSummary, VariantSummary,
 };
 pub use timeline::TimelineRow;

@@ -2,7 +2,7 @@
 //! Keys are part of the public schema: later versions add keys, never rename.
 
 use super::Percentiles;
-use crate::cost::Alert;
+use crate::cost::{Alert, CostComponents, WastedCost};
 use crate::fleet::AutoscalerAction;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -130,42 +130,6 @@ pub struct CostSummary {
     /// (estimated at the replica's prefill speed) and idle committed capacity.
     pub wasted_usd: f64,
     pub wasted: WastedCost,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CostComponents {
-    pub compute_on_demand_usd: f64,
-    pub compute_spot_usd: f64,
-    pub compute_reserved_usd: f64,
-    pub compute_capacity_block_usd: f64,
-    pub compute_owned_usd: f64,
-    /// Weights (one copy per pool) and extra storage, by tier, per GB-month.
-    pub storage_usd: f64,
-    /// Output tokens sent to users, per GB at each serving region's rate.
-    pub egress_usd: f64,
-    /// Monitoring per node-month.
-    pub management_usd: f64,
-    pub logging_usd: f64,
-}
-
-impl CostComponents {
-    pub fn total(&self) -> f64 {
-        self.compute_on_demand_usd
-            + self.compute_spot_usd
-            + self.compute_reserved_usd
-            + self.compute_capacity_block_usd
-            + self.compute_owned_usd
-            + self.storage_usd
-            + self.egress_usd
-            + self.management_usd
-            + self.logging_usd
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct WastedCost {
-    pub interrupted_work_usd: f64,
-    pub idle_committed_usd: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use super::charts;
 use super::error::{read_json, ReportError};
-use super::html::{figure, Section};
+use super::section::{figure, Section};
 use crate::compare::CompareReport;
 use std::path::Path;
 

@@ -3,8 +3,8 @@
 //! partial file and a failed run leaves no result file behind.
 
 use super::ReportJson;
+use crate::atomic::write_atomic;
 use crate::serving::RunOutput;
-use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -29,7 +29,7 @@ pub fn write_outputs(
             error: source,
         }
     };
-    fs::create_dir_all(dir).map_err(io(dir))?;
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
     let summary_path = dir.join("summary.json");
     let mut json = serde_json::to_vec_pretty(report).expect("summaries serialize");
     json.push(b'\n');
@@ -55,29 +55,4 @@ fn write_csv<T: serde::Serialize>(
         }
         w.flush()
     })
-}
-
-fn write_atomic(
-    path: &Path,
-    fill: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
-    let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
-        fill(&mut file)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// Writes text to `path` through a temporary file and a rename.
-pub fn write_text_atomic(path: &Path, text: &str) -> std::io::Result<()> {
-    write_atomic(path, |f| f.write_all(text.as_bytes()))
 }

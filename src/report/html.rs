@@ -3,12 +3,11 @@
 //! from whatever DIR holds: a run (`run --out`), a sweep, an A/B comparison.
 //! Each kind of result has its own section file; this one assembles them.
 
-use super::charts::{self, Chart};
 use super::compare_section::compare_sections;
 use super::error::ReportError;
 use super::run_section::run_sections;
 use super::sweep_section::sweep_sections;
-use crate::table::{escape_html, Table};
+use crate::table::escape_html;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -16,67 +15,6 @@ use std::path::{Path, PathBuf};
 pub struct ReportFiles {
     pub html: PathBuf,
     pub markdown: PathBuf,
-}
-
-/// One titled part of the report, in both formats.
-pub(super) struct Section {
-    pub title: String,
-    pub html: String,
-    pub markdown: String,
-}
-
-impl Section {
-    pub fn new(title: &str) -> Section {
-        Section {
-            title: title.to_string(),
-            html: String::new(),
-            markdown: String::new(),
-        }
-    }
-
-    /// Appends an (HTML, Markdown) pair.
-    pub fn push(&mut self, (html, markdown): (String, String)) {
-        self.html.push_str(&html);
-        self.markdown.push_str(&markdown);
-    }
-
-    pub fn push_table(&mut self, table: &Table) {
-        self.push((table.html(), table.markdown()));
-    }
-
-    /// A paragraph of text.
-    pub fn push_text(&mut self, text: &str) {
-        self.push((
-            format!("<p>{}</p>", escape_html(text)),
-            format!("{text}\n\n"),
-        ));
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.html.is_empty()
-    }
-}
-
-/// An SVG chart inline in HTML; its PNG twin linked from Markdown.
-pub(super) fn figure(svg: &str, stem: &str, caption: &str) -> (String, String) {
-    (
-        format!(
-            "<figure class=\"chart\" id=\"chart-{stem}\">{svg}<figcaption>{}</figcaption></figure>",
-            escape_html(caption)
-        ),
-        format!("![{caption}]({stem}.png)\n\n"),
-    )
-}
-
-/// Renders `chart` to `dir/stem.{svg,png}` and returns its figure.
-pub(super) fn chart_section<C: Chart>(
-    dir: &Path,
-    chart: &C,
-    stem: &str,
-    caption: &str,
-) -> Result<(String, String), ReportError> {
-    let svg = charts::render(chart, dir, stem)?;
-    Ok(figure(&svg, stem, caption))
 }
 
 const CSS: &str = "body{font-family:DejaVu Sans,Helvetica,Arial,sans-serif;margin:2em auto;max-width:1100px;color:#222}\
@@ -116,7 +54,7 @@ pub fn write_report(dir: &Path) -> Result<ReportFiles, ReportError> {
         markdown: dir.join("report.md"),
     };
     for (path, text) in [(&files.html, &html), (&files.markdown, &md)] {
-        super::write_text_atomic(path, text).map_err(|error| ReportError::Write {
+        crate::atomic::write_text_atomic(path, text).map_err(|error| ReportError::Write {
             path: path.clone(),
             error,
         })?;

@@ -10,11 +10,12 @@ mod html;
 mod json;
 pub mod metrics;
 mod run_section;
+mod section;
 mod summary_table;
 mod sweep_section;
 
 pub use error::ReportError;
-pub use files::{write_outputs, write_text_atomic, OutputError};
+pub use files::{write_outputs, OutputError};
 pub use html::{write_report, ReportFiles};
 pub use json::{report_json, Assumptions, ReportJson, ScenarioInfo};
 pub use summary_table::render_table;

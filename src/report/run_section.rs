@@ -3,9 +3,9 @@
 
 use super::charts;
 use super::error::ReportError;
-use super::html::{chart_section, Section};
 use super::json::{Assumptions, ReportJson};
 use super::metrics::SUMMARY;
+use super::section::{chart_section, Section};
 use crate::metrics::{TimelineRow, VariantSummary};
 use crate::table::{escape_html, Align, Table};
 use std::path::Path;

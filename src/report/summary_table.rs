@@ -93,15 +93,7 @@ const ROWS: [Row; 30] = [
         format!("{:.3}", v.pools.iter().map(|p| p.node_hours).sum::<f64>())
     }),
     ("compute cost ($)", |v| {
-        let c = &v.cost.components;
-        format!(
-            "{:.2}",
-            c.compute_on_demand_usd
-                + c.compute_spot_usd
-                + c.compute_reserved_usd
-                + c.compute_capacity_block_usd
-                + c.compute_owned_usd
-        )
+        format!("{:.2}", v.cost.components.compute_usd())
     }),
     ("total cost ($)", |v| format!("{:.2}", v.cost.total_usd)),
     ("wasted ($)", |v| format!("{:.2}", v.cost.wasted_usd)),

@@ -4,7 +4,7 @@
 
 use super::charts;
 use super::error::ReportError;
-use super::html::{chart_section, Section};
+use super::section::{chart_section, Section};
 use crate::sweep::frontier::{Direction, PointFrontier};
 use crate::sweep::{self, PointMeans};
 use crate::table::{fixed, Align, Table};

@@ -6,17 +6,45 @@
 use super::batching::PreemptionCounters;
 use super::config::{BatchingPolicy, ServingConfig, Slo};
 use super::event::PoolId;
-use super::simulation::RunLabel;
-use super::spend::{Ledger, LedgerCost};
 use crate::cost::Alert;
 use crate::engine::SimTime;
 use crate::fleet::AutoscalerAction;
 use crate::metrics::{
     BatchingSummary, CostSummary, EngineSummary, FleetSummary, LatencyStats, LatencySummary,
-    Outcome, RequestCounts, RequestRecord, SloSummary, ThroughputSummary, VariantSummary,
+    Outcome, PoolSummary, RequestCounts, RequestRecord, SloSummary, ThroughputSummary, TimelineRow,
+    VariantSummary,
 };
 use crate::workload::Request;
 use std::collections::BTreeMap;
+
+/// Names that label a run in its summary.
+#[derive(Debug, Clone)]
+pub struct RunLabel {
+    pub name: String,
+    pub seed: u64,
+    pub model: String,
+    pub precision: String,
+}
+
+/// A finished run: its summary and, when asked for, one record per request
+/// (sorted by request id) and the fleet timeline.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    pub summary: VariantSummary,
+    pub records: Vec<RequestRecord>,
+    pub timeline: Vec<TimelineRow>,
+}
+
+/// Per-pool summaries and the run's costs, computed once at the end.
+pub(super) struct Ledger {
+    pub pools: Vec<PoolSummary>,
+    pub cost: LedgerCost,
+}
+
+pub(super) struct LedgerCost {
+    pub components: crate::cost::CostComponents,
+    pub wasted: crate::cost::WastedCost,
+}
 
 /// A finished request's figures.
 pub(super) struct Completion {

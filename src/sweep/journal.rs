@@ -2,8 +2,8 @@
 //! resume and merge) and the journals, one JSON record per finished run,
 //! appended as runs finish.
 
+use super::error::SweepRunError;
 use super::record::RunRecord;
-use super::runner::SweepRunError;
 use super::spec::Mode;
 use serde::{Deserialize, Serialize};
 use std::io::BufRead;
@@ -108,7 +108,7 @@ pub(super) fn rewrite_journal(path: &Path, records: &[RunRecord]) -> Result<(), 
         text.push_str(&serde_json::to_string(r).expect("records serialize"));
         text.push('\n');
     }
-    crate::report::write_text_atomic(path, &text).map_err(|error| write_error(path, error))
+    crate::atomic::write_text_atomic(path, &text).map_err(|error| write_error(path, error))
 }
 
 /// Orders records by (point, replica): the order of every table.

@@ -3,6 +3,7 @@
 //! tables, and Pareto frontiers.
 
 pub mod capacity;
+mod error;
 mod expand;
 pub mod frontier;
 mod journal;
@@ -14,10 +15,11 @@ mod spec;
 pub mod stats;
 mod table;
 
+pub use error::SweepRunError;
 pub use expand::{expand, Point};
 pub use journal::{read_journal, SweepMeta};
 pub use record::{flatten, RunRecord, VariantMetrics};
 pub use results::{is_sweep_dir, point_means, sensitivity, PointMeans};
-pub use runner::{merge, run_sweep, Shard, SweepOptions, SweepPlan, SweepRunError, SweepSummary};
+pub use runner::{merge, run_sweep, Shard, SweepOptions, SweepPlan, SweepSummary};
 pub use spec::{Mode, Parameter, SweepError, SweepSpec, Values};
 pub use table::{points_frame, runs_frame, write_tables, TableError};

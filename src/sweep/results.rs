@@ -1,8 +1,8 @@
 //! Reading a sweep's results back: every journal in a result directory,
 //! averaged over replicas per (point, variant).
 
+use super::error::SweepRunError;
 use super::journal::{journals, read_journal, sort_records};
-use super::runner::SweepRunError;
 use std::collections::BTreeMap;
 use std::path::Path;
 

@@ -4,12 +4,13 @@
 //! losing work; final tables sorted by point, replica and variant, so the
 //! output is byte-identical whatever the thread count or shard split.
 
+use super::error::SweepRunError;
 use super::expand::{expand, Point};
 use super::journal::{
     journals, read_journal, rewrite_journal, sort_records, write_error, SweepMeta,
 };
 use super::record::{flatten, RunRecord, VariantMetrics};
-use super::spec::{SweepError, SweepSpec};
+use super::spec::SweepSpec;
 use super::{path, table};
 use crate::engine::stream_seed;
 use crate::run::{run_scenario, RunOptions};
@@ -22,50 +23,6 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-
-#[derive(Debug, thiserror::Error)]
-pub enum SweepRunError {
-    #[error("scenario {file}: cannot read: {error}")]
-    Io { file: String, error: std::io::Error },
-    #[error("scenario {file}: {message}")]
-    Parse { file: String, message: String },
-    #[error("scenario {file}: {error}")]
-    Spec { file: String, error: SweepError },
-    #[error("scenario {file}: has no [sweep] table; `fleetsim run` runs a scenario without one")]
-    NoSweep { file: String },
-    #[error("{0}")]
-    Scenario(#[from] ScenarioError),
-    #[error("point {point} ({params}): {message}")]
-    Point {
-        point: u64,
-        params: String,
-        message: String,
-    },
-    #[error(
-        "the sweep has {runs} runs (points x replicas), more than max_runs = {limit}; \
-         pass --yes to run it anyway, or raise sweep.max_runs"
-    )]
-    TooLarge { runs: u64, limit: u64 },
-    #[error("{dir} already holds results of {what}; pass --resume to continue it, or choose another --out")]
-    Exists { dir: String, what: String },
-    #[error("{dir}: --resume needs the same scenario, sweep and shard as the first run ({what})")]
-    Mismatch { dir: String, what: String },
-    #[error("cannot write {path}: {error}")]
-    Write {
-        path: PathBuf,
-        error: std::io::Error,
-    },
-    #[error("journal {path}, line {line}: {message}")]
-    Journal {
-        path: PathBuf,
-        line: usize,
-        message: String,
-    },
-    #[error("{0}")]
-    Table(#[from] table::TableError),
-    #[error("--shard {0}: expected I/N with 0 <= I < N")]
-    Shard(String),
-}
 
 /// A deterministic slice of the points: those with `index % count == index_of_shard`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

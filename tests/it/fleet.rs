@@ -31,12 +31,7 @@ boot_s = 30
 const SPARSE: &str = "kind = \"poisson\"\nrate_per_s = 0.05\nduration_s = 20000\ninput_tokens = { dist = \"fixed\", value = 100 }\noutput_tokens = { dist = \"fixed\", value = 10 }";
 
 fn compute_usd(s: &VariantSummary) -> f64 {
-    let c = &s.cost.components;
-    c.compute_on_demand_usd
-        + c.compute_spot_usd
-        + c.compute_reserved_usd
-        + c.compute_capacity_block_usd
-        + c.compute_owned_usd
+    s.cost.components.compute_usd()
 }
 
 #[test]

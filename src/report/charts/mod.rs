@@ -70,7 +70,7 @@ pub fn render<C: Chart>(chart: &C, dir: &Path, stem: &str) -> Result<String, Cha
     };
     let mut svg = String::new();
     draw_on(chart, SVGBackend::with_string(&mut svg, SIZE)).map_err(|m| err(&svg_path, m))?;
-    crate::report::write_text_atomic(&svg_path, &svg).map_err(|e| err(&svg_path, e.to_string()))?;
+    crate::atomic::write_text_atomic(&svg_path, &svg).map_err(|e| err(&svg_path, e.to_string()))?;
     let png_path = dir.join(format!("{stem}.png"));
     let tmp = dir.join(format!("{stem}.tmp.png"));
     draw_on(chart, BitMapBackend::new(&tmp, SIZE)).map_err(|m| err(&png_path, m))?;

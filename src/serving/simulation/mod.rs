@@ -7,42 +7,33 @@
 //! `scaling` (the autoscaler and its signal window), `sampling` (timeline and
 //! budget checks) and `spend` (cost rates and the ledger).
 
+mod capacity;
+mod lifecycle;
+mod reconcile;
+mod requests;
+mod sampling;
+mod scaling;
+mod spend;
+
+pub use lifecycle::{Instance, InstanceState};
+
 use super::batching::{Batcher, Plan};
-use super::capacity::Capacity;
 use super::config::ServingConfig;
 use super::event::{Agenda, Event, PoolId, ReplicaId};
-use super::lifecycle::Lifecycle;
-use super::reconcile::Reconciler;
 use super::replica::{Replica, ReplicaState};
-use super::requests::Requests;
 use super::router::Router;
-use super::sampling::Timeline;
-use super::scaling::Scaling;
-use super::tally::Tally;
+use super::tally::{Finish, RunLabel, RunOutput, Tally};
 use crate::cost::BudgetWatch;
 use crate::engine::SimTime;
 use crate::fleet::Purchase;
-use crate::metrics::{RequestRecord, TimelineRow, VariantSummary};
 use crate::workload::{RequestStream, WorkloadError};
+use capacity::Capacity;
+use lifecycle::Lifecycle;
+use reconcile::Reconciler;
+use requests::Requests;
+use sampling::Timeline;
+use scaling::Scaling;
 use std::time::Instant;
-
-/// Names that label a run in its summary.
-#[derive(Debug, Clone)]
-pub struct RunLabel {
-    pub name: String,
-    pub seed: u64,
-    pub model: String,
-    pub precision: String,
-}
-
-/// A finished run: its summary and, when asked for, one record per request
-/// (sorted by request id) and the fleet timeline.
-#[derive(Debug, Clone)]
-pub struct RunOutput {
-    pub summary: VariantSummary,
-    pub records: Vec<RequestRecord>,
-    pub timeline: Vec<TimelineRow>,
-}
 
 /// Runs one variant over a request stream until every request has finished
 /// (or the horizon). Fails only when the stream reports a bad row.
@@ -59,22 +50,22 @@ pub fn simulate(
 
 /// The state of one run, by part. Every part keeps its own state private;
 /// the methods that coordinate parts are `impl Simulation` blocks in the
-/// part's file.
-pub(super) struct Simulation<'a> {
-    pub config: &'a ServingConfig,
-    pub agenda: Agenda,
-    pub now: SimTime,
-    pub requests: Requests,
-    pub replicas: Vec<Replica>,
-    pub batcher: Box<dyn Batcher>,
-    pub router: Box<dyn Router>,
-    pub tally: Tally,
-    pub lifecycle: Lifecycle,
-    pub capacity: Capacity,
-    pub placement: Reconciler,
-    pub scaling: Option<Scaling>,
-    pub budget: Option<BudgetWatch>,
-    pub timeline: Timeline,
+/// part's file (child modules, which alone see these private fields).
+struct Simulation<'a> {
+    config: &'a ServingConfig,
+    agenda: Agenda,
+    now: SimTime,
+    requests: Requests,
+    replicas: Vec<Replica>,
+    batcher: Box<dyn Batcher>,
+    router: Box<dyn Router>,
+    tally: Tally,
+    lifecycle: Lifecycle,
+    capacity: Capacity,
+    placement: Reconciler,
+    scaling: Option<Scaling>,
+    budget: Option<BudgetWatch>,
+    timeline: Timeline,
 }
 
 impl<'a> Simulation<'a> {
@@ -209,12 +200,12 @@ impl<'a> Simulation<'a> {
     }
 
     /// Schedules an event on the agenda.
-    pub fn schedule(&mut self, time: SimTime, event: Event) {
+    fn schedule(&mut self, time: SimTime, event: Event) {
         self.agenda.schedule(time, event);
     }
 
     /// Starts the replica's next iteration if it is idle and has work.
-    pub fn try_start(&mut self, id: ReplicaId) {
+    fn try_start(&mut self, id: ReplicaId) {
         let replica = &mut self.replicas[id.index()];
         if replica.busy || !replica.has_work() || replica.state == ReplicaState::Dead {
             return;
@@ -267,7 +258,7 @@ impl<'a> Simulation<'a> {
         }
         let engine = (self.agenda.events_popped(), wall_s);
         let iterations = self.replicas.iter().map(|r| r.iterations).sum();
-        let (summary, records) = self.tally.finish(super::tally::Finish {
+        let (summary, records) = self.tally.finish(Finish {
             label,
             config: self.config,
             now: self.now,

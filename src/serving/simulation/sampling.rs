@@ -1,11 +1,11 @@
 //! Periodic samples: the fleet timeline (when requests are recorded) and
 //! the budget check, every `timeline_interval` from t = 0.
 
-use super::event::{Event, PoolId};
 use super::lifecycle::InstanceState;
-use super::simulation::Simulation;
+use super::Simulation;
 use crate::engine::SimTime;
 use crate::metrics::TimelineRow;
+use crate::serving::event::{Event, PoolId};
 
 /// Timeline rows in time order, pools in scenario order within a time.
 pub(super) struct Timeline {

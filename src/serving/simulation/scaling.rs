@@ -1,12 +1,12 @@
 //! The autoscaler in the run: its evaluations, the signal window they read,
 //! and the decisions it recorded.
 
-use super::event::Event;
-use super::replica::ReplicaState;
-use super::simulation::Simulation;
+use super::Simulation;
 use crate::engine::SimTime;
 use crate::fleet::autoscaler::AutoscalerConfig;
 use crate::fleet::{Autoscaler, AutoscalerAction, Signals};
+use crate::serving::event::Event;
+use crate::serving::replica::ReplicaState;
 use std::collections::VecDeque;
 
 /// What the autoscaler's rate and latency signals look back over.

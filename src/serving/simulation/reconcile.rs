@@ -2,12 +2,12 @@
 //! policy gives for the desired replica count, and tracking how long each
 //! pool has been short of it.
 
-use super::event::{Event, InstanceId, PoolId};
 use super::lifecycle::InstanceState;
-use super::simulation::Simulation;
+use super::Simulation;
 use crate::engine::SimTime;
 use crate::fleet::placement::PlacementConfig;
 use crate::fleet::{Placement, PoolView, Purchase};
+use crate::serving::event::{Event, InstanceId, PoolId};
 
 /// The placement policy, the fleet size it places, and each pool's last
 /// target.

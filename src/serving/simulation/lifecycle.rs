@@ -1,11 +1,11 @@
 //! Units through their life: requested, provisioning, serving, draining,
 //! terminated; interruptions, kills and the work they cost.
 
-use super::event::{Event, Generation, InstanceId, PoolId, ReplicaId};
-use super::replica::{Replica, ReplicaState, Slot};
-use super::simulation::Simulation;
+use super::Simulation;
 use crate::engine::SimTime;
 use crate::fleet::Purchase;
+use crate::serving::event::{Event, Generation, InstanceId, PoolId, ReplicaId};
+use crate::serving::replica::{Replica, ReplicaState, Slot};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InstanceState {

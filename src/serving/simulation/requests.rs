@@ -5,12 +5,12 @@
 //! Order: the backlog is kept in arrival (id) order and dispatched front to
 //! back; a request that arrives while others wait joins behind them.
 
-use super::event::ReplicaId;
-use super::replica::{ReplicaState, Seq, Slot, Step};
-use super::simulation::Simulation;
-use super::tally::Completion;
+use super::Simulation;
 use crate::engine::SimTime;
 use crate::metrics::{Outcome, RequestRecord};
+use crate::serving::event::ReplicaId;
+use crate::serving::replica::{ReplicaState, Seq, Slot, Step};
+use crate::serving::tally::Completion;
 use crate::workload::{Request, RequestStream, WorkloadError};
 use std::collections::VecDeque;
 

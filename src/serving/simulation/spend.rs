@@ -2,22 +2,12 @@
 //! budgets and the autoscaler's spend cap), and the ledger at the end.
 //! The formulas are `cost::ledger`'s; this file feeds them the run's units.
 
-use super::event::PoolId;
-use super::simulation::Simulation;
+use super::Simulation;
 use crate::cost::UnitSpan;
 use crate::engine::SimTime;
 use crate::metrics::{CostComponents, FleetSummary, PoolSummary, WastedCost};
-
-/// Per-pool summaries and the run's costs, computed once at the end.
-pub(super) struct Ledger {
-    pub pools: Vec<PoolSummary>,
-    pub cost: LedgerCost,
-}
-
-pub(super) struct LedgerCost {
-    pub components: CostComponents,
-    pub wasted: WastedCost,
-}
+use crate::serving::event::PoolId;
+use crate::serving::tally::{Ledger, LedgerCost};
 
 impl Simulation<'_> {
     /// Compute spend rate now, USD per hour, of one pool or of all.

@@ -7,10 +7,10 @@
 //! `spot.outages.<pool>` for outage gaps and durations, so adding a pool
 //! does not change another pool's draws.
 
-use super::config::PoolSpec;
-use super::event::{Event, InstanceId, PoolId};
-use super::simulation::Simulation;
+use super::Simulation;
 use crate::engine::SimTime;
+use crate::serving::config::PoolSpec;
+use crate::serving::event::{Event, InstanceId, PoolId};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp};
 use std::collections::VecDeque;
