@@ -139,6 +139,7 @@ impl Agenda {
     }
 
     /// Schedules an event on the heap.
+    #[inline]
     pub fn schedule(&mut self, time: SimTime, event: Event) {
         if !event.is_recurring() {
             self.pending_progress += 1;
@@ -158,6 +159,7 @@ impl Agenda {
     }
 
     /// Pops the next event; returns it with whether it was recurring.
+    #[inline]
     pub fn pop(&mut self) -> Option<(SimTime, Event, bool)> {
         let (time, event) = self.queue.pop()?;
         let recurring = event.is_recurring();
