@@ -417,3 +417,96 @@ impl Simulation<'_> {
         self.reconcile();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+
+    #[test]
+    fn replicas_are_launched_in_as_few_whole_units_as_possible() {
+        let config = config(Purchase::OnDemand, 0);
+        let mut sim = simulation(&config, 0);
+        sim.launch_replicas(PoolId(0), 10, true);
+        let sizes: Vec<u32> = sim.lifecycle.instances.iter().map(|i| i.size).collect();
+        assert_eq!(sizes, [8, 2], "eight one-device replicas per node");
+        assert_eq!(sim.replicas.len(), 10);
+        assert_eq!(sim.lifecycle.peak_serving(), 10);
+        assert!(sim
+            .lifecycle
+            .instances
+            .iter()
+            .all(|i| i.state == InstanceState::Serving));
+    }
+
+    #[test]
+    fn a_cold_unit_serves_after_boot_and_a_terminated_one_ignores_its_stale_events() {
+        let config = config(Purchase::OnDemand, 1);
+        let mut sim = simulation(&config, 0);
+        // Placement keeps one replica; a second unit is surplus.
+        sim.placement.set_desired(1);
+        sim.launch_replicas(PoolId(0), 1, false);
+        let id = InstanceId(0);
+        assert_eq!(sim.lifecycle.get(id).state, InstanceState::Provisioning);
+        advance(&mut sim, SimTime::from_secs_f64(60.0));
+        assert_eq!(sim.lifecycle.get(id).state, InstanceState::Serving);
+        sim.launch_replicas(PoolId(0), 1, false);
+        let second = InstanceId(1);
+        sim.terminate(second);
+        assert_eq!(sim.lifecycle.get(second).generation, Generation(1));
+        advance(&mut sim, SimTime::from_secs_f64(200.0));
+        assert_eq!(
+            sim.lifecycle.get(second).state,
+            InstanceState::Terminated,
+            "its InstanceReady was stale"
+        );
+        assert_eq!(
+            sim.lifecycle.get(second).ended_at,
+            Some(SimTime::from_secs_f64(60.0))
+        );
+    }
+
+    #[test]
+    fn a_killed_unit_hands_its_requests_back_and_counts_the_lost_work() {
+        let config = config(Purchase::OnDemand, 1);
+        let mut sim = simulation(&config, 0);
+        sim.placement.set_desired(1);
+        sim.launch_replicas(PoolId(0), 1, true);
+        for _ in 0..3 {
+            sim.on_arrival(request(100));
+        }
+        // The first request's prefill ends (100 cached tokens, its first
+        // token out); the other two are in the next prefill when the unit dies.
+        let first = sim.agenda.peek_time().unwrap();
+        advance(&mut sim, first);
+        sim.terminate(InstanceId(0));
+        assert_eq!(sim.requests.backlog_len(), 3);
+        assert_eq!(sim.lifecycle.recomputed_tokens(), 100);
+        assert!(sim.lifecycle.interrupted_work_usd() > 0.0);
+        for (slot, generated) in [(0, 1), (1, 0), (2, 0)] {
+            let seq = sim.requests.seq(slot);
+            assert_eq!((seq.replica, seq.cached_tokens), (None, 0));
+            assert_eq!(seq.generated, generated);
+            // The prompt is recomputed with the tokens already generated.
+            assert_eq!(seq.prefill_target, 100 + generated);
+        }
+    }
+
+    #[test]
+    fn spot_requests_wait_unbilled_until_capacity_returns() {
+        let config = config(Purchase::Spot, 2);
+        let mut sim = simulation(&config, 0);
+        sim.placement.set_desired(2);
+        sim.on_capacity_lost(PoolId(0));
+        sim.launch_replicas(PoolId(0), 2, false);
+        let id = InstanceId(0);
+        assert_eq!(sim.lifecycle.get(id).state, InstanceState::Pending);
+        assert_eq!(sim.lifecycle.get(id).launched_at, None, "not billed");
+        sim.now = SimTime::from_secs_f64(500.0);
+        sim.on_capacity_restored(PoolId(0));
+        let inst = sim.lifecycle.get(id);
+        assert_eq!(inst.state, InstanceState::Provisioning);
+        assert_eq!(inst.launched_at, Some(SimTime::from_secs_f64(500.0)));
+        assert_eq!(sim.capacity.unavailable_s(sim.now), 500.0);
+    }
+}

@@ -279,3 +279,102 @@ impl<'a> Simulation<'a> {
         }
     }
 }
+
+/// A small simulation for the parts' unit tests: Llama 3.1 8B FP8 on H100
+/// replicas of one device (eight per node) in one pool bought `purchase`,
+/// fed `requests` offline requests of 100 + 10 tokens.
+#[cfg(test)]
+mod testing {
+    use super::*;
+    use crate::catalog::{Catalog, Precision};
+    use crate::fleet::{PriceSchedule, SpotMarket};
+    use crate::perf::{MemoryPlan, ReplicaPerf};
+    use crate::serving::{BatchingPolicy, FleetConfig, PoolSpec, RouterPolicy, Slo};
+    use crate::workload::{ArrivalProcess, TokenLengths, Workload};
+
+    pub fn config(purchase: Purchase, replicas: u32) -> ServingConfig {
+        let catalog = Catalog::builtin();
+        let model = catalog.model("llama-3.1-8b").unwrap();
+        let h100 = catalog.accelerator("h100").unwrap();
+        let perf = ReplicaPerf::new(model, h100, 1, Precision::Fp8).unwrap();
+        let plan =
+            MemoryPlan::plan("llama-3.1-8b", model, "h100", h100, 1, Precision::Fp8, 0.9).unwrap();
+        let spot = (purchase == Purchase::Spot).then(|| SpotMarket {
+            hazard: None,
+            outages: None,
+            availability: Vec::new(),
+            notice: SimTime::from_secs_f64(30.0),
+        });
+        ServingConfig {
+            pools: vec![PoolSpec {
+                name: "main".into(),
+                accelerator: "h100".into(),
+                replicas,
+                tp: 1,
+                devices_per_node: 8,
+                perf,
+                kv_capacity_tokens: plan.kv_capacity_tokens,
+                max_context_tokens: model.max_context_tokens,
+                price_per_node_hour_usd: 36.0,
+                price_source: "test".into(),
+                price: PriceSchedule::constant(36.0),
+                purchase,
+                region: "us-east-1".into(),
+                network_rtt: SimTime::ZERO,
+                egress_usd_per_gb: 0.0,
+                boot: SimTime::from_secs_f64(60.0),
+                weights_load: SimTime::ZERO,
+                spot,
+                max_replicas: None,
+            }],
+            batching: BatchingPolicy::Continuous {
+                max_num_seqs: 64,
+                max_batched_tokens: 4096,
+                chunked_prefill: false,
+            },
+            router: RouterPolicy::LeastOutstandingWork,
+            slo: Slo::default(),
+            horizon: None,
+            record_requests: true,
+            fleet: FleetConfig::default(),
+            weights_gb: 8.0,
+        }
+    }
+
+    pub fn simulation(config: &ServingConfig, requests: u64) -> Simulation<'_> {
+        let workload = Workload::Synthetic {
+            arrivals: ArrivalProcess::Offline,
+            input_tokens: TokenLengths::Fixed(100),
+            output_tokens: TokenLengths::Fixed(10),
+            requests: Some(requests),
+            duration_s: None,
+        };
+        Simulation::new(config, workload.open(0).unwrap(), 1)
+    }
+
+    /// Pops and handles events until `until` (arrivals are not pulled).
+    pub fn advance(sim: &mut Simulation, until: SimTime) {
+        while sim.agenda.peek_time().is_some_and(|t| t <= until) {
+            let (time, event, _) = sim.agenda.pop().unwrap();
+            sim.now = time;
+            sim.dispatch(event).unwrap();
+        }
+    }
+
+    pub fn request(input_tokens: u32) -> crate::workload::Request {
+        crate::workload::Request {
+            arrival: SimTime::ZERO,
+            input_tokens,
+            output_tokens: 10,
+        }
+    }
+
+    pub fn label() -> RunLabel {
+        RunLabel {
+            name: "t".into(),
+            seed: 1,
+            model: "llama-3.1-8b".into(),
+            precision: "fp8".into(),
+        }
+    }
+}

@@ -378,3 +378,63 @@ impl Simulation<'_> {
         (slots.len() as u64, records)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::*;
+    use crate::engine::SimTime;
+    use crate::fleet::Purchase;
+    use crate::serving::event::PoolId;
+
+    #[test]
+    fn requests_no_pool_can_hold_are_rejected_with_the_reason() {
+        let config = config(Purchase::OnDemand, 1);
+        let mut sim = simulation(&config, 0);
+        sim.launch_replicas(PoolId(0), 1, true);
+        sim.on_arrival(request(200_000));
+        sim.on_arrival(request(100));
+        assert_eq!(sim.tally.in_system(), 1);
+        advance(&mut sim, SimTime::from_secs_f64(10.0));
+        let out = sim.finish(&label(), 0.0);
+        let r = &out.summary.requests;
+        assert_eq!(
+            (r.arrived, r.completed, r.rejected, r.in_flight),
+            (2, 1, 1, 0)
+        );
+        assert_eq!(r.rejected_by_reason["exceeds_model_context"], 1);
+        assert_eq!(out.records[0].reject_reason, "exceeds_model_context");
+    }
+
+    #[test]
+    fn the_backlog_waits_in_arrival_order_for_a_serving_replica() {
+        let config = config(Purchase::OnDemand, 0);
+        let mut sim = simulation(&config, 0);
+        for _ in 0..4 {
+            sim.on_arrival(request(100));
+        }
+        let waiting: Vec<u64> = sim
+            .requests
+            .backlog
+            .iter()
+            .map(|&s| sim.requests.seq(s).id)
+            .collect();
+        assert_eq!(waiting, [0, 1, 2, 3]);
+        sim.launch_replicas(PoolId(0), 2, true);
+        assert_eq!(
+            sim.requests.backlog_len(),
+            0,
+            "dispatched when replicas serve"
+        );
+        let queued: usize = sim
+            .replicas
+            .iter()
+            .map(|r| r.waiting.len() + r.running.len())
+            .sum();
+        assert_eq!(queued, 4);
+        advance(&mut sim, SimTime::from_secs_f64(10.0));
+        let out = sim.finish(&label(), 0.0);
+        assert_eq!(out.summary.requests.completed, 4);
+        let ids: Vec<u64> = out.records.iter().map(|r| r.id).collect();
+        assert_eq!(ids, [0, 1, 2, 3], "records sorted by id");
+    }
+}
