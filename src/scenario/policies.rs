@@ -68,6 +68,16 @@ fn limits(ctx: &Ctx, k: &dyn Fn(&str) -> String, a: &RawLimits) -> Result<Limits
     })
 }
 
+const UTILIZATION_METRICS: [(&str, UtilizationMetric); 2] = [
+    ("busy", UtilizationMetric::Busy),
+    ("kv-cache", UtilizationMetric::KvCache),
+];
+
+const TRACKED_METRICS: [(&str, TrackedMetric); 2] = [
+    ("requests_per_s", TrackedMetric::RequestsPerS),
+    ("output_tokens_per_s", TrackedMetric::OutputTokensPerS),
+];
+
 /// The policy's own parameters, with their defaults.
 fn scaling_policy(
     ctx: &Ctx,
@@ -98,10 +108,7 @@ fn scaling_policy(
             utilization_metric: ctx.choose(
                 &k("utilization_metric"),
                 utilization_metric.as_deref().unwrap_or("busy"),
-                &[
-                    ("busy", UtilizationMetric::Busy),
-                    ("kv-cache", UtilizationMetric::KvCache),
-                ],
+                &UTILIZATION_METRICS,
             )?,
             step: step(s)?,
         }),
@@ -113,10 +120,7 @@ fn scaling_policy(
             metric: ctx.choose(
                 &k("metric"),
                 metric.as_deref().unwrap_or("requests_per_s"),
-                &[
-                    ("requests_per_s", TrackedMetric::RequestsPerS),
-                    ("output_tokens_per_s", TrackedMetric::OutputTokensPerS),
-                ],
+                &TRACKED_METRICS,
             )?,
             target_per_replica: target(*target_per_replica)?,
             window: window(window_s, 60.0)?,
