@@ -3,11 +3,13 @@
 //! `builtin.toml`; a scenario overrides fields of any entry or adds entries.
 
 mod accelerator;
+pub mod hf_config;
 mod model;
 mod price;
 mod render;
 
 pub use accelerator::{Accelerator, Efficiency};
+pub use hf_config::{model_from_hf_config, HfConfigError};
 pub use model::LlmModel;
 pub use price::Price;
 pub use render::render_catalog;

@@ -1,10 +1,11 @@
-//! `[catalog.*]` overrides on the built-in catalog, and the physical
-//! sanity of the numbers after them.
+//! `[catalog.*]` overrides on the built-in catalog, a model from a
+//! HuggingFace config.json, and the physical sanity of the numbers after
+//! them.
 
-use super::check::Ctx;
+use super::check::{Ctx, Files};
 use super::raw::RawCatalog;
 use super::ScenarioError;
-use crate::catalog::{Catalog, Table};
+use crate::catalog::{model_from_hf_config, Catalog, LlmModel, Table};
 
 /// The built-in catalog with the scenario's overrides applied and checked.
 pub(super) fn catalog(ctx: &Ctx, over: Option<&RawCatalog>) -> Result<Catalog, ScenarioError> {
@@ -28,8 +29,27 @@ pub(super) fn catalog(ctx: &Ctx, over: Option<&RawCatalog>) -> Result<Catalog, S
     Ok(catalog)
 }
 
+/// The model a HuggingFace `config.json` at `path` defines, named `name`.
+pub(super) fn hf_model(
+    ctx: &Ctx,
+    files: &Files,
+    name: &str,
+    path: &str,
+) -> Result<LlmModel, ScenarioError> {
+    let full = files.path(path);
+    let text = std::fs::read_to_string(&full).map_err(|e| {
+        ctx.err(
+            "model.hf_config",
+            format!("{}: cannot read: {e}", full.display()),
+        )
+    })?;
+    let source = format!("HuggingFace config {path}");
+    model_from_hf_config(&text, name, &source)
+        .map_err(|e| ctx.err("model.hf_config", format!("{}: {e}", full.display())))
+}
+
 /// Physical sanity of catalog numbers after overrides.
-fn check_catalog(ctx: &Ctx, catalog: &Catalog) -> Result<(), ScenarioError> {
+pub(super) fn check_catalog(ctx: &Ctx, catalog: &Catalog) -> Result<(), ScenarioError> {
     for (name, a) in &catalog.accelerators {
         let key = |f: &str| format!("catalog.accelerators.{name}.{f}");
         ctx.positive_f64(&key("bf16_tflops"), a.bf16_tflops)?;

@@ -215,6 +215,9 @@ pub struct RawOwned {
 #[serde(deny_unknown_fields)]
 pub struct RawModel {
     pub name: String,
+    /// A HuggingFace config.json defining the model (it then need not be in
+    /// the catalog; `name` names it).
+    pub hf_config: Option<String>,
     pub precision: Option<String>,
     pub usable_memory_fraction: Option<f64>,
 }

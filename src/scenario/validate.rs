@@ -21,8 +21,13 @@ pub(super) fn validate(
     files: &Files,
 ) -> Result<Scenario, ScenarioError> {
     let ctx = Ctx { file };
-    let catalog = overrides::catalog(&ctx, raw.catalog.as_ref())?;
+    let mut catalog = overrides::catalog(&ctx, raw.catalog.as_ref())?;
     let model_name = raw.model.name.clone();
+    if let Some(path) = &raw.model.hf_config {
+        let model = overrides::hf_model(&ctx, files, &model_name, path)?;
+        catalog.models.insert(model_name.clone(), model);
+        overrides::check_catalog(&ctx, &catalog)?;
+    }
     let model = catalog
         .model(&model_name)
         .map_err(|e| ctx.err("model.name", e.to_string()))?

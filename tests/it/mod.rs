@@ -8,6 +8,7 @@ mod fleet;
 mod gate;
 mod golden;
 mod hand_computed;
+mod hf_config;
 mod report;
 mod roofline;
 mod sweep;
