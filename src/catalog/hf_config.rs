@@ -138,7 +138,7 @@ impl Shape {
         };
         let heads = positive("num_attention_heads", u64::from(c.num_attention_heads))?;
         let kv_heads = c.num_key_value_heads.unwrap_or(c.num_attention_heads);
-        if kv_heads == 0 || c.num_attention_heads % kv_heads != 0 {
+        if kv_heads == 0 || !c.num_attention_heads.is_multiple_of(kv_heads) {
             return Err(HfConfigError::Field {
                 field: "num_key_value_heads",
                 message: format!(
