@@ -27,6 +27,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct RowResult {
     pub label: String,
+    pub accelerator: String,
     pub kind: RowKind,
     pub published_tokens_per_s: f64,
     pub simulated_tokens_per_s: f64,
@@ -73,6 +74,7 @@ pub fn run_row(catalog: &Catalog, row: &ReferenceRow) -> Result<RowResult, Calib
     let simulated = out.summary.throughput.output_tokens_per_s * f64::from(row.replicas);
     Ok(RowResult {
         label: row.label(),
+        accelerator: row.accelerator.to_string(),
         kind: row.kind,
         published_tokens_per_s: row.published_tokens_per_s,
         simulated_tokens_per_s: simulated,
@@ -152,7 +154,94 @@ pub fn run_all(catalog: &Catalog) -> Result<Vec<RowResult>, CalibrationError> {
 }
 
 /// A readable table of results with each row's error.
+/// One accelerator's fit: how close its calibration rows come.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AcceleratorFit {
+    pub accelerator: String,
+    /// Like-for-like rows (asserted) and weaker check rows (reported).
+    pub calibration_rows: usize,
+    pub check_rows: usize,
+    /// Mean and worst |relative error| over the calibration rows.
+    pub mean_abs_error: f64,
+    pub worst_abs_error: f64,
+}
+
+/// Per accelerator (in order of first row): the error of its calibration
+/// rows. Accelerators with check rows only have zero errors.
+pub fn fits(results: &[RowResult]) -> Vec<AcceleratorFit> {
+    let mut out: Vec<AcceleratorFit> = Vec::new();
+    for r in results {
+        if !out.iter().any(|f| f.accelerator == r.accelerator) {
+            out.push(AcceleratorFit {
+                accelerator: r.accelerator.clone(),
+                calibration_rows: 0,
+                check_rows: 0,
+                mean_abs_error: 0.0,
+                worst_abs_error: 0.0,
+            });
+        }
+        let fit = out
+            .iter_mut()
+            .find(|f| f.accelerator == r.accelerator)
+            .expect("just added");
+        match r.kind {
+            RowKind::Check => fit.check_rows += 1,
+            RowKind::Calibration => {
+                fit.calibration_rows += 1;
+                let e = r.relative_error.abs();
+                fit.mean_abs_error += e;
+                fit.worst_abs_error = fit.worst_abs_error.max(e);
+            }
+        }
+    }
+    for f in &mut out {
+        if f.calibration_rows > 0 {
+            f.mean_abs_error /= f.calibration_rows as f64;
+        }
+    }
+    out
+}
+
+/// The per-accelerator table.
+pub fn fits_table(fits: &[AcceleratorFit]) -> crate::table::Table {
+    use crate::table::{Align, Table};
+    let mut t = Table::new(&[
+        ("accelerator", Align::Left),
+        ("calibration rows", Align::Right),
+        ("mean error", Align::Right),
+        ("worst error", Align::Right),
+        ("check rows", Align::Right),
+    ]);
+    for f in fits {
+        let pct = |x: f64| {
+            if f.calibration_rows > 0 {
+                format!("{:.1}%", x * 100.0)
+            } else {
+                "-".to_string()
+            }
+        };
+        t.push(vec![
+            f.accelerator.clone(),
+            f.calibration_rows.to_string(),
+            pct(f.mean_abs_error),
+            pct(f.worst_abs_error),
+            f.check_rows.to_string(),
+        ]);
+    }
+    t
+}
+
+/// Every row, then the fit per accelerator.
 pub fn render(results: &[RowResult]) -> String {
+    format!(
+        "{}\n{}",
+        rows_table(results).terminal(),
+        fits_table(&fits(results)).terminal()
+    )
+}
+
+/// One row per published figure: published, simulated, error, kind.
+pub fn rows_table(results: &[RowResult]) -> crate::table::Table {
     use crate::table::{Align, Table};
     let mut t = Table::new(&[
         ("reference row", Align::Left),
@@ -174,5 +263,5 @@ pub fn render(results: &[RowResult]) -> String {
             .to_string(),
         ]);
     }
-    t.terminal()
+    t
 }

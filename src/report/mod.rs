@@ -2,6 +2,7 @@
 //! written by `--out`, charts, and the HTML/Markdown report of any results
 //! directory (one section file per kind of result).
 
+mod calibration;
 pub mod charts;
 mod compare_section;
 mod error;
@@ -14,6 +15,7 @@ mod section;
 mod summary_table;
 mod sweep_section;
 
+pub use calibration::write_calibration_report;
 pub use error::ReportError;
 pub use files::{write_outputs, OutputError};
 pub use html::{write_report, ReportFiles};

@@ -2,6 +2,7 @@
 //! compiled into the binary, so PNGs render the same on a machine without
 //! fonts. Every chart has a title, axis labels with units and a legend.
 
+mod calibration;
 mod compare_bars;
 mod cost_breakdown;
 mod frontier;
@@ -9,6 +10,7 @@ mod latency_cdf;
 mod timeline;
 mod tornado;
 
+pub use calibration::CalibrationScatter;
 pub use compare_bars::{compare_chart, CompareBars};
 pub use cost_breakdown::{components, CostBreakdown};
 pub use frontier::Frontier;
