@@ -16,7 +16,7 @@ pub use rows::{reference_rows, Batching, ReferenceRow, RowKind};
 use crate::catalog::{Catalog, Precision};
 use crate::engine::SimTime;
 use crate::fleet::{PriceSchedule, Purchase};
-use crate::perf::{MemoryPlan, ReplicaPerf};
+use crate::perf::{MemoryPlan, Precisions, ReplicaPerf};
 use crate::serving::{
     simulate, BatchingPolicy, FleetConfig, PoolSpec, RouterPolicy, RunLabel, ServingConfig, Slo,
 };
@@ -28,6 +28,8 @@ use serde::Serialize;
 pub struct RowResult {
     pub label: String,
     pub accelerator: String,
+    /// "fp8" or "bf16": the KV cache the row assumes.
+    pub kv_cache_dtype: String,
     pub kind: RowKind,
     pub published_tokens_per_s: f64,
     pub simulated_tokens_per_s: f64,
@@ -75,6 +77,7 @@ pub fn run_row(catalog: &Catalog, row: &ReferenceRow) -> Result<RowResult, Calib
     Ok(RowResult {
         label: row.label(),
         accelerator: row.accelerator.to_string(),
+        kv_cache_dtype: row.kv_cache.name().to_string(),
         kind: row.kind,
         published_tokens_per_s: row.published_tokens_per_s,
         simulated_tokens_per_s: simulated,
@@ -89,8 +92,11 @@ fn row_config(catalog: &Catalog, row: &ReferenceRow) -> Result<ServingConfig, St
     let accelerator = catalog
         .accelerator(row.accelerator)
         .map_err(|e| e.to_string())?;
-    let precision = Precision::Fp8;
-    let perf = ReplicaPerf::new(model, accelerator, row.tp, precision)
+    let precisions = Precisions {
+        weights: Precision::Fp8,
+        kv_cache: row.kv_cache,
+    };
+    let perf = ReplicaPerf::new(model, accelerator, row.tp, precisions)
         .ok_or_else(|| format!("{} has no fp8", row.accelerator))?;
     let plan = MemoryPlan::plan(
         row.model,
@@ -98,7 +104,7 @@ fn row_config(catalog: &Catalog, row: &ReferenceRow) -> Result<ServingConfig, St
         row.accelerator,
         accelerator,
         row.tp,
-        precision,
+        precisions,
         0.9,
     )
     .map_err(|e| e.to_string())?;
@@ -248,6 +254,7 @@ pub fn rows_table(results: &[RowResult]) -> crate::table::Table {
         ("published", Align::Right),
         ("simulated", Align::Right),
         ("error", Align::Right),
+        ("KV", Align::Left),
         ("kind", Align::Left),
     ]);
     for r in results {
@@ -256,6 +263,7 @@ pub fn rows_table(results: &[RowResult]) -> crate::table::Table {
             format!("{:.0}", r.published_tokens_per_s),
             format!("{:.0}", r.simulated_tokens_per_s),
             format!("{:+.1}%", r.relative_error * 100.0),
+            r.kv_cache_dtype.clone(),
             match r.kind {
                 RowKind::Calibration => "calibration (must be within 25%)",
                 RowKind::Check => "check (reported only)",

@@ -1,5 +1,6 @@
 //! The published rows, transcribed from REFERENCE.md with their sources.
 
+use crate::catalog::Precision;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,6 +32,9 @@ pub struct ReferenceRow {
     pub input_tokens: u32,
     pub output_tokens: u32,
     pub batching: Batching,
+    /// The KV cache's element type the published system used (weights are
+    /// FP8 in every row).
+    pub kv_cache: Precision,
     pub published_tokens_per_s: f64,
     pub kind: RowKind,
 }
@@ -92,6 +96,9 @@ fn intel(model: &'static str, tp: u32, i: u32, o: u32, batch: u32, tps: f64) -> 
         input_tokens: i,
         output_tokens: o,
         batching: Batching::Static { batch },
+        // Assumed (A): Intel's FP8 recipe (INC) quantizes the KV cache with
+        // the weights; the table does not say.
+        kv_cache: Precision::Fp8,
         published_tokens_per_s: tps,
         kind: RowKind::Calibration,
     }
@@ -109,6 +116,8 @@ fn trt(model: &'static str, tp: u32, i: u32, o: u32, tps: f64) -> ReferenceRow {
         batching: Batching::Continuous {
             max_num_seqs: TRT_MAX_SEQS,
         },
+        // TensorRT-LLM's FP8 checkpoints quantize the KV cache to FP8.
+        kv_cache: Precision::Fp8,
         published_tokens_per_s: tps,
         kind: RowKind::Calibration,
     }
@@ -128,6 +137,8 @@ fn mlperf(accelerator: &'static str, tp: u32, input: u32, tps: f64) -> Reference
         input_tokens: input,
         output_tokens: MLPERF_OUTPUT,
         batching: Batching::Continuous { max_num_seqs: 1024 },
+        // Assumed (A): the FP8 submissions' KV cache is FP8 too.
+        kv_cache: Precision::Fp8,
         published_tokens_per_s: tps,
         kind: RowKind::Check,
     }

@@ -1,6 +1,7 @@
 //! Memory fit: weights per device plus KV cache against usable HBM.
 
-use crate::catalog::{Accelerator, LlmModel, Precision};
+use super::Precisions;
+use crate::catalog::{Accelerator, LlmModel};
 
 /// How a model's weights and KV cache lay out on one replica.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,13 +45,14 @@ impl MemoryPlan {
         accelerator_name: &str,
         accelerator: &Accelerator,
         tp: u32,
-        precision: Precision,
+        precisions: Precisions,
         usable_fraction: f64,
     ) -> Result<MemoryPlan, FitError> {
-        let bytes = precision.bytes_per_element();
+        let bytes = precisions.weights.bytes_per_element();
         let weights_per_device_bytes = model.params_b * 1e9 * bytes / f64::from(tp);
         let usable_per_device_bytes = accelerator.hbm_gb * 1e9 * usable_fraction;
-        let kv_bytes_per_token = model.kv_elements_per_token() as f64 * bytes;
+        let kv_bytes_per_token =
+            model.kv_elements_per_token() as f64 * precisions.kv_cache.bytes_per_element();
         let free_bytes = (usable_per_device_bytes - weights_per_device_bytes) * f64::from(tp);
         let kv_capacity_tokens = if free_bytes > 0.0 {
             (free_bytes / kv_bytes_per_token).floor() as u64
@@ -61,7 +63,7 @@ impl MemoryPlan {
             return Err(FitError {
                 model: model_name.to_string(),
                 accelerator: accelerator_name.to_string(),
-                precision: precision.name(),
+                precision: precisions.weights.name(),
                 tp,
                 need_gb: weights_per_device_bytes / 1e9,
                 usable_gb: usable_per_device_bytes / 1e9,
@@ -82,24 +84,50 @@ impl MemoryPlan {
 mod tests {
     use super::*;
     use crate::catalog::Catalog;
+    use crate::catalog::Precision;
 
     #[test]
     fn llama70b_bf16_needs_two_h100s_and_fits_on_one_gaudi3_in_fp8() {
         let c = Catalog::builtin();
         let m = c.model("llama-3.1-70b").unwrap();
         let h100 = c.accelerator("h100").unwrap();
-        let err = MemoryPlan::plan("llama-3.1-70b", m, "h100", h100, 1, Precision::Bf16, 0.9)
-            .unwrap_err();
+        let err = MemoryPlan::plan(
+            "llama-3.1-70b",
+            m,
+            "h100",
+            h100,
+            1,
+            Precisions::same(Precision::Bf16),
+            0.9,
+        )
+        .unwrap_err();
         assert!((err.need_gb - 141.2).abs() < 0.1, "{err}");
         assert!(err.to_string().contains("72.0 GB usable"), "{err}");
-        let plan =
-            MemoryPlan::plan("llama-3.1-70b", m, "h100", h100, 2, Precision::Bf16, 0.9).unwrap();
+        let plan = MemoryPlan::plan(
+            "llama-3.1-70b",
+            m,
+            "h100",
+            h100,
+            2,
+            Precisions::same(Precision::Bf16),
+            0.9,
+        )
+        .unwrap();
         // (72 - 70.6) GB x 2 devices / (2 x 80 x 8 x 128 x 2 bytes)
         assert_eq!(
             plan.kv_capacity_tokens,
             (2.8e9_f64 / 327_680.0).floor() as u64
         );
         let g3 = c.accelerator("gaudi3").unwrap();
-        assert!(MemoryPlan::plan("llama-3.1-70b", m, "gaudi3", g3, 1, Precision::Fp8, 0.9).is_ok());
+        assert!(MemoryPlan::plan(
+            "llama-3.1-70b",
+            m,
+            "gaudi3",
+            g3,
+            1,
+            Precisions::same(Precision::Fp8),
+            0.9
+        )
+        .is_ok());
     }
 }

@@ -18,7 +18,8 @@
 //! more batch never lowers throughput; no iteration beats its pure compute or
 //! pure memory bound at 100% efficiency.
 
-use crate::catalog::{Accelerator, Efficiency, LlmModel, Precision};
+use super::Precisions;
+use crate::catalog::{Accelerator, Efficiency, LlmModel};
 use crate::engine::SimTime;
 
 /// The work of one engine iteration on one replica.
@@ -91,15 +92,16 @@ pub struct IterationBreakdown {
 }
 
 impl ReplicaPerf {
-    /// Returns `None` when the accelerator does not support `precision`.
+    /// Returns `None` when the accelerator does not support the weights'
+    /// precision.
     pub fn new(
         model: &LlmModel,
         accelerator: &Accelerator,
         tp: u32,
-        precision: Precision,
+        precisions: Precisions,
     ) -> Option<ReplicaPerf> {
-        let peak = accelerator.peak_flops(precision)?;
-        let bytes = precision.bytes_per_element();
+        let peak = accelerator.peak_flops(precisions.weights)?;
+        let bytes = precisions.weights.bytes_per_element();
         let expert_params = model.expert_params();
         let (expert_hit_probability, expert_weight_bytes) =
             match (model.experts, model.experts_per_token) {
@@ -130,7 +132,8 @@ impl ReplicaPerf {
             dense_weight_bytes,
             expert_weight_bytes,
             expert_hit_probability,
-            kv_bytes_per_token: model.kv_elements_per_token() as f64 * bytes,
+            kv_bytes_per_token: model.kv_elements_per_token() as f64
+                * precisions.kv_cache.bytes_per_element(),
             allreduce_bytes_per_token: f64::from(model.hidden) * 2.0,
             allreduce_count: 2.0 * f64::from(model.layers),
             link_bytes_per_s: link_gb_per_s * 1e9,

@@ -25,6 +25,9 @@ pub struct Assumptions {
     pub accelerators: IndexMap<String, Accelerator>,
     /// Pool -> where its price came from, per variant ("variant/pool").
     pub prices: IndexMap<String, String>,
+    /// Variant -> its weights and KV-cache element types ("fp8 weights, fp8 KV cache").
+    #[serde(default)]
+    pub precisions: IndexMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -53,7 +56,16 @@ pub fn report_json(scenario: &Scenario, outputs: &[RunOutput]) -> ReportJson {
 fn assumptions(scenario: &Scenario) -> Assumptions {
     let mut accelerators = IndexMap::new();
     let mut prices = IndexMap::new();
+    let mut precisions = IndexMap::new();
     for v in &scenario.variants {
+        precisions.insert(
+            v.name.clone(),
+            format!(
+                "{} weights, {} KV cache",
+                v.precision.name(),
+                v.kv_cache.name()
+            ),
+        );
         for p in &v.serving.pools {
             if let Ok(a) = scenario.catalog.accelerator(&p.accelerator) {
                 accelerators.insert(p.accelerator.clone(), a.clone());
@@ -73,6 +85,7 @@ fn assumptions(scenario: &Scenario) -> Assumptions {
         model: (scenario.model_name.clone(), scenario.model.clone()),
         accelerators,
         prices,
+        precisions,
     }
 }
 

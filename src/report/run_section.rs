@@ -89,6 +89,13 @@ fn assumptions_table(a: &Assumptions) -> Table {
     for (pool, price) in &a.prices {
         t.push(vec![format!("price {pool}"), price.clone(), String::new()]);
     }
+    for (variant, types) in &a.precisions {
+        t.push(vec![
+            format!("precision {variant}"),
+            types.clone(),
+            "scenario".into(),
+        ]);
+    }
     t
 }
 

@@ -44,6 +44,8 @@ pub struct Variant {
     pub name: String,
     pub description: String,
     pub precision: Precision,
+    /// The KV cache's element type (`auto` resolved).
+    pub kv_cache: Precision,
     pub serving: ServingConfig,
 }
 

@@ -6,9 +6,9 @@ use super::fleet;
 use super::purchase::{self, BasePrice};
 use super::raw::RawPool;
 use super::ScenarioError;
-use crate::catalog::{did_you_mean, Accelerator, Catalog, Precision};
+use crate::catalog::{did_you_mean, Accelerator, Catalog};
 use crate::engine::SimTime;
-use crate::perf::{MemoryPlan, ReplicaPerf};
+use crate::perf::{MemoryPlan, Precisions, ReplicaPerf};
 use crate::serving::PoolSpec;
 use indexmap::IndexMap;
 
@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 pub(super) struct PoolEnv<'a> {
     pub catalog: &'a Catalog,
     pub model_name: &'a str,
-    pub precision: Precision,
+    pub precisions: Precisions,
     pub usable_fraction: f64,
     pub regions: &'a IndexMap<String, fleet::Region>,
     pub defaults: &'a fleet::FleetDefaults,
@@ -45,7 +45,7 @@ pub(super) fn pool(
         )),
     };
     check_tp(ctx, key, &p.accelerator, accelerator, tp)?;
-    let precision = env.precision;
+    let precision = env.precisions.weights;
     let model = catalog
         .model(env.model_name)
         .expect("checked by the caller");
@@ -111,8 +111,8 @@ fn replica_model(
         .catalog
         .model(env.model_name)
         .expect("checked by the caller");
-    let precision = env.precision;
-    let perf = ReplicaPerf::new(model, accelerator, tp, precision).ok_or_else(|| {
+    let precision = env.precisions.weights;
+    let perf = ReplicaPerf::new(model, accelerator, tp, env.precisions).ok_or_else(|| {
         ctx.err(
             format!("{key}.accelerator"),
             format!(
@@ -127,7 +127,7 @@ fn replica_model(
         name,
         accelerator,
         tp,
-        precision,
+        env.precisions,
         env.usable_fraction,
     )
     .map_err(|e| ctx.err(key, e.to_string()))?;

@@ -215,6 +215,8 @@ pub struct RawOwned {
 #[serde(deny_unknown_fields)]
 pub struct RawModel {
     pub name: String,
+    /// "auto" (default: the weights' type), "fp8" or "bf16".
+    pub kv_cache_dtype: Option<String>,
     /// A HuggingFace config.json defining the model (it then need not be in
     /// the catalog; `name` names it).
     pub hf_config: Option<String>,
@@ -329,6 +331,7 @@ pub struct RawRouter {
 pub struct RawVariant {
     pub description: Option<String>,
     pub precision: Option<String>,
+    pub kv_cache_dtype: Option<String>,
     pub batching: Option<RawBatching>,
     pub router: Option<RawRouter>,
     pub pools: IndexMap<String, RawPool>,

@@ -12,6 +12,7 @@ use super::{Scenario, ScenarioError, Variant};
 use crate::catalog::{Catalog, LlmModel, Precision};
 use crate::engine::SimTime;
 use crate::fleet::Hazard;
+use crate::perf::Precisions;
 use crate::serving::{BatchingPolicy, FleetConfig, PoolSpec, RouterPolicy, ServingConfig, Slo};
 use indexmap::IndexMap;
 
@@ -62,6 +63,8 @@ pub(super) fn validate(
 struct Shared<'a> {
     files: &'a Files<'a>,
     precision: Precision,
+    /// `None`: "auto", the weights' type of each variant.
+    kv_cache: Option<Precision>,
     usable_fraction: f64,
     workload: crate::workload::Workload,
     slo: Slo,
@@ -82,6 +85,10 @@ impl<'a> Shared<'a> {
         let precision = match &raw.model.precision {
             Some(p) => parse_precision(ctx, "model.precision", p)?,
             None => Precision::Bf16,
+        };
+        let kv_cache = match raw.model.kv_cache_dtype.as_deref() {
+            None | Some("auto") => None,
+            Some(k) => Some(kv_cache_dtype(ctx, "model.kv_cache_dtype", k, precision)?),
         };
         let usable_fraction = ctx.or(
             "model.usable_memory_fraction",
@@ -105,6 +112,7 @@ impl<'a> Shared<'a> {
         Ok(Shared {
             files,
             precision,
+            kv_cache,
             usable_fraction,
             workload,
             slo,
@@ -139,6 +147,10 @@ fn variant(
         Some(p) => parse_precision(ctx, &format!("{key}.precision"), p)?,
         None => shared.precision,
     };
+    let kv_cache = match &v.kv_cache_dtype {
+        Some(k) => kv_cache_dtype(ctx, &format!("{key}.kv_cache_dtype"), k, precision)?,
+        None => shared.kv_cache.unwrap_or(precision),
+    };
     let batching = match &v.batching {
         Some(b) => batching(ctx, &format!("{key}.batching"), b)?,
         None => shared.batching.clone().ok_or_else(|| {
@@ -156,7 +168,10 @@ fn variant(
     let env = PoolEnv {
         catalog,
         model_name,
-        precision,
+        precisions: Precisions {
+            weights: precision,
+            kv_cache,
+        },
         usable_fraction: shared.usable_fraction,
         regions: &shared.regions,
         defaults: &shared.defaults,
@@ -170,6 +185,7 @@ fn variant(
         name: name.to_string(),
         description: v.description.clone().unwrap_or_default(),
         precision,
+        kv_cache,
         serving: ServingConfig {
             pools,
             batching,
@@ -252,6 +268,22 @@ fn parse_precision(ctx: &Ctx, key: &str, p: &str) -> Result<Precision, ScenarioE
         p,
         &[("bf16", Precision::Bf16), ("fp8", Precision::Fp8)],
     )
+}
+
+/// The KV cache's type: "auto" follows the weights (as TensorRT-LLM's FP8
+/// checkpoints do), or "fp8" / "bf16".
+fn kv_cache_dtype(
+    ctx: &Ctx,
+    key: &str,
+    k: &str,
+    weights: Precision,
+) -> Result<Precision, ScenarioError> {
+    let options = [
+        ("auto", weights),
+        ("bf16", Precision::Bf16),
+        ("fp8", Precision::Fp8),
+    ];
+    ctx.choose(key, k, &options)
 }
 
 fn router(ctx: &Ctx, key: &str, r: &RawRouter) -> Result<RouterPolicy, ScenarioError> {

@@ -167,7 +167,7 @@ pub(super) mod testing {
             catalog.model("llama-3.1-8b").unwrap(),
             catalog.accelerator("h100").unwrap(),
             1,
-            Precision::Fp8,
+            crate::perf::Precisions::same(Precision::Fp8),
         )
         .unwrap();
         let state = ReplicaState::Serving;

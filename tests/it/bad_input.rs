@@ -530,3 +530,15 @@ fn only_fallback_pools_may_omit_replicas() {
         &["variants.v.pools.extra.replicas", "missing"],
     );
 }
+
+#[test]
+fn an_unknown_kv_cache_dtype_is_named() {
+    expect_error(
+        &GOOD.replace(
+            "precision = \"fp8\"",
+            "precision = \"fp8\"\nkv_cache_dtype = \"fp9\"",
+        ),
+        None,
+        &["model.kv_cache_dtype", "did you mean `fp8`", "\"auto\""],
+    );
+}

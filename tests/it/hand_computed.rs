@@ -11,7 +11,7 @@ fn h100_8b() -> ReplicaPerf {
         c.model("llama-3.1-8b").unwrap(),
         c.accelerator("h100").unwrap(),
         1,
-        Precision::Fp8,
+        fleetsim::perf::Precisions::same(Precision::Fp8),
     )
     .unwrap()
 }
@@ -197,5 +197,39 @@ fn static_batch_waits_for_max_wait_then_serves_together() {
         0.050 + prefill,
         1e-9,
         "batched prefill",
+    );
+}
+
+#[test]
+fn a_bf16_kv_cache_holds_half_the_tokens_of_an_fp8_one_beside_fp8_weights() {
+    // Free HBM after the FP8 weights is the same; a BF16 KV element takes
+    // twice the bytes: (80 GB x 0.9 - 8.03 GB) / (2 x 32 x 8 x 128 x bytes).
+    let text = single_replica(
+        "llama-3.1-8b",
+        "h100",
+        1,
+        "kind = \"offline\"\nrequests = 1\ninput_tokens = { dist = \"fixed\", value = 10 }\noutput_tokens = { dist = \"fixed\", value = 10 }",
+        "policy = \"continuous\"\nmax_num_seqs = 8\nmax_batched_tokens = 512",
+    );
+    let text = format!(
+        "{text}\n[variants.bf16kv]\nkv_cache_dtype = \"bf16\"\n[variants.bf16kv.pools.main]\naccelerator = \"h100\"\ntp = 1\nreplicas = 1\nprice_per_node_hour_usd = 36.0\n"
+    );
+    let out = run(&text);
+    let tokens = |i: usize| out[i].summary.pools[0].kv_capacity_tokens_per_replica;
+    let free_bytes: f64 = 80e9 * 0.9 - 8.03e9;
+    let per_token_fp8: f64 = 2.0 * 32.0 * 8.0 * 128.0;
+    assert_eq!(tokens(0), (free_bytes / per_token_fp8).floor() as u64);
+    assert_eq!(
+        tokens(1),
+        (free_bytes / (2.0 * per_token_fp8)).floor() as u64
+    );
+    let doc = fleetsim::report::report_json(&scenario(&text), &out);
+    assert_eq!(
+        doc.assumptions.precisions["only"],
+        "fp8 weights, fp8 KV cache"
+    );
+    assert_eq!(
+        doc.assumptions.precisions["bf16kv"],
+        "fp8 weights, bf16 KV cache"
     );
 }

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 
 fn perf(model: &str, acc: &str, tp: u32, p: Precision) -> ReplicaPerf {
     let c = Catalog::builtin();
+    let p = fleetsim::perf::Precisions::same(p);
     ReplicaPerf::new(c.model(model).unwrap(), c.accelerator(acc).unwrap(), tp, p).unwrap()
 }
 

@@ -288,7 +288,7 @@ mod testing {
     use super::*;
     use crate::catalog::{Catalog, Precision};
     use crate::fleet::{PriceSchedule, SpotMarket};
-    use crate::perf::{MemoryPlan, ReplicaPerf};
+    use crate::perf::{MemoryPlan, Precisions, ReplicaPerf};
     use crate::serving::{BatchingPolicy, FleetConfig, PoolSpec, RouterPolicy, Slo};
     use crate::workload::{ArrivalProcess, TokenLengths, Workload};
 
@@ -296,9 +296,9 @@ mod testing {
         let catalog = Catalog::builtin();
         let model = catalog.model("llama-3.1-8b").unwrap();
         let h100 = catalog.accelerator("h100").unwrap();
-        let perf = ReplicaPerf::new(model, h100, 1, Precision::Fp8).unwrap();
-        let plan =
-            MemoryPlan::plan("llama-3.1-8b", model, "h100", h100, 1, Precision::Fp8, 0.9).unwrap();
+        let fp8 = Precisions::same(Precision::Fp8);
+        let perf = ReplicaPerf::new(model, h100, 1, fp8).unwrap();
+        let plan = MemoryPlan::plan("llama-3.1-8b", model, "h100", h100, 1, fp8, 0.9).unwrap();
         let spot = (purchase == Purchase::Spot).then(|| SpotMarket {
             hazard: None,
             outages: None,
