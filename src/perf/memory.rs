@@ -91,28 +91,12 @@ mod tests {
         let c = Catalog::builtin();
         let m = c.model("llama-3.1-70b").unwrap();
         let h100 = c.accelerator("h100").unwrap();
-        let err = MemoryPlan::plan(
-            "llama-3.1-70b",
-            m,
-            "h100",
-            h100,
-            1,
-            Precisions::same(Precision::Bf16),
-            0.9,
-        )
-        .unwrap_err();
+        let bf16 = Precisions::same(Precision::Bf16);
+        let on_h100 = |tp| MemoryPlan::plan("llama-3.1-70b", m, "h100", h100, tp, bf16, 0.9);
+        let err = on_h100(1).unwrap_err();
         assert!((err.need_gb - 141.2).abs() < 0.1, "{err}");
         assert!(err.to_string().contains("72.0 GB usable"), "{err}");
-        let plan = MemoryPlan::plan(
-            "llama-3.1-70b",
-            m,
-            "h100",
-            h100,
-            2,
-            Precisions::same(Precision::Bf16),
-            0.9,
-        )
-        .unwrap();
+        let plan = on_h100(2).unwrap();
         // (72 - 70.6) GB x 2 devices / (2 x 80 x 8 x 128 x 2 bytes)
         assert_eq!(
             plan.kv_capacity_tokens,
