@@ -23,6 +23,9 @@ pub struct Accelerator {
     pub scale_up_latency_us: f64,
     /// Scale-out (between nodes) bandwidth per device, GB/s.
     pub scale_out_gb_per_s: f64,
+    /// Latency of one collective step over the scale-out fabric (RDMA over
+    /// the node's NICs), microseconds: replicas spanning nodes pay it.
+    pub scale_out_latency_us: f64,
     pub devices_per_node: u32,
     /// Thermal design power per device, W.
     pub tdp_w: f64,

@@ -35,6 +35,15 @@ impl LlmModel {
         2 * u64::from(self.layers) * u64::from(self.kv_heads) * u64::from(self.head_dim)
     }
 
+    /// How many copies of each KV head `tp` devices hold: every device keeps
+    /// ceil(kv_heads / tp) heads, so beyond `kv_heads` devices heads are
+    /// replicated (1 when tp divides the KV heads).
+    pub fn kv_replication(&self, tp: u32) -> f64 {
+        let kv_heads = u64::from(self.kv_heads.max(1));
+        let per_device = kv_heads.div_ceil(u64::from(tp.max(1)));
+        (per_device * u64::from(tp.max(1))) as f64 / kv_heads as f64
+    }
+
     /// Parameters in the expert FFNs of all layers (zero for dense models):
     /// 3 matrices (gate, up, down) of hidden x ffn per expert per layer.
     pub fn expert_params(&self) -> f64 {
@@ -46,6 +55,19 @@ impl LlmModel {
                     * f64::from(self.layers)
             }
             None => 0.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn kv_heads_are_replicated_only_beyond_their_count() {
+        let catalog = crate::catalog::Catalog::builtin();
+        let m = catalog.model("llama-3.1-70b").unwrap();
+        assert_eq!(m.kv_heads, 8);
+        for (tp, copies) in [(1, 1.0), (2, 1.0), (8, 1.0), (16, 2.0), (32, 4.0)] {
+            assert_eq!(m.kv_replication(tp), copies, "tp {tp}");
         }
     }
 }

@@ -51,8 +51,9 @@ impl MemoryPlan {
         let bytes = precisions.weights.bytes_per_element();
         let weights_per_device_bytes = model.params_b * 1e9 * bytes / f64::from(tp);
         let usable_per_device_bytes = accelerator.hbm_gb * 1e9 * usable_fraction;
-        let kv_bytes_per_token =
-            model.kv_elements_per_token() as f64 * precisions.kv_cache.bytes_per_element();
+        let kv_bytes_per_token = model.kv_elements_per_token() as f64
+            * precisions.kv_cache.bytes_per_element()
+            * model.kv_replication(tp);
         let free_bytes = (usable_per_device_bytes - weights_per_device_bytes) * f64::from(tp);
         let kv_capacity_tokens = if free_bytes > 0.0 {
             (free_bytes / kv_bytes_per_token).floor() as u64

@@ -113,7 +113,7 @@ impl ReplicaPerf {
         let (link_gb_per_s, latency_us) = if spans_nodes {
             (
                 accelerator.scale_out_gb_per_s,
-                accelerator.scale_up_latency_us * 2.0,
+                accelerator.scale_out_latency_us,
             )
         } else {
             (
@@ -133,7 +133,8 @@ impl ReplicaPerf {
             expert_weight_bytes,
             expert_hit_probability,
             kv_bytes_per_token: model.kv_elements_per_token() as f64
-                * precisions.kv_cache.bytes_per_element(),
+                * precisions.kv_cache.bytes_per_element()
+                * model.kv_replication(tp),
             allreduce_bytes_per_token: f64::from(model.hidden) * 2.0,
             allreduce_count: 2.0 * f64::from(model.layers),
             link_bytes_per_s: link_gb_per_s * 1e9,

@@ -61,6 +61,7 @@ pub(super) fn check_catalog(ctx: &Ctx, catalog: &Catalog) -> Result<(), Scenario
         ctx.positive_f64(&key("scale_up_gb_per_s"), a.scale_up_gb_per_s)?;
         ctx.positive_f64(&key("scale_out_gb_per_s"), a.scale_out_gb_per_s)?;
         ctx.non_negative_f64(&key("scale_up_latency_us"), a.scale_up_latency_us)?;
+        ctx.non_negative_f64(&key("scale_out_latency_us"), a.scale_out_latency_us)?;
         ctx.positive_u32(&key("devices_per_node"), i64::from(a.devices_per_node))?;
         ctx.fraction(&key("efficiency.compute"), a.efficiency.compute)?;
         ctx.fraction(&key("efficiency.memory"), a.efficiency.memory)?;

@@ -50,3 +50,42 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn beyond_the_kv_head_count_tensor_parallel_devices_replicate_kv_heads() {
+    // Llama 3.1 405B in BF16 on 16 H100s (two nodes): 8 KV heads over 16
+    // devices, one head each, so every head is held twice.
+    let c = Catalog::builtin();
+    let m = c.model("llama-3.1-405b").unwrap();
+    let h100 = c.accelerator("h100").unwrap();
+    let bf16 = fleetsim::perf::Precisions::same(Precision::Bf16);
+    let plan =
+        fleetsim::perf::MemoryPlan::plan("llama-3.1-405b", m, "h100", h100, 16, bf16, 0.9).unwrap();
+    let free_bytes: f64 = (80e9 * 0.9 - 405.9e9 * 2.0 / 16.0) * 16.0;
+    let kv_bytes_per_token: f64 = 2.0 * 126.0 * 8.0 * 128.0 * 2.0 * 2.0;
+    assert_eq!(
+        plan.kv_capacity_tokens,
+        (free_bytes / kv_bytes_per_token).floor() as u64
+    );
+    assert_eq!(m.kv_replication(8), 1.0);
+    assert_eq!(m.kv_replication(24), 3.0);
+}
+
+#[test]
+fn collectives_across_nodes_pay_the_scale_out_fabric_latency() {
+    // One decode token at TP16 on H100: 2 x 126 all-reduces of 16,384 x 2
+    // bytes, each 2 x 15/16 of them over 50 GB/s plus the 20 us scale-out step.
+    let c = Catalog::builtin();
+    let perf = ReplicaPerf::new(
+        c.model("llama-3.1-405b").unwrap(),
+        c.accelerator("h100").unwrap(),
+        16,
+        fleetsim::perf::Precisions::same(Precision::Bf16),
+    )
+    .unwrap();
+    let mut work = IterationWork::default();
+    work.add_decode(100);
+    let expected = 252.0 * (2.0 * 15.0 / 16.0 * 32_768.0 / 50e9 + 20e-6);
+    let got = perf.breakdown(&work).allreduce_s;
+    assert!((got - expected).abs() < 1e-12, "{got} vs {expected}");
+}
