@@ -1,11 +1,12 @@
 //! The serving event loop: pops events in order and hands each to the part
 //! that owns it. One thread, deterministic.
 //!
-//! Parts (one file each): `requests` (arrival, routing, backlog, completion),
-//! `tally` (counters and the summary), `lifecycle` (units from request to
-//! termination), `capacity` (spot markets), `reconcile` (placement),
-//! `scaling` (the autoscaler and its signal window), `sampling` (timeline and
-//! budget checks) and `spend` (cost rates and the ledger).
+//! Parts (child modules, one file each): `requests` (arrival, routing,
+//! backlog, completion), `lifecycle` (units from request to termination),
+//! `capacity` (spot markets), `reconcile` (placement), `scaling` (the
+//! autoscaler and its signal window), `sampling` (timeline and budget checks)
+//! and `spend` (cost rates and the ledger). The counters and the summary are
+//! `serving::tally`.
 
 mod capacity;
 mod lifecycle;
@@ -100,8 +101,7 @@ impl<'a> Simulation<'a> {
             let (time, event, recurring) = self.agenda.pop().expect("peeked");
             self.now = time;
             self.dispatch(event)?;
-            let drained = self.requests.stream_done() && self.tally.in_system() == 0;
-            if drained {
+            if self.drained() {
                 break;
             }
             if self.requests.stream_done() && recurring && self.agenda.only_recurring_left() {
@@ -111,12 +111,16 @@ impl<'a> Simulation<'a> {
             }
         }
         if let Some(h) = self.config.horizon {
-            let drained = self.requests.stream_done() && self.tally.in_system() == 0;
-            if self.now < h && !drained {
+            if self.now < h && !self.drained() {
                 self.now = h;
             }
         }
         Ok(())
+    }
+
+    /// Every request has arrived and left.
+    fn drained(&self) -> bool {
+        self.requests.stream_done() && self.tally.in_system() == 0
     }
 
     fn dispatch(&mut self, event: Event) -> Result<(), WorkloadError> {
