@@ -66,7 +66,7 @@ pub(super) struct Lifecycle {
     /// Units fulfilled after t = 0.
     launches: u64,
     peak_serving: u32,
-    interruptions: u64,
+    /// Interruption notices (and capacity-block ends), by pool.
     interruptions_by_pool: Vec<u64>,
     /// KV-cached tokens thrown away when units died, to be computed again.
     recomputed_tokens: u64,
@@ -80,7 +80,6 @@ impl Lifecycle {
             instances: Vec::new(),
             launches: 0,
             peak_serving: 0,
-            interruptions: 0,
             interruptions_by_pool: vec![0; pools],
             recomputed_tokens: 0,
             interrupted_work_usd: 0.0,
@@ -122,7 +121,7 @@ impl Lifecycle {
     }
 
     pub fn interruptions(&self) -> u64 {
-        self.interruptions
+        self.interruptions_by_pool.iter().sum()
     }
 
     pub fn interruptions_of(&self, pool: PoolId) -> u64 {
@@ -130,7 +129,6 @@ impl Lifecycle {
     }
 
     fn count_interruption(&mut self, pool: PoolId) {
-        self.interruptions += 1;
         self.interruptions_by_pool[pool.index()] += 1;
     }
 
