@@ -2,6 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Bytes in one GiB.
+pub const GIB: f64 = 1_073_741_824.0;
+
 /// One accelerator type as the performance and cost models see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -13,14 +16,13 @@ pub struct Accelerator {
     /// Dense FP8 peak, TFLOPS; `None` where the device has no FP8 support.
     #[serde(default)]
     pub fp8_tflops: Option<f64>,
-    /// HBM capacity per device, GB (1e9 bytes).
-    pub hbm_gb: f64,
+    /// HBM capacity per device as the driver reports it, GiB (2^30 bytes):
+    /// datasheet "80 GB" on an H100 is 81,559 MiB = 79.6 GiB.
+    pub hbm_gib: f64,
     /// HBM bandwidth per device, TB/s.
     pub hbm_tb_per_s: f64,
-    /// Scale-up (in-node) bandwidth per device per direction, GB/s.
-    pub scale_up_gb_per_s: f64,
-    /// Latency of one collective step over the scale-up fabric, microseconds.
-    pub scale_up_latency_us: f64,
+    /// How the devices of one node connect to each other.
+    pub scale_up: ScaleUp,
     /// Scale-out (between nodes) bandwidth per device, GB/s.
     pub scale_out_gb_per_s: f64,
     /// Latency of one collective step over the scale-out fabric (RDMA over
@@ -51,13 +53,109 @@ pub struct Efficiency {
     pub source: String,
 }
 
+/// The in-node (scale-up) fabric: a switch that gives every device its full
+/// bandwidth to any peer, or a full mesh of direct links where a group of
+/// devices only has the links between its members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "topology", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScaleUp {
+    /// NVLink through NVSwitch: `gb_per_s` per device per direction to any peer.
+    Switched {
+        /// Per device per direction, GB/s.
+        gb_per_s: f64,
+        /// One collective step, microseconds.
+        latency_us: f64,
+    },
+    /// Direct links, `links_per_peer` to each other device of the node
+    /// (Gaudi: 3 Ethernet ports per peer pair).
+    Mesh {
+        links_per_peer: u32,
+        /// One link, per direction, GB/s.
+        link_gb_per_s: f64,
+        /// One collective step, microseconds.
+        latency_us: f64,
+    },
+}
+
+impl ScaleUp {
+    /// Bandwidth per direction, bytes/s, that each device of a `group`-device
+    /// collective can drive. Switched: the device's full bandwidth. Mesh: the
+    /// links to the other `group - 1` members, all used at once by a direct
+    /// reduce-scatter/all-gather (so a ring formula over this figure gives the
+    /// mesh's time). A group of 1 gets the switched figure or one peer's links.
+    pub fn group_bytes_per_s(&self, group: u32) -> f64 {
+        match *self {
+            ScaleUp::Switched { gb_per_s, .. } => gb_per_s * 1e9,
+            ScaleUp::Mesh {
+                links_per_peer,
+                link_gb_per_s,
+                ..
+            } => {
+                f64::from(group.saturating_sub(1).max(1))
+                    * f64::from(links_per_peer)
+                    * link_gb_per_s
+                    * 1e9
+            }
+        }
+    }
+
+    /// Latency of one collective step, microseconds.
+    pub fn latency_us(&self) -> f64 {
+        match *self {
+            ScaleUp::Switched { latency_us, .. } | ScaleUp::Mesh { latency_us, .. } => latency_us,
+        }
+    }
+
+    /// A short description for tables: "switched 450 GB/s" or
+    /// "mesh 3x25 GB/s per peer".
+    pub fn describe(&self) -> String {
+        match *self {
+            ScaleUp::Switched { gb_per_s, .. } => format!("switched {gb_per_s:.0} GB/s"),
+            ScaleUp::Mesh {
+                links_per_peer,
+                link_gb_per_s,
+                ..
+            } => format!("mesh {links_per_peer}x{link_gb_per_s} GB/s per peer"),
+        }
+    }
+}
+
 impl Accelerator {
+    /// HBM capacity per device, bytes.
+    pub fn hbm_bytes(&self) -> f64 {
+        self.hbm_gib * GIB
+    }
+
     /// Dense peak in FLOPS (not TFLOPS) for the precision; `None` when the
     /// device does not support it.
     pub fn peak_flops(&self, precision: super::Precision) -> Option<f64> {
         match precision {
             super::Precision::Bf16 => Some(self.bf16_tflops * 1e12),
             super::Precision::Fp8 => self.fp8_tflops.map(|t| t * 1e12),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ScaleUp;
+
+    #[test]
+    fn a_mesh_group_has_only_the_links_between_its_members() {
+        let gaudi3 = ScaleUp::Mesh {
+            links_per_peer: 3,
+            link_gb_per_s: 25.0,
+            latency_us: 12.0,
+        };
+        assert_eq!(gaudi3.group_bytes_per_s(2), 75e9);
+        assert_eq!(gaudi3.group_bytes_per_s(4), 225e9);
+        assert_eq!(gaudi3.group_bytes_per_s(8), 525e9);
+        let nvswitch = ScaleUp::Switched {
+            gb_per_s: 450.0,
+            latency_us: 8.0,
+        };
+        for group in [2, 4, 8] {
+            assert_eq!(nvswitch.group_bytes_per_s(group), 450e9);
         }
     }
 }

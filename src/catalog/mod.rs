@@ -8,7 +8,7 @@ mod model;
 mod price;
 mod render;
 
-pub use accelerator::{Accelerator, Efficiency};
+pub use accelerator::{Accelerator, Efficiency, ScaleUp, GIB};
 pub use hf_config::{model_from_hf_config, HfConfigError};
 pub use model::LlmModel;
 pub use price::Price;
@@ -178,9 +178,18 @@ impl Catalog {
     }
 }
 
+/// Deep merge of `overlay` onto `base`; a sub-table that names a different
+/// `topology` (a scale-up switched to mesh) replaces the old one whole.
 fn merge_tables(base: &mut toml::Table, overlay: &toml::Table) {
     for (key, value) in overlay {
+        let other_kind = |b: &toml::Table, o: &toml::Table| {
+            o.get("topology")
+                .is_some_and(|t| b.get("topology") != Some(t))
+        };
         match (base.get_mut(key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) if other_kind(b, o) => {
+                *b = o.clone();
+            }
             (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge_tables(b, o),
             _ => {
                 base.insert(key.clone(), value.clone());
@@ -254,11 +263,11 @@ mod tests {
     fn overrides_merge_and_new_entries_need_every_field() {
         let mut c = Catalog::builtin();
         let fields: toml::Table =
-            toml::from_str("hbm_gb = 96.0\n[efficiency]\ncompute = 0.4").unwrap();
+            toml::from_str("hbm_gib = 96.0\n[efficiency]\ncompute = 0.4").unwrap();
         c.apply_override(Table::Accelerators, "h100", &fields)
             .unwrap();
         let h = c.accelerator("h100").unwrap();
-        assert_eq!(h.hbm_gb, 96.0);
+        assert_eq!(h.hbm_gib, 96.0);
         assert_eq!(h.efficiency.compute, 0.4);
         assert_eq!(
             h.efficiency.memory,

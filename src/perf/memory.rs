@@ -1,7 +1,7 @@
 //! Memory fit: weights per device plus KV cache against usable HBM.
 
 use super::Precisions;
-use crate::catalog::{Accelerator, LlmModel};
+use crate::catalog::{Accelerator, LlmModel, GIB};
 
 /// How a model's weights and KV cache lay out on one replica.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,8 +19,8 @@ pub struct MemoryPlan {
 /// A model that does not fit on the replica, with what it needs and has.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error(
-    "{model} in {precision} does not fit on {tp} x {accelerator}: it needs {need_gb:.1} GB of weights per device \
-     plus room for KV cache, and each device has {usable_gb:.1} GB usable ({fraction:.0}% of {hbm_gb:.0} GB); \
+    "{model} in {precision} does not fit on {tp} x {accelerator}: it needs {need_gib:.1} GiB of weights per device \
+     plus room for KV cache, and each device has {usable_gib:.1} GiB usable ({fraction:.0}% of {hbm_gib:.1} GiB); \
      use a larger tp, fp8, or a device with more memory"
 )]
 pub struct FitError {
@@ -28,10 +28,10 @@ pub struct FitError {
     pub accelerator: String,
     pub precision: &'static str,
     pub tp: u32,
-    pub need_gb: f64,
-    pub usable_gb: f64,
+    pub need_gib: f64,
+    pub usable_gib: f64,
     pub fraction: f64,
-    pub hbm_gb: f64,
+    pub hbm_gib: f64,
 }
 
 impl MemoryPlan {
@@ -50,7 +50,7 @@ impl MemoryPlan {
     ) -> Result<MemoryPlan, FitError> {
         let bytes = precisions.weights.bytes_per_element();
         let weights_per_device_bytes = model.params_b * 1e9 * bytes / f64::from(tp);
-        let usable_per_device_bytes = accelerator.hbm_gb * 1e9 * usable_fraction;
+        let usable_per_device_bytes = accelerator.hbm_bytes() * usable_fraction;
         let kv_bytes_per_token = model.kv_elements_per_token() as f64
             * precisions.kv_cache.bytes_per_element()
             * model.kv_replication(tp);
@@ -66,10 +66,10 @@ impl MemoryPlan {
                 accelerator: accelerator_name.to_string(),
                 precision: precisions.weights.name(),
                 tp,
-                need_gb: weights_per_device_bytes / 1e9,
-                usable_gb: usable_per_device_bytes / 1e9,
+                need_gib: weights_per_device_bytes / GIB,
+                usable_gib: usable_per_device_bytes / GIB,
                 fraction: usable_fraction * 100.0,
-                hbm_gb: accelerator.hbm_gb,
+                hbm_gib: accelerator.hbm_gib,
             });
         }
         Ok(MemoryPlan {
@@ -95,14 +95,18 @@ mod tests {
         let bf16 = Precisions::same(Precision::Bf16);
         let on_h100 = |tp| MemoryPlan::plan("llama-3.1-70b", m, "h100", h100, tp, bf16, 0.9);
         let err = on_h100(1).unwrap_err();
-        assert!((err.need_gb - 141.2).abs() < 0.1, "{err}");
-        assert!(err.to_string().contains("72.0 GB usable"), "{err}");
+        // 141.2e9 bytes = 131.5 GiB; 90% of 81,559 MiB = 71.7 GiB.
+        assert!((err.need_gib - 131.5).abs() < 0.05, "{err}");
+        assert!(err.to_string().contains("71.7 GiB usable"), "{err}");
         let plan = on_h100(2).unwrap();
-        // (72 - 70.6) GB x 2 devices / (2 x 80 x 8 x 128 x 2 bytes)
-        assert_eq!(
-            plan.kv_capacity_tokens,
-            (2.8e9_f64 / 327_680.0).floor() as u64
-        );
+        // By hand: 0.9 x 79.6475 GiB (81,559 MiB) = 76.97e9 bytes usable per device,
+        // 70.6e9 of weights, so 6.37e9 free x 2 devices / (2 x 80 layers x
+        // 8 KV heads x 128 x 2 bytes = 327,680 bytes per token) = 38,868
+        // tokens: 4.5x what reading "80 GB" as 80e9 bytes gives (8,544).
+        let usable: f64 = 0.9 * 79.6475 * 1_073_741_824.0;
+        let by_hand = ((usable - 70.6e9) * 2.0 / 327_680.0).floor() as u64;
+        assert_eq!(plan.kv_capacity_tokens, by_hand);
+        assert!((38_800..38_900).contains(&by_hand), "{by_hand}");
         let g3 = c.accelerator("gaudi3").unwrap();
         assert!(MemoryPlan::plan(
             "llama-3.1-70b",

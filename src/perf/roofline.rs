@@ -11,8 +11,10 @@
 //!   context token and written for every new token, at HBM bandwidth x
 //!   `memory` efficiency;
 //! - all-reduce: two per layer (after attention and after the MLP) of
-//!   tokens x hidden BF16 activations, ring algorithm over the scale-up link
-//!   (or the scale-out link when the replica spans nodes).
+//!   tokens x hidden BF16 activations, 2 (tp - 1) / tp of them per device
+//!   over the bandwidth the group really has: the switch's per-device figure,
+//!   or on a mesh the direct links to the other members (Gaudi 3 TP2: 3 links,
+//!   75 GB/s), or the scale-out link when the replica spans nodes.
 //!
 //! Guarantees (checked by tests): time grows with every input; at fixed lengths
 //! more batch never lowers throughput; no iteration beats its pure compute or
@@ -110,15 +112,15 @@ impl ReplicaPerf {
             };
         let dense_weight_bytes = model.params_b * 1e9 * bytes - expert_weight_bytes;
         let spans_nodes = tp > accelerator.devices_per_node;
-        let (link_gb_per_s, latency_us) = if spans_nodes {
+        let (link_bytes_per_s, latency_us) = if spans_nodes {
             (
-                accelerator.scale_out_gb_per_s,
+                accelerator.scale_out_gb_per_s * 1e9,
                 accelerator.scale_out_latency_us,
             )
         } else {
             (
-                accelerator.scale_up_gb_per_s,
-                accelerator.scale_up_latency_us,
+                accelerator.scale_up.group_bytes_per_s(tp),
+                accelerator.scale_up.latency_us(),
             )
         };
         Some(ReplicaPerf {
@@ -137,7 +139,7 @@ impl ReplicaPerf {
                 * model.kv_replication(tp),
             allreduce_bytes_per_token: f64::from(model.hidden) * 2.0,
             allreduce_count: 2.0 * f64::from(model.layers),
-            link_bytes_per_s: link_gb_per_s * 1e9,
+            link_bytes_per_s,
             link_latency_s: latency_us * 1e-6,
             tp,
             efficiency: accelerator.efficiency.clone(),

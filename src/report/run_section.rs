@@ -75,11 +75,12 @@ fn assumptions_table(a: &Assumptions) -> Table {
         t.push(vec![
             format!("accelerator {name}"),
             format!(
-                "BF16 {} TF, FP8 {} TF, {} GB at {} TB/s; efficiency compute {}, memory {}",
+                "BF16 {} TF, FP8 {} TF, {} GiB at {} TB/s, scale-up {}; efficiency compute {}, memory {}",
                 as_json(acc.bf16_tflops),
                 as_json(acc.fp8_tflops),
-                as_json(acc.hbm_gb),
+                as_json(acc.hbm_gib),
                 as_json(acc.hbm_tb_per_s),
+                acc.scale_up.describe(),
                 as_json(e.compute),
                 as_json(e.memory)
             ),

@@ -56,11 +56,23 @@ pub(super) fn check_catalog(ctx: &Ctx, catalog: &Catalog) -> Result<(), Scenario
         if let Some(f) = a.fp8_tflops {
             ctx.positive_f64(&key("fp8_tflops"), f)?;
         }
-        ctx.positive_f64(&key("hbm_gb"), a.hbm_gb)?;
+        ctx.positive_f64(&key("hbm_gib"), a.hbm_gib)?;
         ctx.positive_f64(&key("hbm_tb_per_s"), a.hbm_tb_per_s)?;
-        ctx.positive_f64(&key("scale_up_gb_per_s"), a.scale_up_gb_per_s)?;
+        match a.scale_up {
+            crate::catalog::ScaleUp::Switched { gb_per_s, .. } => {
+                ctx.positive_f64(&key("scale_up.gb_per_s"), gb_per_s)?;
+            }
+            crate::catalog::ScaleUp::Mesh {
+                links_per_peer,
+                link_gb_per_s,
+                ..
+            } => {
+                ctx.positive_u32(&key("scale_up.links_per_peer"), i64::from(links_per_peer))?;
+                ctx.positive_f64(&key("scale_up.link_gb_per_s"), link_gb_per_s)?;
+            }
+        }
         ctx.positive_f64(&key("scale_out_gb_per_s"), a.scale_out_gb_per_s)?;
-        ctx.non_negative_f64(&key("scale_up_latency_us"), a.scale_up_latency_us)?;
+        ctx.non_negative_f64(&key("scale_up.latency_us"), a.scale_up.latency_us())?;
         ctx.non_negative_f64(&key("scale_out_latency_us"), a.scale_out_latency_us)?;
         ctx.positive_u32(&key("devices_per_node"), i64::from(a.devices_per_node))?;
         ctx.fraction(&key("efficiency.compute"), a.efficiency.compute)?;

@@ -158,7 +158,7 @@ fn a_model_that_does_not_fit_says_what_it_needs_and_has() {
             .replace("llama-3.1-8b", "llama-3.1-405b")
             .replace("\"fp8\"", "\"bf16\""),
         None,
-        &["does not fit", "811.8 GB", "72.0 GB usable"],
+        &["does not fit", "756.0 GiB", "71.7 GiB usable"],
     );
 }
 

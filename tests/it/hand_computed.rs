@@ -203,7 +203,7 @@ fn static_batch_waits_for_max_wait_then_serves_together() {
 #[test]
 fn a_bf16_kv_cache_holds_half_the_tokens_of_an_fp8_one_beside_fp8_weights() {
     // Free HBM after the FP8 weights is the same; a BF16 KV element takes
-    // twice the bytes: (80 GB x 0.9 - 8.03 GB) / (2 x 32 x 8 x 128 x bytes).
+    // twice the bytes: (81,559 MiB x 0.9 - 8.03 GB) / (2 x 32 x 8 x 128 x bytes).
     let text = single_replica(
         "llama-3.1-8b",
         "h100",
@@ -216,7 +216,7 @@ fn a_bf16_kv_cache_holds_half_the_tokens_of_an_fp8_one_beside_fp8_weights() {
     );
     let out = run(&text);
     let tokens = |i: usize| out[i].summary.pools[0].kv_capacity_tokens_per_replica;
-    let free_bytes: f64 = 80e9 * 0.9 - 8.03e9;
+    let free_bytes: f64 = 79.6475 * 1_073_741_824.0 * 0.9 - 8.03e9;
     let per_token_fp8: f64 = 2.0 * 32.0 * 8.0 * 128.0;
     assert_eq!(tokens(0), (free_bytes / per_token_fp8).floor() as u64);
     assert_eq!(

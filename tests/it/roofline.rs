@@ -61,7 +61,7 @@ fn beyond_the_kv_head_count_tensor_parallel_devices_replicate_kv_heads() {
     let bf16 = fleetsim::perf::Precisions::same(Precision::Bf16);
     let plan =
         fleetsim::perf::MemoryPlan::plan("llama-3.1-405b", m, "h100", h100, 16, bf16, 0.9).unwrap();
-    let free_bytes: f64 = (80e9 * 0.9 - 405.9e9 * 2.0 / 16.0) * 16.0;
+    let free_bytes: f64 = (79.6475 * 1_073_741_824.0 * 0.9 - 405.9e9 * 2.0 / 16.0) * 16.0;
     let kv_bytes_per_token: f64 = 2.0 * 126.0 * 8.0 * 128.0 * 2.0 * 2.0;
     assert_eq!(
         plan.kv_capacity_tokens,
@@ -88,4 +88,50 @@ fn collectives_across_nodes_pay_the_scale_out_fabric_latency() {
     let expected = 252.0 * (2.0 * 15.0 / 16.0 * 32_768.0 / 50e9 + 20e-6);
     let got = perf.breakdown(&work).allreduce_s;
     assert!((got - expected).abs() < 1e-12, "{got} vs {expected}");
+}
+
+#[test]
+fn a_gaudi3_tp2_all_reduce_has_only_the_links_between_its_two_cards() {
+    // Llama 3.1 70B, 1,000 prefill tokens at TP2: 2 x 80 all-reduces of
+    // 1,000 x 8,192 x 2 bytes, each device moving 2 x 1/2 of them. Gaudi 3's
+    // mesh gives the pair its 3 direct links of 25 GB/s = 75 GB/s (plus a
+    // 12 us step); an H100 pair goes through NVSwitch at 450 GB/s (8 us).
+    let c = Catalog::builtin();
+    let allreduce_s = |acc: &str| {
+        let perf = ReplicaPerf::new(
+            c.model("llama-3.1-70b").unwrap(),
+            c.accelerator(acc).unwrap(),
+            2,
+            fleetsim::perf::Precisions::same(Precision::Fp8),
+        )
+        .unwrap();
+        let mut work = IterationWork::default();
+        work.add_prefill(0, 1000);
+        perf.breakdown(&work).allreduce_s
+    };
+    let bytes = 1000.0 * 8192.0 * 2.0;
+    let gaudi3 = 160.0 * (bytes / 75e9 + 12e-6);
+    let h100 = 160.0 * (bytes / 450e9 + 8e-6);
+    assert!(
+        (allreduce_s("gaudi3") - gaudi3).abs() < 1e-12,
+        "{}",
+        allreduce_s("gaudi3")
+    );
+    assert!(
+        (allreduce_s("h100") - h100).abs() < 1e-12,
+        "{}",
+        allreduce_s("h100")
+    );
+    // TP8 on Gaudi 3 uses all 21 links: 525 GB/s, 2 x 7/8 of the bytes.
+    let perf = ReplicaPerf::new(
+        c.model("llama-3.1-70b").unwrap(),
+        c.accelerator("gaudi3").unwrap(),
+        8,
+        fleetsim::perf::Precisions::same(Precision::Fp8),
+    )
+    .unwrap();
+    let mut work = IterationWork::default();
+    work.add_prefill(0, 1000);
+    let tp8 = 160.0 * (2.0 * 7.0 / 8.0 * bytes / 525e9 + 12e-6);
+    assert!((perf.breakdown(&work).allreduce_s - tp8).abs() < 1e-12);
 }
