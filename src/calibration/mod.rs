@@ -109,9 +109,11 @@ fn row_config(catalog: &Catalog, row: &ReferenceRow) -> Result<ServingConfig, St
     )
     .map_err(|e| e.to_string())?;
     let batching = match row.batching {
+        // Intel's benchmark sets max_new_tokens to the row's output length.
         Batching::Static { batch } => BatchingPolicy::Static {
             max_batch: batch,
             max_wait: SimTime::ZERO,
+            max_output_tokens: row.output_tokens,
         },
         Batching::Continuous { max_num_seqs } => BatchingPolicy::Continuous {
             max_num_seqs,

@@ -15,7 +15,8 @@ pub struct RawScenario {
     pub model: RawModel,
     pub workload: RawWorkload,
     pub slo: Option<RawSlo>,
-    pub batching: Option<RawBatching>,
+    /// Read as a [`RawBatching`] by `tagged`.
+    pub batching: Option<toml::Table>,
     pub router: Option<RawRouter>,
     pub variants: IndexMap<String, RawVariant>,
     pub catalog: Option<RawCatalog>,
@@ -312,6 +313,7 @@ pub enum RawBatching {
     Static {
         max_batch: i64,
         max_wait_ms: f64,
+        max_output_tokens: i64,
     },
     Continuous {
         max_num_seqs: i64,
@@ -332,7 +334,8 @@ pub struct RawVariant {
     pub description: Option<String>,
     pub precision: Option<String>,
     pub kv_cache_dtype: Option<String>,
-    pub batching: Option<RawBatching>,
+    /// Read as a [`RawBatching`] by `tagged`.
+    pub batching: Option<toml::Table>,
     pub router: Option<RawRouter>,
     pub pools: IndexMap<String, RawPool>,
     /// Validated into [`RawLimits`] and [`RawScaling`] (so that errors name

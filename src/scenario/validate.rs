@@ -294,13 +294,17 @@ fn router(ctx: &Ctx, key: &str, r: &RawRouter) -> Result<RouterPolicy, ScenarioE
     ctx.choose(&format!("{key}.policy"), &r.policy, &routers)
 }
 
-fn batching(ctx: &Ctx, key: &str, b: &RawBatching) -> Result<BatchingPolicy, ScenarioError> {
-    Ok(match b {
+fn batching(ctx: &Ctx, key: &str, table: &toml::Table) -> Result<BatchingPolicy, ScenarioError> {
+    let b: RawBatching = super::tagged::read(ctx, key, table)?;
+    Ok(match &b {
         RawBatching::Static {
             max_batch,
             max_wait_ms,
+            max_output_tokens,
         } => BatchingPolicy::Static {
             max_batch: ctx.positive_u32(&format!("{key}.max_batch"), *max_batch)?,
+            max_output_tokens: ctx
+                .positive_u32(&format!("{key}.max_output_tokens"), *max_output_tokens)?,
             max_wait: SimTime::from_secs_f64(
                 ctx.non_negative_f64(&format!("{key}.max_wait_ms"), *max_wait_ms)? / 1e3,
             ),

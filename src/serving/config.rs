@@ -97,11 +97,21 @@ impl PoolSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub enum BatchingPolicy {
     /// Collect up to `max_batch` requests or until the oldest has waited
-    /// `max_wait`, then serve them together to the end: prefill all prompts in
-    /// one iteration, decode until the longest finishes, admit nothing new
-    /// meanwhile. KV cache for the whole input + output is reserved up front.
+    /// `max_wait`, then serve them together to the end, as servers without
+    /// iteration-level scheduling do: every prompt is padded to the longest
+    /// in the batch and prefilled in one iteration; every slot decodes (a
+    /// finished sequence's slot as padding) until the longest sequence
+    /// finishes; nothing new is admitted meanwhile. The server cannot know
+    /// output lengths, so it reserves KV cache for the padded prompt plus
+    /// `max_output_tokens` (the client's `max_tokens`) per slot, and a request
+    /// asking for more output is rejected (`exceeds_max_output_tokens`).
+    /// Each request's last token still streams when it is generated.
     /// `max_batch = 1` is a plain FIFO server.
-    Static { max_batch: u32, max_wait: SimTime },
+    Static {
+        max_batch: u32,
+        max_wait: SimTime,
+        max_output_tokens: u32,
+    },
     /// Iteration-level (vLLM-style) batching: up to `max_num_seqs` sequences
     /// and `max_batched_tokens` tokens per iteration; new prompts are admitted
     /// while KV cache is free. Without chunked prefill an iteration is either

@@ -45,6 +45,14 @@ impl Seq {
 }
 
 /// What an iteration does for one sequence.
+/// A static batch: how many slots it started with and the prompt length
+/// they are padded to. Its slots compute until the longest sequence ends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StaticShape {
+    pub size: u32,
+    pub padded_input: u32,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
     /// Computes `n` prompt tokens.
@@ -80,6 +88,8 @@ pub struct Replica {
     pub running: Vec<Slot>,
     /// The iteration in progress, if any.
     pub batch: Vec<(Slot, Step)>,
+    /// The static batch in progress (unused by other policies).
+    pub static_shape: StaticShape,
     pub busy: bool,
     /// A batch-timeout event is pending for this time (static batching).
     pub timeout_at: Option<SimTime>,
@@ -128,6 +138,7 @@ impl Replica {
             waiting: VecDeque::new(),
             running: Vec::new(),
             batch: Vec::new(),
+            static_shape: StaticShape::default(),
             busy: false,
             timeout_at: None,
             busy_ns: 0,

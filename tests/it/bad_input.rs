@@ -252,7 +252,7 @@ fn bad_policy_names_are_rejected() {
     expect_error(
         &GOOD.replace("policy = \"continuous\"", "policy = \"dynamic\""),
         None,
-        &["unknown variant `dynamic`", "static", "continuous"],
+        &["batching.policy", "found \"dynamic\"", "static", "continuous"],
     );
     expect_error(
         &format!("{GOOD}\n[router]\npolicy = \"round-robbin\"\n"),
@@ -540,5 +540,17 @@ fn an_unknown_kv_cache_dtype_is_named() {
         ),
         None,
         &["model.kv_cache_dtype", "did you mean `fp8`", "\"auto\""],
+    );
+}
+
+#[test]
+fn static_batching_needs_the_output_tokens_it_reserves() {
+    expect_error(
+        &GOOD.replace(
+            "policy = \"continuous\"\nmax_num_seqs = 16\nmax_batched_tokens = 2048",
+            "policy = \"static\"\nmax_batch = 8\nmax_wait_ms = 10",
+        ),
+        None,
+        &["batching.max_output_tokens", "required by policy \"static\""],
     );
 }

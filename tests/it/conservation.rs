@@ -27,7 +27,7 @@ fn scenario_text(
 
 fn batching_strategy() -> impl Strategy<Value = String> {
     prop_oneof![
-        (1u32..8, 0u32..200).prop_map(|(b, w)| format!("policy = \"static\"\nmax_batch = {b}\nmax_wait_ms = {w}")),
+        (1u32..8, 0u32..200, 1u32..600).prop_map(|(b, w, m)| format!("policy = \"static\"\nmax_batch = {b}\nmax_wait_ms = {w}\nmax_output_tokens = {m}")),
         (1u32..64, 16u32..4096, any::<bool>()).prop_map(|(s, t, c)| format!(
             "policy = \"continuous\"\nmax_num_seqs = {s}\nmax_batched_tokens = {t}\nchunked_prefill = {c}"
         )),

@@ -29,7 +29,7 @@ fn decode_s(perf: &ReplicaPerf, context: u64) -> f64 {
 }
 
 const CONTINUOUS: &str = "policy = \"continuous\"\nmax_num_seqs = 64\nmax_batched_tokens = 8192";
-const FIFO: &str = "policy = \"static\"\nmax_batch = 1\nmax_wait_ms = 0";
+const FIFO: &str = "policy = \"static\"\nmax_batch = 1\nmax_wait_ms = 0\nmax_output_tokens = 4096";
 
 #[test]
 fn one_request_ttft_is_the_prefill_time_and_e2e_adds_each_decode() {
@@ -172,7 +172,7 @@ fn static_batch_waits_for_max_wait_then_serves_together() {
         "kind = \"csv\"\npath = \"{}\"\ntime_column = \"t\"\ntime_unit = \"s\"\ninput_column = \"i\"\noutput_column = \"o\"",
         trace.display()
     );
-    let batching = "policy = \"static\"\nmax_batch = 4\nmax_wait_ms = 50";
+    let batching = "policy = \"static\"\nmax_batch = 4\nmax_wait_ms = 50\nmax_output_tokens = 2";
     let (_, out) = run_one(&single_replica(
         "llama-3.1-8b",
         "h100",
@@ -232,4 +232,54 @@ fn a_bf16_kv_cache_holds_half_the_tokens_of_an_fp8_one_beside_fp8_weights() {
         doc.assumptions.precisions["bf16kv"],
         "fp8 weights, bf16 KV cache"
     );
+}
+
+#[test]
+fn a_static_batch_pads_prompts_and_decodes_every_slot_until_the_longest_ends() {
+    // Two requests at t = 0, prompts 100 and 50, outputs 2 and 4, one batch
+    // of 2 (max_batch is reached, so no wait): the prefill computes 2 x 100 tokens; the three decode iterations
+    // each compute 2 slots (the short one's as padding) over contexts
+    // 100 + 1, 100 + 2, 100 + 3. A third request asking for 5 output tokens
+    // exceeds max_output_tokens = 4 and is rejected.
+    let perf = h100_8b();
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    std::fs::write(&trace, "t,i,o\n0.0,100,2\n0.0,50,4\n0.0,10,5\n").unwrap();
+    let workload = format!(
+        "kind = \"csv\"\npath = \"{}\"\ntime_column = \"t\"\ntime_unit = \"s\"\ninput_column = \"i\"\noutput_column = \"o\"",
+        trace.display()
+    );
+    let batching = "policy = \"static\"\nmax_batch = 2\nmax_wait_ms = 1\nmax_output_tokens = 4";
+    let (s, out) = run_one(&single_replica(
+        "llama-3.1-8b",
+        "h100",
+        1,
+        &workload,
+        batching,
+    ));
+    let time = |w: &IterationWork| perf.iteration_time(w).as_secs_f64();
+    let mut prefill = IterationWork::default();
+    prefill.add_prefill(0, 100);
+    prefill.add_prefill(0, 100);
+    let decode = |context: u64| {
+        let mut w = IterationWork::default();
+        w.add_decode(context);
+        w.add_decode(context);
+        time(&w)
+    };
+    let r = &out.records;
+    assert_eq!(
+        s.requests.rejected_by_reason["exceeds_max_output_tokens"],
+        1
+    );
+    assert_close(r[0].ttft_s.unwrap(), time(&prefill), 1e-9, "padded prefill");
+    assert_close(
+        r[0].e2e_s.unwrap(),
+        time(&prefill) + decode(101),
+        1e-9,
+        "short request streams its last token when generated",
+    );
+    let end = time(&prefill) + decode(101) + decode(102) + decode(103);
+    assert_close(r[1].e2e_s.unwrap(), end, 1e-9, "long request");
+    assert_close(s.simulated_s, end, 1e-9, "the batch ends with its longest");
 }

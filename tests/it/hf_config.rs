@@ -78,7 +78,7 @@ fn a_bad_config_is_an_input_error_naming_the_file() {
         std::fs::write(
             &scenario,
             format!(
-                "[model]\nname = \"mine\"\nhf_config = \"{data}/{config}\"\n[workload]\nkind = \"offline\"\nrequests = 1\ninput_tokens = {{ dist = \"fixed\", value = 10 }}\noutput_tokens = {{ dist = \"fixed\", value = 10 }}\n[batching]\npolicy = \"static\"\nmax_batch = 1\nmax_wait_ms = 0\n[variants.v.pools.p]\naccelerator = \"h100\"\ntp = 1\nreplicas = 1\n"
+                "[model]\nname = \"mine\"\nhf_config = \"{data}/{config}\"\n[workload]\nkind = \"offline\"\nrequests = 1\ninput_tokens = {{ dist = \"fixed\", value = 10 }}\noutput_tokens = {{ dist = \"fixed\", value = 10 }}\n[batching]\npolicy = \"static\"\nmax_batch = 1\nmax_wait_ms = 0\nmax_output_tokens = 10\n[variants.v.pools.p]\naccelerator = \"h100\"\ntp = 1\nreplicas = 1\n"
             ),
         )
         .unwrap();

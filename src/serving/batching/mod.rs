@@ -53,6 +53,12 @@ pub trait Batcher: Send {
     fn kv_tokens_needed(&self, input_tokens: u32, output_tokens: u32) -> u64 {
         u64::from(input_tokens) + u64::from(output_tokens)
     }
+
+    /// The reason this policy can never serve a request of these lengths
+    /// (a rejection reason for the summary), or `None`.
+    fn refuses(&self, _input_tokens: u32, _output_tokens: u32) -> Option<&'static str> {
+        None
+    }
 }
 
 impl BatchingPolicy {
@@ -61,9 +67,11 @@ impl BatchingPolicy {
             BatchingPolicy::Static {
                 max_batch,
                 max_wait,
+                max_output_tokens,
             } => Box::new(StaticBatcher {
                 max_batch,
                 max_wait,
+                max_output_tokens,
             }),
             BatchingPolicy::Continuous {
                 max_num_seqs,
@@ -146,10 +154,11 @@ mod tests {
     }
 
     #[test]
-    fn static_batch_waits_for_a_full_batch_or_the_deadline() {
+    fn static_batch_waits_pads_prompts_and_decodes_every_slot_to_the_end() {
         let b = StaticBatcher {
             max_batch: 2,
             max_wait: secs(0.5),
+            max_output_tokens: 32,
         };
         let mut r = replica(10_000);
         let mut seqs = vec![seq(0, 100, 10, 1.0), seq(1, 50, 20, 1.2)];
@@ -163,29 +172,44 @@ mod tests {
         let Plan::Run(work) = b.plan(&mut r, &mut seqs, secs(1.2), &mut counters) else {
             panic!("a full batch runs");
         };
-        assert_eq!(work.tokens(), 150, "both prompts in one iteration");
+        assert_eq!(work.tokens(), 200, "both prompts padded to 100 tokens");
+        assert_eq!(r.batch, [(0, Step::Prefill(100)), (1, Step::Prefill(50))]);
         assert_eq!(r.running, [0, 1]);
         assert_eq!(
             r.kv_used_tokens,
-            110 + 70,
-            "input + output reserved up front"
+            2 * (100 + 32),
+            "padded prompt + max_output_tokens reserved per slot"
         );
-        // Then it decodes every sequence of the batch, admitting nothing.
+        // Then it decodes every slot of the batch over the padded context
+        // (the prefill produced each first token), admitting nothing ...
+        for s in &mut seqs {
+            s.generated = 1;
+        }
         r.waiting.push_back(0);
         let Plan::Run(work) = b.plan(&mut r, &mut seqs, secs(1.3), &mut counters) else {
             panic!("the batch decodes");
         };
         assert_eq!(work.tokens(), 2);
+        assert_eq!(work.decode_context_tokens, 2 * 101);
         assert_eq!(r.batch, [(0, Step::Decode), (1, Step::Decode)]);
+        // ... and a finished sequence's slot still computes (padding).
+        r.running.retain(|&s| s != 0);
+        let Plan::Run(work) = b.plan(&mut r, &mut seqs, secs(1.4), &mut counters) else {
+            panic!("the batch decodes");
+        };
+        assert_eq!(work.tokens(), 2, "the batch keeps its size to the end");
+        assert_eq!(r.batch, [(1, Step::Decode)]);
     }
 
     #[test]
-    fn static_batch_admits_only_what_its_kv_cache_holds() {
+    fn static_batch_admits_only_what_its_padded_reservation_holds() {
         let b = StaticBatcher {
             max_batch: 4,
             max_wait: SimTime::ZERO,
+            max_output_tokens: 32,
         };
-        let mut r = replica(150);
+        // One slot needs 100 + 32; two need 2 x (100 + 32) = 264 > 250.
+        let mut r = replica(250);
         let mut seqs = vec![seq(0, 100, 10, 0.0), seq(1, 50, 20, 0.0)];
         r.waiting.extend([0, 1]);
         let plan = b.plan(
@@ -195,7 +219,7 @@ mod tests {
             &mut PreemptionCounters::default(),
         );
         assert!(matches!(plan, Plan::Run(_)));
-        assert_eq!(r.running, [0], "110 + 70 tokens do not fit in 150");
+        assert_eq!(r.running, [0]);
         assert_eq!(r.waiting, [1]);
     }
 
@@ -223,11 +247,20 @@ mod tests {
     }
 
     #[test]
-    fn kv_tokens_needed_is_the_whole_request() {
+    fn static_batching_reserves_max_output_tokens_and_refuses_longer_outputs() {
         let b = StaticBatcher {
             max_batch: 1,
             max_wait: SimTime::ZERO,
+            max_output_tokens: 64,
         };
-        assert_eq!(b.kv_tokens_needed(100, 28), 128);
+        assert_eq!(b.kv_tokens_needed(100, 28), 164);
+        assert_eq!(b.refuses(100, 64), None);
+        assert_eq!(b.refuses(100, 65), Some("exceeds_max_output_tokens"));
+        let c = ContinuousBatcher {
+            max_num_seqs: 1,
+            max_batched_tokens: 64,
+            chunked_prefill: false,
+        };
+        assert_eq!(c.kv_tokens_needed(100, 28), 128, "the whole request");
     }
 }

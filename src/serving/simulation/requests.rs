@@ -158,6 +158,13 @@ impl Simulation<'_> {
             self.tally.reject(id, &request, "exceeds_model_context");
             return;
         }
+        if let Some(reason) = self
+            .batcher
+            .refuses(request.input_tokens, request.output_tokens)
+        {
+            self.tally.reject(id, &request, reason);
+            return;
+        }
         let kv_needed = self
             .batcher
             .kv_tokens_needed(request.input_tokens, request.output_tokens);
