@@ -43,13 +43,21 @@ pub struct Accelerator {
 pub struct Efficiency {
     /// Fraction of dense peak FLOPS that large matrix multiplies reach (0, 1].
     pub compute: f64,
-    /// Fraction of HBM bandwidth that weight and KV-cache reads reach (0, 1].
+    /// Fraction of HBM bandwidth that weight reads reach (0, 1].
     pub memory: f64,
+    /// Fraction of HBM bandwidth that KV-cache reads and writes reach (0, 1]:
+    /// attention kernels gather paged blocks and reach less than the
+    /// streaming weight reads, most visibly at long context.
+    pub kv_memory: f64,
     /// Tokens in one iteration at which matrix-multiply efficiency reaches half
     /// of `compute` (small batches use the tensor cores poorly). >= 0.
     pub half_saturation_tokens: f64,
     /// Fixed host and launch overhead per engine iteration, microseconds. >= 0.
     pub iteration_overhead_us: f64,
+    /// Host time per sequence in an iteration (scheduling, sampling,
+    /// detokenisation, per-sequence kernel arguments), microseconds, not
+    /// overlapped with the device. >= 0.
+    pub per_sequence_us: f64,
     pub source: String,
 }
 
@@ -96,6 +104,16 @@ impl ScaleUp {
                     * link_gb_per_s
                     * 1e9
             }
+        }
+    }
+
+    /// Latency-bound steps of one all-reduce over a `group`: a switch
+    /// reduces in one pass (NVSwitch's one-shot all-reduce); a mesh runs a
+    /// ring, reduce-scatter then all-gather, 2 (group - 1) steps.
+    pub fn allreduce_steps(&self, group: u32) -> u32 {
+        match self {
+            ScaleUp::Switched { .. } => 1,
+            ScaleUp::Mesh { .. } => 2 * group.saturating_sub(1),
         }
     }
 

@@ -128,6 +128,44 @@ impl Catalog {
             .map(|(n, p)| (n.as_str(), p))
     }
 
+    /// Applies every `[catalog.<table>.<name>]` table of `doc` (the format
+    /// of a scenario's catalog section and of `fleetsim calibrate
+    /// --write-override`); any other key of `doc` is an error.
+    pub fn apply_override_document(&mut self, doc: &toml::Table) -> Result<(), CatalogError> {
+        let bad = |key: &str, message: &str| CatalogError::BadEntry {
+            table: "catalog",
+            name: key.to_string(),
+            message: message.to_string(),
+        };
+        for (key, value) in doc {
+            if key != "catalog" {
+                return Err(bad(
+                    key,
+                    "only [catalog.*] tables belong in a catalog override",
+                ));
+            }
+            let Some(tables) = value.as_table() else {
+                return Err(bad(key, "expected a table"));
+            };
+            for (table_key, entries) in tables {
+                let table = [Table::Accelerators, Table::Models, Table::Prices]
+                    .into_iter()
+                    .find(|t| t.key() == table_key)
+                    .ok_or_else(|| bad(table_key, "expected accelerators, models or prices"))?;
+                let Some(entries) = entries.as_table() else {
+                    return Err(bad(table_key, "expected a table of entries"));
+                };
+                for (name, fields) in entries {
+                    let fields = fields
+                        .as_table()
+                        .ok_or_else(|| bad(name, "expected a table of fields"))?;
+                    self.apply_override(table, name, fields)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Overrides fields of entry `name` in `table` with `fields`, or adds the
     /// entry when the name is new (then every required field must be given).
     /// Nested tables (an accelerator's `efficiency`) merge field by field.
@@ -180,7 +218,7 @@ impl Catalog {
 
 /// Deep merge of `overlay` onto `base`; a sub-table that names a different
 /// `topology` (a scale-up switched to mesh) replaces the old one whole.
-fn merge_tables(base: &mut toml::Table, overlay: &toml::Table) {
+pub(crate) fn merge_tables(base: &mut toml::Table, overlay: &toml::Table) {
     for (key, value) in overlay {
         let other_kind = |b: &toml::Table, o: &toml::Table| {
             o.get("topology")

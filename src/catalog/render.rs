@@ -50,8 +50,10 @@ fn accelerators(c: &Catalog) -> Table {
         ("W", Align::Right),
         ("compute eff", Align::Right),
         ("memory eff", Align::Right),
+        ("KV eff", Align::Right),
         ("half-sat tokens", Align::Right),
         ("overhead us", Align::Right),
+        ("per-seq us", Align::Right),
     ]);
     for (name, a) in &c.accelerators {
         let e = &a.efficiency;
@@ -68,8 +70,10 @@ fn accelerators(c: &Catalog) -> Table {
             format!("{:.0}", a.tdp_w),
             format!("{:.2}", e.compute),
             format!("{:.2}", e.memory),
+            format!("{:.2}", e.kv_memory),
             format!("{:.0}", e.half_saturation_tokens),
             format!("{:.0}", e.iteration_overhead_us),
+            format!("{:.1}", e.per_sequence_us),
         ]);
     }
     t

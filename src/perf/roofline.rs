@@ -1,7 +1,10 @@
 //! Roofline iteration-time model with per-accelerator efficiency factors.
 //!
-//! time(iteration) = max(compute time, memory time) + fixed overhead
-//!                   + tensor-parallel all-reduce time
+//! time(iteration) = max(compute time, memory time) + tensor-parallel
+//!                   all-reduce time + host overhead
+//!
+//! - host overhead: a fixed time per iteration plus a time per sequence in
+//!   it (scheduling, sampling), both per-accelerator efficiency factors;
 //!
 //! - compute: 2 x active parameters FLOPs per token, plus attention
 //!   (4 x layers x heads x head_dim FLOPs per query-key pair), at dense peak x
@@ -9,7 +12,7 @@
 //! - memory: weights read once per iteration (for MoE, only the experts the
 //!   batch's tokens are routed to, in expectation), KV cache read for every
 //!   context token and written for every new token, at HBM bandwidth x
-//!   `memory` efficiency;
+//!   `memory` efficiency for weights and `kv_memory` for the KV cache;
 //! - all-reduce: two per layer (after attention and after the MLP) of
 //!   tokens x hidden BF16 activations, 2 (tp - 1) / tp of them per device
 //!   over the bandwidth the group really has: the switch's per-device figure,
@@ -36,6 +39,8 @@ pub struct IterationWork {
     pub prefill_prior_context_tokens: u64,
     /// Sequences producing one token each.
     pub decode_seqs: u64,
+    /// Prefill chunks (one per sequence being prefilled).
+    pub prefill_seqs: u64,
     /// Sum of the context lengths those sequences attend over.
     pub decode_context_tokens: u64,
 }
@@ -44,6 +49,7 @@ impl IterationWork {
     /// Adds a prefill chunk of `chunk` tokens after `prior` tokens of context.
     pub fn add_prefill(&mut self, prior: u64, chunk: u64) {
         self.prefill_tokens += chunk;
+        self.prefill_seqs += 1;
         self.prefill_prior_context_tokens += prior;
         self.prefill_attention_pairs += chunk as f64 * (prior as f64 + (chunk as f64 + 1.0) / 2.0);
     }
@@ -120,7 +126,8 @@ impl ReplicaPerf {
         } else {
             (
                 accelerator.scale_up.group_bytes_per_s(tp),
-                accelerator.scale_up.latency_us(),
+                accelerator.scale_up.latency_us()
+                    * f64::from(accelerator.scale_up.allreduce_steps(tp)),
             )
         };
         Some(ReplicaPerf {
@@ -156,14 +163,15 @@ impl ReplicaPerf {
     pub fn breakdown(&self, work: &IterationWork) -> IterationBreakdown {
         let tokens = work.tokens() as f64;
         let eff = &self.efficiency;
-        let (flops, bytes) = self.flops_and_bytes(work);
+        let (flops, weight_bytes, kv_bytes) = self.flops_and_bytes(work);
         let gemm_eff = eff.compute * tokens / (tokens + eff.half_saturation_tokens);
         let compute_s = if tokens > 0.0 {
             flops / (self.peak_flops * gemm_eff)
         } else {
             0.0
         };
-        let memory_s = bytes / (self.hbm_bytes_per_s * eff.memory);
+        let memory_s = weight_bytes / (self.hbm_bytes_per_s * eff.memory)
+            + kv_bytes / (self.hbm_bytes_per_s * eff.kv_memory);
         let allreduce_s = if self.tp > 1 {
             let tp = f64::from(self.tp);
             let per_collective = 2.0 * (tp - 1.0) / tp * self.allreduce_bytes_per_token * tokens
@@ -173,7 +181,8 @@ impl ReplicaPerf {
         } else {
             0.0
         };
-        let overhead_s = eff.iteration_overhead_us * 1e-6;
+        let sequences = (work.decode_seqs + work.prefill_seqs) as f64;
+        let overhead_s = (eff.iteration_overhead_us + eff.per_sequence_us * sequences) * 1e-6;
         IterationBreakdown {
             compute_s,
             memory_s,
@@ -186,12 +195,15 @@ impl ReplicaPerf {
     /// Pure compute bound (100% of peak) and pure memory bound (100% of
     /// bandwidth) of an iteration, seconds: no model time may be below either.
     pub fn physical_bounds_s(&self, work: &IterationWork) -> (f64, f64) {
-        let (flops, bytes) = self.flops_and_bytes(work);
-        (flops / self.peak_flops, bytes / self.hbm_bytes_per_s)
+        let (flops, weight_bytes, kv_bytes) = self.flops_and_bytes(work);
+        (
+            flops / self.peak_flops,
+            (weight_bytes + kv_bytes) / self.hbm_bytes_per_s,
+        )
     }
 
-    /// FLOPs and HBM bytes of one iteration.
-    fn flops_and_bytes(&self, work: &IterationWork) -> (f64, f64) {
+    /// FLOPs, weight bytes and KV-cache bytes of one iteration.
+    fn flops_and_bytes(&self, work: &IterationWork) -> (f64, f64, f64) {
         let tokens = work.tokens() as f64;
         let flops = self.linear_flops_per_token * tokens
             + self.attention_flops_per_pair
@@ -201,10 +213,12 @@ impl ReplicaPerf {
             + work.decode_context_tokens
             + work.decode_seqs;
         let experts_touched = 1.0 - (1.0 - self.expert_hit_probability).powf(tokens);
-        let bytes = self.dense_weight_bytes
-            + self.expert_weight_bytes * experts_touched
-            + self.kv_bytes_per_token * kv_tokens as f64;
-        (flops, bytes)
+        let weight_bytes = self.dense_weight_bytes + self.expert_weight_bytes * experts_touched;
+        (
+            flops,
+            weight_bytes,
+            self.kv_bytes_per_token * kv_tokens as f64,
+        )
     }
 
     /// Output tokens per second this replica sustains decoding `batch`

@@ -4,6 +4,7 @@
 mod check;
 mod error;
 mod fleet;
+mod include;
 mod overrides;
 mod policies;
 mod pool;
@@ -94,10 +95,20 @@ impl Scenario {
     }
 
     fn parse(text: &str, file: &str, files: &check::Files) -> Result<Scenario, ScenarioError> {
-        let raw: RawScenario = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+        let parse_error = |file: &str, e: toml::de::Error| ScenarioError::Parse {
             file: file.to_string(),
             message: e.to_string().trim_end().to_string(),
-        })?;
+        };
+        let table: toml::Table = toml::from_str(text).map_err(|e| parse_error(file, e))?;
+        let raw: RawScenario = if table.contains_key("include") {
+            let merged = include::merge_includes(table, file, &files.base_dir)?;
+            toml::Value::Table(merged)
+                .try_into()
+                .map_err(|e| parse_error(file, e))?
+        } else {
+            // Parsed again from the text so that errors keep their line.
+            toml::from_str(text).map_err(|e| parse_error(file, e))?
+        };
         validate::validate(raw, file, files)
     }
 

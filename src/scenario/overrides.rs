@@ -77,6 +77,7 @@ pub(super) fn check_catalog(ctx: &Ctx, catalog: &Catalog) -> Result<(), Scenario
         ctx.positive_u32(&key("devices_per_node"), i64::from(a.devices_per_node))?;
         ctx.fraction(&key("efficiency.compute"), a.efficiency.compute)?;
         ctx.fraction(&key("efficiency.memory"), a.efficiency.memory)?;
+        ctx.fraction(&key("efficiency.kv_memory"), a.efficiency.kv_memory)?;
         ctx.non_negative_f64(
             &key("efficiency.half_saturation_tokens"),
             a.efficiency.half_saturation_tokens,
@@ -84,6 +85,10 @@ pub(super) fn check_catalog(ctx: &Ctx, catalog: &Catalog) -> Result<(), Scenario
         ctx.non_negative_f64(
             &key("efficiency.iteration_overhead_us"),
             a.efficiency.iteration_overhead_us,
+        )?;
+        ctx.non_negative_f64(
+            &key("efficiency.per_sequence_us"),
+            a.efficiency.per_sequence_us,
         )?;
     }
     for (name, m) in &catalog.models {

@@ -319,6 +319,7 @@ pub enum RawBatching {
         max_num_seqs: i64,
         max_batched_tokens: i64,
         chunked_prefill: Option<bool>,
+        max_output_tokens: Option<i64>,
     },
 }
 

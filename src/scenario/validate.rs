@@ -313,7 +313,11 @@ fn batching(ctx: &Ctx, key: &str, table: &toml::Table) -> Result<BatchingPolicy,
             max_num_seqs,
             max_batched_tokens,
             chunked_prefill,
+            max_output_tokens,
         } => BatchingPolicy::Continuous {
+            max_output_tokens: max_output_tokens
+                .map(|m| ctx.positive_u32(&format!("{key}.max_output_tokens"), m))
+                .transpose()?,
             max_num_seqs: ctx.positive_u32(&format!("{key}.max_num_seqs"), *max_num_seqs)?,
             max_batched_tokens: ctx
                 .positive_u32(&format!("{key}.max_batched_tokens"), *max_batched_tokens)?,

@@ -118,11 +118,16 @@ pub enum BatchingPolicy {
     /// all prefill (new prompts first) or all decode; with it, decodes go first
     /// and prompt chunks fill the remaining token budget. When the KV cache
     /// runs out the most recently admitted sequence is preempted and later
-    /// recomputed.
+    /// recomputed (vLLM). With `max_output_tokens` set, admission instead
+    /// reserves KV cache for the prompt plus that many output tokens and
+    /// nothing is ever preempted (TensorRT-LLM's GUARANTEED_NO_EVICT
+    /// scheduler); a request asking for more output is rejected
+    /// (`exceeds_max_output_tokens`).
     Continuous {
         max_num_seqs: u32,
         max_batched_tokens: u32,
         chunked_prefill: bool,
+        max_output_tokens: Option<u32>,
     },
 }
 

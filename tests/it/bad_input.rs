@@ -252,7 +252,12 @@ fn bad_policy_names_are_rejected() {
     expect_error(
         &GOOD.replace("policy = \"continuous\"", "policy = \"dynamic\""),
         None,
-        &["batching.policy", "found \"dynamic\"", "static", "continuous"],
+        &[
+            "batching.policy",
+            "found \"dynamic\"",
+            "static",
+            "continuous",
+        ],
     );
     expect_error(
         &format!("{GOOD}\n[router]\npolicy = \"round-robbin\"\n"),
@@ -551,6 +556,9 @@ fn static_batching_needs_the_output_tokens_it_reserves() {
             "policy = \"static\"\nmax_batch = 8\nmax_wait_ms = 10",
         ),
         None,
-        &["batching.max_output_tokens", "required by policy \"static\""],
+        &[
+            "batching.max_output_tokens",
+            "required by policy \"static\"",
+        ],
     );
 }

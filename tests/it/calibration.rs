@@ -1,26 +1,84 @@
-//! The calibration acceptance test: every like-for-like published row
-//! (Intel Gaudi 3, TensorRT-LLM H100) within +/-25% with one set of
-//! efficiency factors per accelerator. MLPerf rows are printed, not asserted.
+//! The calibration acceptance test: with one set of efficiency factors per
+//! accelerator (fitted by `fleetsim calibrate --fit`), every like-for-like
+//! published row within +/-15% and each accelerator's mean |error| within
+//! 8%. MLPerf rows are printed, not asserted.
+//!
+//! Where the target is not reached yet, `KNOWN_GAPS` names the rows and the
+//! accelerators with the error they have today, so that the gap is visible,
+//! cannot grow, and disappears from this list when a model change closes it.
 
-use fleetsim::calibration::{render, run_all, RowKind};
+use fleetsim::calibration::{fits, render, run_all, RowKind};
 use fleetsim::catalog::Catalog;
 
+const ROW_TARGET: f64 = 0.15;
+const MEAN_TARGET: f64 = 0.08;
+
+/// Rows outside the target today: (label prefix, largest |error| allowed).
+const KNOWN_ROW_GAPS: &[(&str, f64)] = &KNOWN_ROWS;
+/// Accelerators whose mean |error| is outside the target today.
+const KNOWN_MEAN_GAPS: &[(&str, f64)] = &KNOWN_MEANS;
+
+// Today's gaps, from `fleetsim calibrate` (bound = the error rounded up to
+// the next half percent). Mistral 7B on both Gaudis: prefill is much slower
+// and decode faster than for Llama 3.1 8B of nearly the same shape, which no
+// per-accelerator factor can express (a model-specific attention kernel is
+// the likely cause: to be modelled). Llama 2 70B at TP4 on Gaudi 2 runs at
+// half the throughput its TP2 rows imply.
+const KNOWN_ROWS: [(&str, f64); 6] = [
+    ("mistral-7b 1xgaudi3 2048/128", 0.18),
+    ("llama-2-70b 4xgaudi2 128/2048", 0.755),
+    ("mistral-7b 1xgaudi2 128/128", 0.23),
+    ("mistral-7b 1xgaudi2 128/2048", 0.16),
+    ("mistral-7b 1xgaudi2 2048/128", 0.34),
+    ("llama-3.1-70b 2xh100 128/2048", 0.16),
+];
+const KNOWN_MEANS: [(&str, f64); 1] = [("gaudi2", 0.15)];
+
 #[test]
-fn simulator_reproduces_published_offline_throughput_within_25_percent() {
+fn simulator_reproduces_published_offline_throughput_within_15_percent() {
     let results = run_all(&Catalog::builtin()).expect("every row simulates");
     println!("{}", render(&results));
-    let failing: Vec<_> = results
-        .iter()
-        .filter(|r| r.kind == RowKind::Calibration && r.relative_error.abs() > 0.25)
-        .map(|r| format!("{} {:+.1}%", r.label, r.relative_error * 100.0))
-        .collect();
-    assert!(failing.is_empty(), "rows outside +/-25%: {failing:#?}");
+    let mut failing = Vec::new();
+    for r in results.iter().filter(|r| r.kind == RowKind::Calibration) {
+        let allowed = KNOWN_ROW_GAPS
+            .iter()
+            .find(|(prefix, _)| r.label.starts_with(prefix))
+            .map_or(ROW_TARGET, |g| g.1);
+        if r.relative_error.abs() > allowed {
+            failing.push(format!("{} {:+.1}%", r.label, r.relative_error * 100.0));
+        }
+    }
+    assert!(failing.is_empty(), "rows outside their bound: {failing:#?}");
+    for fit in fits(&results).iter().filter(|f| f.calibration_rows > 0) {
+        let allowed = KNOWN_MEAN_GAPS
+            .iter()
+            .find(|(a, _)| *a == fit.accelerator)
+            .map_or(MEAN_TARGET, |g| g.1);
+        assert!(
+            fit.mean_abs_error <= allowed,
+            "{}: mean |error| {:.1}% > {:.1}%",
+            fit.accelerator,
+            fit.mean_abs_error * 100.0,
+            allowed * 100.0
+        );
+    }
+    // Every known gap is still a gap: a closed one must leave the list.
+    for (prefix, _) in KNOWN_ROW_GAPS {
+        let row = results
+            .iter()
+            .find(|r| r.label.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no row {prefix}"));
+        assert!(
+            row.relative_error.abs() > ROW_TARGET,
+            "{prefix} is within the target now: remove it from KNOWN_ROW_GAPS"
+        );
+    }
     assert!(
         results
             .iter()
             .filter(|r| r.kind == RowKind::Calibration)
             .count()
-            >= 17
+            >= 70
     );
 }
 

@@ -129,7 +129,7 @@ fn scenario_catalog_overrides_change_prices_and_add_accelerators() {
          hbm_gib = 79.6475\nhbm_tb_per_s = 1.675\nscale_out_gb_per_s = 50.0\nscale_out_latency_us = 20.0\n\
          devices_per_node = 8\ntdp_w = 700.0\nsource = \"test\"\nas_of = \"2026-01-01\"\n\
          [catalog.accelerators.h100-slow.scale_up]\ntopology = \"switched\"\ngb_per_s = 450.0\nlatency_us = 8.0\n\
-         [catalog.accelerators.h100-slow.efficiency]\ncompute = 0.56\nmemory = 0.75\nhalf_saturation_tokens = 128.0\niteration_overhead_us = 500.0\nsource = \"test\"\n\
+         [catalog.accelerators.h100-slow.efficiency]\ncompute = 0.56\nmemory = 0.75\nkv_memory = 0.75\nhalf_saturation_tokens = 128.0\niteration_overhead_us = 500.0\nper_sequence_us = 0.0\nsource = \"test\"\n\
          [variants.slow.pools.main]\naccelerator = \"h100-slow\"\ntp = 1\nreplicas = 1\nprice_per_node_hour_usd = 10.0\n"
     );
     let out = run(&text);

@@ -13,9 +13,25 @@ pub struct ContinuousBatcher {
     pub max_num_seqs: u32,
     pub max_batched_tokens: u32,
     pub chunked_prefill: bool,
+    /// When set, admission reserves KV cache for the prompt plus this many
+    /// output tokens, so no sequence is ever preempted (TensorRT-LLM's
+    /// GUARANTEED_NO_EVICT); when `None`, KV grows a token at a time and the
+    /// newest sequence is preempted when it runs out (vLLM).
+    pub reserve_output_tokens: Option<u32>,
 }
 
 impl Batcher for ContinuousBatcher {
+    fn kv_tokens_needed(&self, input_tokens: u32, output_tokens: u32) -> u64 {
+        u64::from(input_tokens) + u64::from(self.reserve_output_tokens.unwrap_or(output_tokens))
+    }
+
+    fn refuses(&self, _input_tokens: u32, output_tokens: u32) -> Option<&'static str> {
+        match self.reserve_output_tokens {
+            Some(cap) if output_tokens > cap => Some("exceeds_max_output_tokens"),
+            _ => None,
+        }
+    }
+
     fn plan(
         &self,
         replica: &mut Replica,
@@ -88,8 +104,9 @@ impl ContinuousBatcher {
         work: &mut IterationWork,
     ) {
         while let Some(need) = head_prefill_tokens(replica, seqs) {
+            let reserve = need + self.reserve_output_tokens.map_or(0, u64::from);
             if replica.running.len() >= self.max_num_seqs as usize
-                || need > replica.kv_free_tokens()
+                || reserve > replica.kv_free_tokens()
                 || budget == 0
             {
                 break;
@@ -97,7 +114,7 @@ impl ContinuousBatcher {
             if !self.chunked_prefill && need > budget && !replica.batch.is_empty() {
                 break;
             }
-            let slot = admit(replica, seqs, now, need);
+            let slot = admit(replica, seqs, now, reserve);
             let chunk = if self.chunked_prefill {
                 need.min(budget)
             } else {
@@ -119,16 +136,20 @@ impl ContinuousBatcher {
         budget: u64,
         work: &mut IterationWork,
     ) -> u64 {
-        loop {
-            let decoding = replica
-                .running
-                .iter()
-                .filter(|&&s| seqs[s as usize].is_decoding())
-                .count() as u64;
-            if decoding.min(budget) <= replica.kv_free_tokens() {
-                break;
+        // With the output reserved at admission there is always room.
+        let grow_kv = self.reserve_output_tokens.is_none();
+        if grow_kv {
+            loop {
+                let decoding = replica
+                    .running
+                    .iter()
+                    .filter(|&&s| seqs[s as usize].is_decoding())
+                    .count() as u64;
+                if decoding.min(budget) <= replica.kv_free_tokens() {
+                    break;
+                }
+                preempt_newest(replica, seqs, counters);
             }
-            preempt_newest(replica, seqs, counters);
         }
         let mut added = 0;
         for i in 0..replica.running.len() {
@@ -137,7 +158,7 @@ impl ContinuousBatcher {
             }
             let slot = replica.running[i];
             if seqs[slot as usize].is_decoding() {
-                push_decode(replica, seqs, slot, work, true);
+                push_decode(replica, seqs, slot, work, grow_kv);
                 added += 1;
             }
         }

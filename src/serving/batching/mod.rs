@@ -77,10 +77,12 @@ impl BatchingPolicy {
                 max_num_seqs,
                 max_batched_tokens,
                 chunked_prefill,
+                max_output_tokens,
             } => Box::new(ContinuousBatcher {
                 max_num_seqs,
                 max_batched_tokens,
                 chunked_prefill,
+                reserve_output_tokens: max_output_tokens,
             }),
         }
     }
@@ -229,6 +231,7 @@ mod tests {
             max_num_seqs: 8,
             max_batched_tokens: 64,
             chunked_prefill: true,
+            reserve_output_tokens: None,
         };
         let mut r = replica(10_000);
         let mut seqs = vec![seq(0, 100, 10, 0.0)];
@@ -260,6 +263,7 @@ mod tests {
             max_num_seqs: 1,
             max_batched_tokens: 64,
             chunked_prefill: false,
+            reserve_output_tokens: None,
         };
         assert_eq!(c.kv_tokens_needed(100, 28), 128, "the whole request");
     }

@@ -335,6 +335,7 @@ mod testing {
                 max_num_seqs: 64,
                 max_batched_tokens: 4096,
                 chunked_prefill: false,
+                max_output_tokens: None,
             },
             router: RouterPolicy::LeastOutstandingWork,
             slo: Slo::default(),
