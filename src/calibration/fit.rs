@@ -1,8 +1,9 @@
-//! Least-squares fit of one accelerator's efficiency factors.
+//! Fit of one accelerator's efficiency factors.
 //!
-//! The objective is the sum over measurements of ln(simulated / measured)^2:
-//! a relative error, symmetric in over- and under-prediction, so a row of
-//! 300 tokens/s weighs as much as one of 30,000. It is minimised by
+//! The objective is the sum over measurements of |ln(simulated /
+//! measured)|^p (p = 2: least squares): a relative error, symmetric in over-
+//! and under-prediction, so a row of 300 tokens/s weighs as much as one of
+//! 30,000. It is minimised by
 //! Nelder-Mead over unconstrained coordinates (logit for the two fractions,
 //! log for the non-negative factors), so every trial point is valid.
 //! Deterministic: same start, same measurements, same result.
@@ -29,12 +30,15 @@ pub struct Fitted {
     pub evaluations: usize,
     /// Measurements fitted.
     pub measurements: usize,
+    /// The power of |ln error| the objective sums.
+    pub power: f64,
 }
 
 impl Fitted {
-    /// Root mean square of ln(simulated / measured) over the measurements.
-    pub fn rms_log_error(&self) -> f64 {
-        (self.objective / self.measurements.max(1) as f64).sqrt()
+    /// The power mean of |ln(simulated / measured)| over the measurements,
+    /// with the fit's power (2: the root mean square).
+    pub fn mean_log_error(&self) -> f64 {
+        (self.objective / self.measurements.max(1) as f64).powf(1.0 / self.power)
     }
 }
 
@@ -164,13 +168,15 @@ fn with_coordinates(base: &Efficiency, factors: &[Factor], x: &[f64], source: &s
     e
 }
 
-/// Fits `factors` (the others stay as in `start`) to minimise the squared
-/// log error of `simulate`, which returns (simulated, measured) pairs for a
-/// trial set of factors, or an error that makes the trial point infeasible.
+/// Fits `factors` (the others stay as in `start`) to minimise the sum of
+/// |ln(simulated / measured)|^`power` over the pairs `simulate` returns for
+/// a trial set of factors (an error makes the trial point infeasible):
+/// `power` 2 is least squares; a higher power weighs the worst pairs more.
 /// `max_evaluations` bounds the work (about 60 per factor converges here).
 pub fn fit_efficiency<F>(
     start: &Efficiency,
     factors: &[Factor],
+    power: f64,
     source: &str,
     max_evaluations: usize,
     mut simulate: F,
@@ -185,7 +191,7 @@ where
                 measurements = pairs.len();
                 pairs
                     .iter()
-                    .map(|(sim, measured)| (sim / measured).ln().powi(2))
+                    .map(|(sim, measured)| (sim / measured).ln().abs().powf(power))
                     .sum()
             }
             Err(_) => f64::INFINITY,
@@ -240,6 +246,7 @@ where
         objective: value,
         evaluations,
         measurements,
+        power,
     })
 }
 

@@ -37,6 +37,10 @@ pub struct Args {
     /// phase,batch_size,tokens,time_ms; see README) on one replica.
     #[arg(long, value_name = "FILE", conflicts_with = "fit")]
     profile: Option<PathBuf>,
+    /// With --fit: the power of |ln error| the fit sums (2 = least squares;
+    /// higher weighs the worst rows more).
+    #[arg(long, default_value_t = calibration::PUBLISHED_FIT_POWER, requires = "fit")]
+    power: f64,
     /// The accelerator to fit (with --fit: only this one; required with
     /// --vllm and --profile).
     #[arg(long, value_name = "NAME")]
@@ -93,7 +97,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     }
     let mut catalog = Catalog::builtin();
     if args.fit {
-        let fitted = fit_published(&catalog, args.accelerator.as_deref())?;
+        let fitted = fit_published(&catalog, args.accelerator.as_deref(), args.power)?;
         for (name, f) in &fitted {
             catalog.accelerators[name.as_str()].efficiency = f.efficiency.clone();
         }
@@ -126,7 +130,16 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
 }
 
 /// Fits every accelerator that has calibration rows (or just `only`).
-fn fit_published(catalog: &Catalog, only: Option<&str>) -> Result<Vec<(String, Fitted)>, Failure> {
+fn fit_published(
+    catalog: &Catalog,
+    only: Option<&str>,
+    power: f64,
+) -> Result<Vec<(String, Fitted)>, Failure> {
+    if !(power.is_finite() && power >= 1.0) {
+        return Err(bad_input(anyhow::anyhow!(
+            "--power {power}: expected a number >= 1"
+        )));
+    }
     let names: Vec<String> = match only {
         Some(name) => {
             catalog.accelerator(name).map_err(failure)?;
@@ -138,11 +151,11 @@ fn fit_published(catalog: &Catalog, only: Option<&str>) -> Result<Vec<(String, F
         .into_iter()
         .map(|name| {
             eprintln!("fitting {name} ...");
-            let fitted = calibration::fit_accelerator(catalog, &name).map_err(failure)?;
+            let fitted = calibration::fit_accelerator(catalog, &name, power).map_err(failure)?;
             eprintln!(
-                "fitted {name}: {} evaluations, rms log error {:.3}",
+                "fitted {name}: {} evaluations, power-mean |ln error| {:.3}",
                 fitted.evaluations,
-                fitted.rms_log_error()
+                fitted.mean_log_error()
             );
             Ok((name, fitted))
         })

@@ -3,7 +3,9 @@
 
 use super::common::*;
 use fleetsim::catalog::{Catalog, Precision};
+use fleetsim::metrics::VariantSummary;
 use fleetsim::perf::{IterationWork, ReplicaPerf};
+use fleetsim::serving::RunOutput;
 
 fn h100_8b() -> ReplicaPerf {
     let c = Catalog::builtin();
@@ -26,6 +28,25 @@ fn decode_s(perf: &ReplicaPerf, context: u64) -> f64 {
     let mut w = IterationWork::default();
     w.add_decode(context);
     perf.iteration_time(&w).as_secs_f64()
+}
+
+/// Runs Llama 3.1 8B on one H100 over a CSV trace of `rows` (`t,i,o`:
+/// arrival s, input and output tokens).
+fn run_csv_trace(rows: &str, batching: &str) -> (VariantSummary, RunOutput) {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    std::fs::write(&trace, format!("t,i,o\n{rows}")).unwrap();
+    let workload = format!(
+        "kind = \"csv\"\npath = \"{}\"\ntime_column = \"t\"\ntime_unit = \"s\"\ninput_column = \"i\"\noutput_column = \"o\"",
+        trace.display()
+    );
+    run_one(&single_replica(
+        "llama-3.1-8b",
+        "h100",
+        1,
+        &workload,
+        batching,
+    ))
 }
 
 const CONTINUOUS: &str = "policy = \"continuous\"\nmax_num_seqs = 64\nmax_batched_tokens = 8192";
@@ -165,21 +186,8 @@ fn static_batch_waits_for_max_wait_then_serves_together() {
     let perf = h100_8b();
     // Two requests 10 ms apart; max_batch 4 is never reached, so the batch
     // starts when the first has waited 50 ms, holding both.
-    let dir = tempfile::tempdir().unwrap();
-    let trace = dir.path().join("t.csv");
-    std::fs::write(&trace, "t,i,o\n0.0,100,2\n0.010,100,2\n").unwrap();
-    let workload = format!(
-        "kind = \"csv\"\npath = \"{}\"\ntime_column = \"t\"\ntime_unit = \"s\"\ninput_column = \"i\"\noutput_column = \"o\"",
-        trace.display()
-    );
     let batching = "policy = \"static\"\nmax_batch = 4\nmax_wait_ms = 50\nmax_output_tokens = 2";
-    let (_, out) = run_one(&single_replica(
-        "llama-3.1-8b",
-        "h100",
-        1,
-        &workload,
-        batching,
-    ));
+    let (_, out) = run_csv_trace("0.0,100,2\n0.010,100,2\n", batching);
     let mut both = IterationWork::default();
     both.add_prefill(0, 100);
     both.add_prefill(0, 100);
@@ -237,26 +245,13 @@ fn a_bf16_kv_cache_holds_half_the_tokens_of_an_fp8_one_beside_fp8_weights() {
 #[test]
 fn a_static_batch_pads_prompts_and_decodes_every_slot_until_the_longest_ends() {
     // Two requests at t = 0, prompts 100 and 50, outputs 2 and 4, one batch
-    // of 2 (max_batch is reached, so no wait): the prefill computes 2 x 100 tokens; the three decode iterations
-    // each compute 2 slots (the short one's as padding) over contexts
+    // of 2 (max_batch is reached, so no wait): the prefill computes 2 x 100
+    // tokens; the three decode iterations each compute 2 slots (the short one's as padding) over contexts
     // 100 + 1, 100 + 2, 100 + 3. A third request asking for 5 output tokens
     // exceeds max_output_tokens = 4 and is rejected.
     let perf = h100_8b();
-    let dir = tempfile::tempdir().unwrap();
-    let trace = dir.path().join("t.csv");
-    std::fs::write(&trace, "t,i,o\n0.0,100,2\n0.0,50,4\n0.0,10,5\n").unwrap();
-    let workload = format!(
-        "kind = \"csv\"\npath = \"{}\"\ntime_column = \"t\"\ntime_unit = \"s\"\ninput_column = \"i\"\noutput_column = \"o\"",
-        trace.display()
-    );
     let batching = "policy = \"static\"\nmax_batch = 2\nmax_wait_ms = 1\nmax_output_tokens = 4";
-    let (s, out) = run_one(&single_replica(
-        "llama-3.1-8b",
-        "h100",
-        1,
-        &workload,
-        batching,
-    ));
+    let (s, out) = run_csv_trace("0.0,100,2\n0.0,50,4\n0.0,10,5\n", batching);
     let time = |w: &IterationWork| perf.iteration_time(w).as_secs_f64();
     let mut prefill = IterationWork::default();
     prefill.add_prefill(0, 100);

@@ -297,6 +297,7 @@ pub fn fit_measured(
     } = fit_efficiency(
         &before,
         factors,
+        2.0,
         source,
         MEASURED_FIT_EVALUATIONS,
         |trial| {
