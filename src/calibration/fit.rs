@@ -142,8 +142,8 @@ impl Factor {
             v.ln().max(LOG_FLOOR)
         } else {
             // From the floor the simplex's steps would never leave 0: a
-            // factor at 0 starts the search at 1 (us or tokens).
-            0.0
+            // factor at 0 starts the search at a small typical value.
+            self.scan_values()[1].ln()
         }
     }
 
@@ -376,9 +376,7 @@ mod tests {
             }
         }
         assert_eq!(Factor::PerSequenceUs.value_at(LOG_FLOOR), 0.0);
-        assert_eq!(
-            Factor::PerSequenceUs.value_at(Factor::PerSequenceUs.coordinate_of(0.0)),
-            1.0
-        );
+        let restart = Factor::PerSequenceUs.value_at(Factor::PerSequenceUs.coordinate_of(0.0));
+        assert!((restart - 0.5).abs() < 1e-12, "{restart}");
     }
 }
