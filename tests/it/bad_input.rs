@@ -562,3 +562,23 @@ fn static_batching_needs_the_output_tokens_it_reserves() {
         ],
     );
 }
+
+#[test]
+fn includes_must_be_a_list_of_readable_files_that_include_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("inner.toml"), "include = [\"x.toml\"]\n").unwrap();
+    for (include, needle) in [
+        ("include = \"a.toml\"", "expected a list of file names"),
+        ("include = [\"missing.toml\"]", "missing.toml: cannot read"),
+        ("include = [\"inner.toml\"]", "may not include others"),
+    ] {
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, format!("{include}\n{GOOD}")).unwrap();
+        let (code, _, stderr) = super::common::fleetsim(&["validate", path.to_str().unwrap()]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(
+            stderr.contains("key `include`") && stderr.contains(needle),
+            "{needle}: {stderr}"
+        );
+    }
+}
