@@ -46,6 +46,7 @@ pub fn write_calibration_report(
                     r.published_tokens_per_s,
                     r.simulated_tokens_per_s,
                     i.unwrap_or(0),
+                    r.kind == crate::calibration::RowKind::Check,
                 )
             })
             .collect(),

@@ -4,12 +4,13 @@ use super::{e, legend, Chart, FONT, PALETTE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Points coloured by accelerator on log-log axes, the y = x line and a
-/// band of +/- `band` around it.
+/// Points coloured by accelerator on log-log axes (filled: calibration
+/// rows; hollow: check rows), the y = x line and a band of +/- `band`
+/// around it.
 pub struct CalibrationScatter {
     pub title: String,
-    /// (published, simulated tokens/s, accelerator index).
-    pub points: Vec<(f64, f64, usize)>,
+    /// (published, simulated tokens/s, accelerator index, is a check row).
+    pub points: Vec<(f64, f64, usize, bool)>,
     pub accelerators: Vec<String>,
     /// Relative half-width of the band, e.g. 0.15.
     pub band: f64,
@@ -62,10 +63,24 @@ impl Chart for CalibrationScatter {
             let color = PALETTE[i % PALETTE.len()];
             let points = self.points.iter().filter(|p| p.2 == i);
             chart
-                .draw_series(points.map(|p| Circle::new((p.0, p.1), 5, color.filled())))
+                .draw_series(points.map(|p| {
+                    let style = if p.3 {
+                        color.stroke_width(2)
+                    } else {
+                        color.filled()
+                    };
+                    Circle::new((p.0, p.1), 5, style)
+                }))
                 .map_err(e)?
                 .label(name.as_str())
                 .legend(move |(x, y)| Circle::new((x, y), 5, color.filled()));
+        }
+        if self.points.iter().any(|p| p.3) {
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                .map_err(e)?
+                .label("hollow: check row (reported, not fitted)")
+                .legend(|(x, y)| Circle::new((x, y), 5, BLACK.stroke_width(2)));
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)
     }
