@@ -18,8 +18,9 @@ pub struct Args {
     /// Metric and direction, e.g. throughput.output_tokens_per_s:max.
     #[arg(long, default_value = "throughput.output_tokens_per_s:max")]
     y: String,
-    /// Also name the cheapest point (USD per 1M output tokens) serving at
-    /// least this many requests/s with SLO attainment >= --attainment.
+    /// Also name the cheapest point (USD per 1M output tokens) offered at
+    /// least this many requests/s with SLO attainment (over all arrived
+    /// requests) >= --attainment.
     #[arg(long)]
     cheapest_at_rate: Option<f64>,
     /// SLO attainment required by --cheapest-at-rate.
@@ -83,15 +84,23 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The cheapest point (USD per 1M output tokens) serving at least `rate`
-/// requests/s with SLO attainment of at least `attainment`.
+/// The cheapest point (USD per 1M output tokens) offered at least `rate`
+/// requests/s (the served rate where every request arrived at once) with
+/// SLO attainment over all arrived requests of at least `attainment`: a
+/// fleet that falls behind its offered load misses on its unfinished
+/// requests, so it cannot qualify by the rate alone.
 fn cheapest_at(points: &[PointMeans], rate: f64, attainment: f64) -> Option<usize> {
     let p = points;
+    let offered = |i: usize| {
+        let o = p[i].mean("throughput.offered_requests_per_s");
+        if o.is_nan() {
+            p[i].mean("throughput.requests_per_s")
+        } else {
+            o
+        }
+    };
     (0..p.len())
-        .filter(|&i| {
-            p[i].mean("throughput.requests_per_s") >= rate
-                && p[i].mean("slo.attainment") >= attainment
-        })
+        .filter(|&i| offered(i) >= rate && p[i].mean("slo.attainment") >= attainment)
         .min_by(|&a, &b| p[a].mean(COST).total_cmp(&p[b].mean(COST)))
 }
 

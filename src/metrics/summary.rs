@@ -74,6 +74,9 @@ pub struct LatencySummary {
 /// Rates over `simulated_s`, counting completed requests only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThroughputSummary {
+    /// The arrival rate offered: (arrivals - 1) / (last arrival - first
+    /// arrival); null when every request arrived at once.
+    pub offered_requests_per_s: Option<f64>,
     pub output_tokens_per_s: f64,
     pub input_tokens_per_s: f64,
     pub requests_per_s: f64,
@@ -87,8 +90,12 @@ pub struct ThroughputSummary {
 pub struct SloSummary {
     pub ttft_s: Option<f64>,
     pub tpot_s: Option<f64>,
-    /// Share of completed requests meeting every SLO target; null without targets.
+    /// Share of arrived requests that completed meeting every SLO target:
+    /// rejected and unfinished requests are misses. Null without targets.
     pub attainment: Option<f64>,
+    /// Share of completed requests meeting every target (ignores rejected
+    /// and unfinished ones: never compare fleets on it alone).
+    pub attainment_of_completed: Option<f64>,
     pub met: u64,
 }
 

@@ -49,7 +49,7 @@ impl Metric {
 }
 
 /// The report's summary table, in order.
-pub const SUMMARY: [Metric; 14] = [
+pub const SUMMARY: [Metric; 15] = [
     Metric {
         label: "requests completed",
         path: "requests.completed",
@@ -98,6 +98,13 @@ pub const SUMMARY: [Metric; 14] = [
         unit: Unit::PerSecond,
         digits: 0,
         value: |v| Some(v.throughput.output_tokens_per_s),
+    },
+    Metric {
+        label: "offered requests/s",
+        path: "throughput.offered_requests_per_s",
+        unit: Unit::PerSecond,
+        digits: 2,
+        value: |v| v.throughput.offered_requests_per_s,
     },
     Metric {
         label: "SLO attainment",

@@ -22,7 +22,7 @@ fn per_pool(v: &VariantSummary, cell: impl Fn(&crate::metrics::PoolSummary) -> S
     v.pools.iter().map(cell).collect::<Vec<_>>().join(" + ")
 }
 
-const ROWS: [Row; 30] = [
+const ROWS: [Row; 32] = [
     ("fleet", |v| {
         per_pool(v, |p| {
             format!("{}x{} {}", p.replicas, p.devices_per_replica, p.accelerator)
@@ -37,6 +37,15 @@ const ROWS: [Row; 30] = [
     ("  completed", |v| v.requests.completed.to_string()),
     ("  rejected", |v| v.requests.rejected.to_string()),
     ("  in flight at end", |v| v.requests.in_flight.to_string()),
+    ("not completed (%)", |v| {
+        let r = &v.requests;
+        if r.arrived == 0 {
+            "-".to_string()
+        } else {
+            let missing = r.rejected + r.in_flight;
+            format!("{:.1}", missing as f64 / r.arrived as f64 * 100.0)
+        }
+    }),
     ("TTFT p50 / p99 (s)", |v| {
         format!("{:.3} / {:.3}", v.latency_s.ttft.p50, v.latency_s.ttft.p99)
     }),
@@ -59,10 +68,13 @@ const ROWS: [Row; 30] = [
     ("output tokens/s", |v| {
         format!("{:.0}", v.throughput.output_tokens_per_s)
     }),
-    ("requests/s", |v| {
+    ("offered requests/s", |v| {
+        opt(v.throughput.offered_requests_per_s, 2)
+    }),
+    ("served requests/s", |v| {
         format!("{:.2}", v.throughput.requests_per_s)
     }),
-    ("SLO attainment (%)", |v| {
+    ("SLO attainment, of arrived (%)", |v| {
         opt(v.slo.attainment.map(|a| a * 100.0), 1)
     }),
     ("goodput (req/s)", |v| {

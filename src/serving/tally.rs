@@ -63,6 +63,8 @@ pub(super) struct Completion {
 pub(super) struct Tally {
     record_requests: bool,
     arrived: u64,
+    /// First and last arrival time.
+    arrival_window: Option<(SimTime, SimTime)>,
     completed: u64,
     rejected: BTreeMap<String, u64>,
     /// Arrived and neither completed nor rejected.
@@ -105,6 +107,7 @@ impl Tally {
         Tally {
             record_requests,
             arrived: 0,
+            arrival_window: None,
             completed: 0,
             rejected: BTreeMap::new(),
             in_system: 0,
@@ -122,9 +125,11 @@ impl Tally {
         }
     }
 
-    pub fn arrive(&mut self) {
+    /// A request arrives at `at` (arrivals come in time order).
+    pub fn arrive(&mut self, at: SimTime) {
         self.arrived += 1;
         self.in_system += 1;
+        self.arrival_window.get_or_insert((at, at)).1 = at;
     }
 
     pub fn arrived(&self) -> u64 {
@@ -277,7 +282,12 @@ impl Tally {
         } else {
             self.completed
         };
+        let offered_requests_per_s = self.arrival_window.and_then(|(first, last)| {
+            let span_s = (last - first).as_secs_f64();
+            (span_s > 0.0 && self.arrived > 1).then(|| (self.arrived - 1) as f64 / span_s)
+        });
         ThroughputSummary {
+            offered_requests_per_s,
             output_tokens_per_s: per_s(self.output_tokens_done as f64),
             input_tokens_per_s: per_s(self.input_tokens_done as f64),
             requests_per_s: per_s(self.completed as f64),
@@ -291,7 +301,9 @@ impl Tally {
         SloSummary {
             ttft_s: slo.ttft.map(SimTime::as_secs_f64),
             tpot_s: slo.tpot.map(SimTime::as_secs_f64),
-            attainment: (slo.is_set() && self.completed > 0)
+            attainment: (slo.is_set() && self.arrived > 0)
+                .then(|| self.met_slo as f64 / self.arrived as f64),
+            attainment_of_completed: (slo.is_set() && self.completed > 0)
                 .then(|| self.met_slo as f64 / self.completed as f64),
             met: self.met_slo,
         }
@@ -344,7 +356,7 @@ mod tests {
     fn every_arrival_is_completed_rejected_or_in_the_system() {
         let mut t = Tally::new(2, true);
         for _ in 0..4 {
-            t.arrive();
+            t.arrive(SimTime::ZERO);
         }
         t.reject(1, &request(), "exceeds_kv_capacity");
         t.complete(completion(true));

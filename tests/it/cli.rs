@@ -94,7 +94,9 @@ fn default_run_prints_a_table_with_both_variants() {
         "h100",
         "TTFT p50 / p99 (s)",
         "$ per 1M output tokens",
-        "SLO attainment (%)",
+        "SLO attainment, of arrived (%)",
+        "not completed (%)",
+        "offered requests/s",
     ] {
         assert!(stdout.contains(needle), "table lacks {needle:?}:\n{stdout}");
     }

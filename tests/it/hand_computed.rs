@@ -33,6 +33,11 @@ fn decode_s(perf: &ReplicaPerf, context: u64) -> f64 {
 /// Runs Llama 3.1 8B on one H100 over a CSV trace of `rows` (`t,i,o`:
 /// arrival s, input and output tokens).
 fn run_csv_trace(rows: &str, batching: &str) -> (VariantSummary, RunOutput) {
+    run_csv_trace_with(rows, batching, "")
+}
+
+/// As [`run_csv_trace`], with `extra` TOML appended to the scenario.
+fn run_csv_trace_with(rows: &str, batching: &str, extra: &str) -> (VariantSummary, RunOutput) {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.csv");
     std::fs::write(&trace, format!("t,i,o\n{rows}")).unwrap();
@@ -40,13 +45,8 @@ fn run_csv_trace(rows: &str, batching: &str) -> (VariantSummary, RunOutput) {
         "kind = \"csv\"\npath = \"{}\"\ntime_column = \"t\"\ntime_unit = \"s\"\ninput_column = \"i\"\noutput_column = \"o\"",
         trace.display()
     );
-    run_one(&single_replica(
-        "llama-3.1-8b",
-        "h100",
-        1,
-        &workload,
-        batching,
-    ))
+    let text = single_replica("llama-3.1-8b", "h100", 1, &workload, batching);
+    run_one(&format!("{text}\n{extra}"))
 }
 
 const CONTINUOUS: &str = "policy = \"continuous\"\nmax_num_seqs = 64\nmax_batched_tokens = 8192";
@@ -277,4 +277,22 @@ fn a_static_batch_pads_prompts_and_decodes_every_slot_until_the_longest_ends() {
     let end = time(&prefill) + decode(101) + decode(102) + decode(103);
     assert_close(r[1].e2e_s.unwrap(), end, 1e-9, "long request");
     assert_close(s.simulated_s, end, 1e-9, "the batch ends with its longest");
+}
+
+#[test]
+fn slo_attainment_counts_every_arrived_request_and_the_offered_rate_spans_the_arrivals() {
+    // Five requests one second apart; the last asks for more context than
+    // the model has and is rejected. The four served ones meet a generous
+    // SLO: attainment over arrived = 4 / 5, over completed = 1. Offered
+    // rate = (5 - 1) arrivals / 4 s between the first and the last = 1/s.
+    let (s, _) = run_csv_trace_with(
+        "0,100,10\n1,100,10\n2,100,10\n3,100,10\n4,200000,10\n",
+        CONTINUOUS,
+        "[slo]\nttft_s = 10.0\n",
+    );
+    assert_eq!(s.requests.rejected, 1);
+    assert_eq!(s.slo.met, 4);
+    assert_eq!(s.slo.attainment, Some(0.8), "{:?}", s.slo);
+    assert_eq!(s.slo.attainment_of_completed, Some(1.0));
+    assert_eq!(s.throughput.offered_requests_per_s, Some(1.0));
 }

@@ -151,7 +151,7 @@ impl Simulation<'_> {
     /// otherwise routed (or put in the backlog).
     pub(super) fn on_arrival(&mut self, request: Request) {
         let id = self.requests.next_id();
-        self.tally.arrive();
+        self.tally.arrive(request.arrival);
         let total = u64::from(request.input_tokens) + u64::from(request.output_tokens);
         let pools = &self.config.pools;
         if pools.iter().all(|p| total > p.max_context_tokens) {
