@@ -194,7 +194,12 @@ fn timeline_charts(
 
 /// Per variant (in order of appearance), the sorted values of `column` in
 /// requests.csv; empty cells (requests without that latency) are skipped.
-fn latency_series(path: &Path, column: &str) -> Result<Vec<(String, Vec<f64>)>, ReportError> {
+/// Per variant (in file order): the sorted values of `column` over the
+/// requests that have one (completed), and how many requests arrived.
+fn latency_series(
+    path: &Path,
+    column: &str,
+) -> Result<Vec<(String, Vec<f64>, usize)>, ReportError> {
     let mut reader = csv::Reader::from_path(path).map_err(|e| ReportError::read(path, e))?;
     let headers = reader
         .headers()
@@ -207,19 +212,23 @@ fn latency_series(path: &Path, column: &str) -> Result<Vec<(String, Vec<f64>)>, 
             .ok_or_else(|| ReportError::read(path, format!("no column {name}")))
     };
     let (vi, ci) = (col("variant")?, col(column)?);
-    let mut series: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut series: Vec<(String, Vec<f64>, usize)> = Vec::new();
     for rec in reader.records() {
         let rec = rec.map_err(|e| ReportError::read(path, e))?;
-        let Some(x) = rec.get(ci).and_then(|s| s.parse::<f64>().ok()) else {
-            continue;
+        let v = rec.get(vi).unwrap_or("");
+        let i = match series.iter().position(|(n, _, _)| n == v) {
+            Some(i) => i,
+            None => {
+                series.push((v.to_string(), Vec::new(), 0));
+                series.len() - 1
+            }
         };
-        let v = rec.get(vi).unwrap_or("").to_string();
-        match series.iter_mut().find(|(n, _)| *n == v) {
-            Some((_, xs)) => xs.push(x),
-            None => series.push((v, vec![x])),
+        series[i].2 += 1;
+        if let Some(x) = rec.get(ci).and_then(|s| s.parse::<f64>().ok()) {
+            series[i].1.push(x);
         }
     }
-    for (_, xs) in &mut series {
+    for (_, xs, _) in &mut series {
         xs.sort_by(f64::total_cmp);
     }
     Ok(series)

@@ -8,8 +8,10 @@ use plotters::prelude::*;
 pub struct LatencyCdf {
     pub title: String,
     pub x_label: String,
-    /// (variant, sorted latencies in seconds).
-    pub series: Vec<(String, Vec<f64>)>,
+    /// (variant, sorted latencies of its completed requests in seconds,
+    /// requests that arrived): the curve is over arrived requests, so it
+    /// ends at the completed share, and the legend gives the rest.
+    pub series: Vec<(String, Vec<f64>, usize)>,
 }
 
 impl Chart for LatencyCdf {
@@ -17,7 +19,7 @@ impl Chart for LatencyCdf {
         let max = self
             .series
             .iter()
-            .filter_map(|(_, v)| {
+            .filter_map(|(_, v, _)| {
                 v.get(((v.len() as f64) * 0.999) as usize)
                     .or(v.last())
                     .copied()
@@ -28,7 +30,7 @@ impl Chart for LatencyCdf {
         let min = self
             .series
             .iter()
-            .filter_map(|(_, v)| v.iter().copied().find(|x| *x > 0.0))
+            .filter_map(|(_, v, _)| v.iter().copied().find(|x| *x > 0.0))
             .fold(f64::INFINITY, f64::min)
             .min(max / 10.0)
             .max(1e-6);
@@ -42,14 +44,15 @@ impl Chart for LatencyCdf {
         chart
             .configure_mesh()
             .x_desc(format!("{} (log scale)", self.x_label))
-            .y_desc("share of requests at or below")
+            .y_desc("share of arrived requests at or below")
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .draw()
             .map_err(e)?;
-        for (i, (name, v)) in self.series.iter().enumerate() {
+        for (i, (name, v, arrived)) in self.series.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
-            let n = v.len().max(1) as f64;
+            let n = (*arrived).max(v.len()).max(1) as f64;
+            let not_completed = 100.0 * (1.0 - v.len() as f64 / n);
             let step = (v.len() / 2000).max(1);
             let pts: Vec<(f64, f64)> = v
                 .iter()
@@ -60,7 +63,7 @@ impl Chart for LatencyCdf {
             chart
                 .draw_series(LineSeries::new(pts, color.stroke_width(2)))
                 .map_err(e)?
-                .label(name.as_str())
+                .label(format!("{name} ({not_completed:.1}% not completed)"))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x - 10, y), (x + 10, y)], color.stroke_width(2))
                 });
