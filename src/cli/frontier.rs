@@ -84,11 +84,14 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The cheapest point (USD per 1M output tokens) offered at least `rate`
-/// requests/s (the served rate where every request arrived at once) with
-/// SLO attainment over all arrived requests of at least `attainment`: a
-/// fleet that falls behind its offered load misses on its unfinished
-/// requests, so it cannot qualify by the rate alone.
+/// The cheapest point (USD per 1M output tokens) offered `rate` requests/s
+/// (the served rate where every request arrived at once) with SLO
+/// attainment over all arrived requests of at least `attainment`: a fleet
+/// that falls behind its offered load misses on its unfinished requests, so
+/// it cannot qualify by the rate alone. The offered rate is measured from
+/// the arrivals, so a point counts as offered `rate` when its measured rate
+/// is within two standard errors of a Poisson count (2 / sqrt(arrivals))
+/// below it: a workload generated at exactly 40/s qualifies at 40.
 fn cheapest_at(points: &[PointMeans], rate: f64, attainment: f64) -> Option<usize> {
     let p = points;
     let offered = |i: usize| {
@@ -99,8 +102,12 @@ fn cheapest_at(points: &[PointMeans], rate: f64, attainment: f64) -> Option<usiz
             o
         }
     };
+    let within = |i: usize| {
+        let arrived = p[i].mean("requests.arrived").max(1.0);
+        offered(i) >= rate * (1.0 - 2.0 / arrived.sqrt())
+    };
     (0..p.len())
-        .filter(|&i| offered(i) >= rate && p[i].mean("slo.attainment") >= attainment)
+        .filter(|&i| within(i) && p[i].mean("slo.attainment") >= attainment)
         .min_by(|&a, &b| p[a].mean(COST).total_cmp(&p[b].mean(COST)))
 }
 
@@ -193,4 +200,42 @@ fn dir_name(d: Direction) -> &'static str {
 
 fn short(m: &str) -> &str {
     m.rsplit('.').next().unwrap_or(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(offered: f64, arrived: f64, attainment: f64, cost: f64) -> PointMeans {
+        PointMeans {
+            point: 0,
+            variant: "v".into(),
+            params: Vec::new(),
+            means: [
+                ("throughput.offered_requests_per_s", offered),
+                ("throughput.requests_per_s", offered * 0.9),
+                ("requests.arrived", arrived),
+                ("slo.attainment", attainment),
+                (COST, cost),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        }
+    }
+
+    #[test]
+    fn the_cheapest_point_is_offered_the_rate_within_sampling_error_and_meets_the_slo() {
+        let points = [
+            // 10,000 arrivals: 2 standard errors = 2%, so 39.5/s is 40/s.
+            point(39.5, 10_000.0, 0.995, 3.0),
+            // Below the rate by more than the sampling error.
+            point(38.0, 10_000.0, 0.999, 1.0),
+            // Offered the rate, but misses the SLO for too many arrivals.
+            point(40.0, 10_000.0, 0.95, 2.0),
+            point(41.0, 10_000.0, 0.999, 4.0),
+        ];
+        assert_eq!(cheapest_at(&points, 40.0, 0.99), Some(0));
+        assert_eq!(cheapest_at(&points, 42.0, 0.99), None);
+    }
 }
