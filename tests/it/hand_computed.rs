@@ -33,11 +33,17 @@ fn decode_s(perf: &ReplicaPerf, context: u64) -> f64 {
 /// Runs Llama 3.1 8B on one H100 over a CSV trace of `rows` (`t,i,o`:
 /// arrival s, input and output tokens).
 fn run_csv_trace(rows: &str, batching: &str) -> (VariantSummary, RunOutput) {
-    run_csv_trace_with(rows, batching, "")
+    run_csv_trace_with(rows, batching, "", "")
 }
 
-/// As [`run_csv_trace`], with `extra` TOML appended to the scenario.
-fn run_csv_trace_with(rows: &str, batching: &str, extra: &str) -> (VariantSummary, RunOutput) {
+/// As [`run_csv_trace`], with `top` TOML lines at the top of the scenario
+/// (before any table) and `extra` tables appended.
+fn run_csv_trace_with(
+    rows: &str,
+    batching: &str,
+    top: &str,
+    extra: &str,
+) -> (VariantSummary, RunOutput) {
     let dir = tempfile::tempdir().unwrap();
     let trace = dir.path().join("t.csv");
     std::fs::write(&trace, format!("t,i,o\n{rows}")).unwrap();
@@ -45,7 +51,8 @@ fn run_csv_trace_with(rows: &str, batching: &str, extra: &str) -> (VariantSummar
         "kind = \"csv\"\npath = \"{}\"\ntime_column = \"t\"\ntime_unit = \"s\"\ninput_column = \"i\"\noutput_column = \"o\"",
         trace.display()
     );
-    let text = single_replica("llama-3.1-8b", "h100", 1, &workload, batching);
+    let text = single_replica("llama-3.1-8b", "h100", 1, &workload, batching)
+        .replace("seed = 1", &format!("seed = 1\n{top}"));
     run_one(&format!("{text}\n{extra}"))
 }
 
@@ -288,6 +295,7 @@ fn slo_attainment_counts_every_arrived_request_and_the_offered_rate_spans_the_ar
     let (s, _) = run_csv_trace_with(
         "0,100,10\n1,100,10\n2,100,10\n3,100,10\n4,200000,10\n",
         CONTINUOUS,
+        "",
         "[slo]\nttft_s = 10.0\n",
     );
     assert_eq!(s.requests.rejected, 1);
@@ -295,4 +303,20 @@ fn slo_attainment_counts_every_arrived_request_and_the_offered_rate_spans_the_ar
     assert_eq!(s.slo.attainment, Some(0.8), "{:?}", s.slo);
     assert_eq!(s.slo.attainment_of_completed, Some(1.0));
     assert_eq!(s.throughput.offered_requests_per_s, Some(1.0));
+}
+
+#[test]
+fn requests_stranded_at_the_horizon_are_slo_misses() {
+    // Three short requests finish well before the 2 s horizon; a fourth,
+    // arriving at 1.9 s with 2,000 output tokens, is still decoding when the
+    // run stops. Attainment over arrived = 3 / 4; over completed = 1.
+    let (s, _) = run_csv_trace_with(
+        "0,100,10\n0.5,100,10\n1.0,100,10\n1.9,100,2000\n",
+        CONTINUOUS,
+        "horizon_s = 2.0",
+        "[slo]\nttft_s = 10.0\n",
+    );
+    assert_eq!(s.requests.in_flight, 1);
+    assert_eq!(s.slo.attainment, Some(0.75));
+    assert_eq!(s.slo.attainment_of_completed, Some(1.0));
 }
