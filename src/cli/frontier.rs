@@ -26,6 +26,10 @@ pub struct Args {
     /// SLO attainment required by --cheapest-at-rate.
     #[arg(long, default_value_t = 0.99)]
     attainment: f64,
+    /// Also rank points that miss the scenario's SLO (by default a point
+    /// ranks only when every replica of it meets the SLO).
+    #[arg(long)]
+    include_slo_misses: bool,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -57,8 +61,8 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             results.display()
         )));
     }
-    let points = sweep::point_means(results).map_err(bad_input)?;
-    let known: Vec<&str> = points
+    let all = sweep::point_means(results).map_err(bad_input)?;
+    let known: Vec<&str> = all
         .first()
         .map(|p| p.means.keys().map(String::as_str).collect())
         .unwrap_or_default();
@@ -71,17 +75,41 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             )));
         }
     }
+    let (points, excluded) = meeting_the_slo(all, args.include_slo_misses);
     let frontier = PointFrontier::of(&points, (&x.0, x.1), (&y.0, y.1));
     let cheapest = args.cheapest_at_rate.map(|rate| {
         let point = cheapest_at(&points, rate, args.attainment);
         (rate, args.attainment, point)
     });
     if args.json {
-        print_json(&json_doc(&points, &frontier, (&x.0, &y.0), cheapest));
+        let mut doc = json_doc(&points, &frontier, (&x.0, &y.0), cheapest);
+        doc["excluded_slo_misses"] = excluded.into();
+        print_json(&doc);
     } else {
+        if excluded > 0 {
+            println!(
+                "{excluded} point(s) left out: they miss the SLO (--include-slo-misses ranks them too)"
+            );
+        }
         print_text(&points, &frontier, (&x, &y), cheapest);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The points that meet the scenario's SLO in every replica (all of them
+/// with `include_misses`, or where the scenario sets no SLO), and how many
+/// were left out.
+fn meeting_the_slo(points: Vec<PointMeans>, include_misses: bool) -> (Vec<PointMeans>, usize) {
+    let total = points.len();
+    let kept: Vec<PointMeans> = points
+        .into_iter()
+        .filter(|p| {
+            let meets = p.mean("slo.meets");
+            include_misses || meets.is_nan() || meets >= 1.0
+        })
+        .collect();
+    let excluded = total - kept.len();
+    (kept, excluded)
 }
 
 /// The cheapest point (USD per 1M output tokens) offered `rate` requests/s
@@ -222,6 +250,20 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
         }
+    }
+
+    #[test]
+    fn points_that_miss_the_slo_leave_the_ranking_unless_asked_for() {
+        let mut meets = point(40.0, 100.0, 1.0, 1.0);
+        meets.means.insert("slo.meets".into(), 1.0);
+        let mut misses = point(40.0, 100.0, 0.5, 0.5);
+        misses.means.insert("slo.meets".into(), 0.5);
+        let no_slo = point(40.0, 100.0, f64::NAN, 2.0);
+        let all = vec![meets, misses, no_slo];
+        let (kept, excluded) = meeting_the_slo(all.clone(), false);
+        assert_eq!((kept.len(), excluded), (2, 1));
+        assert!(kept.iter().all(|p| p.mean("slo.meets") != 0.5));
+        assert_eq!(meeting_the_slo(all, true).1, 0);
     }
 
     #[test]

@@ -97,9 +97,49 @@ impl LatencyStats {
     }
 }
 
+impl LatencyStats {
+    /// The `permille`-th quantile (nearest rank), seconds, of this sample
+    /// together with `missing` more values that are infinite (requests that
+    /// never completed): `None` when that rank falls among the missing ones.
+    /// Sorts the exact sample: O(n log n).
+    pub fn quantile_with_missing(&mut self, permille: usize, missing: u64) -> Option<f64> {
+        let population = self.count + missing;
+        if population == 0 {
+            return None;
+        }
+        let rank = (permille as u64 * population).div_ceil(1000).max(1);
+        if rank > self.count {
+            return None;
+        }
+        Some(match &mut self.exact {
+            Some(v) => {
+                v.sort_unstable();
+                v[rank as usize - 1] as f64 / 1e9
+            }
+            None => {
+                let q = rank as f64 / self.count as f64;
+                self.histogram.value_at_quantile(q) as f64 / 1e9
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantiles_over_arrived_requests_count_the_missing_as_infinite() {
+        let mut s = LatencyStats::new(1000);
+        for ms in 1..=98u64 {
+            s.record(ms * 1_000_000);
+        }
+        // 98 completed + 2 never completed: p95 is the 95th of 100 = 95 ms;
+        // p99 falls among the two missing ones.
+        assert_eq!(s.quantile_with_missing(950, 2), Some(0.095));
+        assert_eq!(s.quantile_with_missing(990, 2), None);
+        assert_eq!(s.quantile_with_missing(990, 0), Some(0.098));
+    }
 
     #[test]
     fn nearest_rank_percentiles_and_histogram_fallback() {

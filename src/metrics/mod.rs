@@ -9,7 +9,7 @@ pub use crate::cost::{CostComponents, WastedCost};
 pub use latency::{LatencyStats, Percentiles};
 pub use record::{Outcome, RequestRecord};
 pub use summary::{
-    BatchingSummary, CostSummary, EngineSummary, FleetSummary, LatencySummary, PoolSummary,
-    RequestCounts, SloSummary, ThroughputSummary, VariantSummary,
+    BatchingSummary, CostSummary, EngineSummary, FleetSummary, LatencySummary, PercentileCheck,
+    PoolSummary, RequestCounts, SloSummary, ThroughputSummary, VariantSummary,
 };
 pub use timeline::TimelineRow;

@@ -86,6 +86,18 @@ pub struct ThroughputSummary {
     pub input_tokens: u64,
 }
 
+/// One percentile target and how the run did against it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PercentileCheck {
+    /// The scenario key, e.g. `ttft_p99_s`.
+    pub target: String,
+    pub target_s: f64,
+    /// The percentile over all arrived requests, an unfinished one counting
+    /// as infinitely slow; null when the rank falls among those.
+    pub value_s: Option<f64>,
+    pub met: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SloSummary {
     pub ttft_s: Option<f64>,
@@ -96,6 +108,17 @@ pub struct SloSummary {
     /// Share of completed requests meeting every target (ignores rejected
     /// and unfinished ones: never compare fleets on it alone).
     pub attainment_of_completed: Option<f64>,
+    /// The share of arrived requests that must meet `ttft_s`/`tpot_s`
+    /// (null without per-request targets).
+    #[serde(default)]
+    pub required_attainment: Option<f64>,
+    /// Every percentile target with its value over all arrived requests.
+    #[serde(default)]
+    pub percentiles: Vec<PercentileCheck>,
+    /// Whether the variant meets the SLO (see `serving::Slo`); null
+    /// without targets.
+    #[serde(default)]
+    pub meets: Option<bool>,
     pub met: u64,
 }
 

@@ -22,7 +22,7 @@ fn per_pool(v: &VariantSummary, cell: impl Fn(&crate::metrics::PoolSummary) -> S
     v.pools.iter().map(cell).collect::<Vec<_>>().join(" + ")
 }
 
-const ROWS: [Row; 32] = [
+const ROWS: [Row; 33] = [
     ("fleet", |v| {
         per_pool(v, |p| {
             format!("{}x{} {}", p.replicas, p.devices_per_replica, p.accelerator)
@@ -73,6 +73,11 @@ const ROWS: [Row; 32] = [
     }),
     ("served requests/s", |v| {
         format!("{:.2}", v.throughput.requests_per_s)
+    }),
+    ("meets the SLO", |v| match v.slo.meets {
+        Some(true) => "yes".to_string(),
+        Some(false) => "NO".to_string(),
+        None => "-".to_string(),
     }),
     ("SLO attainment, of arrived (%)", |v| {
         opt(v.slo.attainment.map(|a| a * 100.0), 1)

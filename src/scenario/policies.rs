@@ -291,7 +291,7 @@ mod tests {
     fn autoscaler_of(text: &str) -> Result<AutoscalerConfig, ScenarioError> {
         let slo = Slo {
             ttft: Some(SimTime::from_secs_f64(2.0)),
-            tpot: None,
+            ..Slo::default()
         };
         autoscaler(&ctx(), "v.autoscaler", &text.parse().unwrap(), &slo)
     }

@@ -305,6 +305,14 @@ pub enum RawLengths {
 pub struct RawSlo {
     pub ttft_s: Option<f64>,
     pub tpot_s: Option<f64>,
+    pub ttft_p90_s: Option<f64>,
+    pub ttft_p95_s: Option<f64>,
+    pub ttft_p99_s: Option<f64>,
+    pub tpot_p90_s: Option<f64>,
+    pub tpot_p95_s: Option<f64>,
+    pub tpot_p99_s: Option<f64>,
+    /// Share of arrived requests that must meet ttft_s / tpot_s.
+    pub attainment: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -107,6 +107,20 @@ impl<'a> Shared<'a> {
             Some(s) => Slo {
                 ttft: seconds("slo.ttft_s", s.ttft_s)?,
                 tpot: seconds("slo.tpot_s", s.tpot_s)?,
+                ttft_percentiles: [
+                    seconds("slo.ttft_p90_s", s.ttft_p90_s)?,
+                    seconds("slo.ttft_p95_s", s.ttft_p95_s)?,
+                    seconds("slo.ttft_p99_s", s.ttft_p99_s)?,
+                ],
+                tpot_percentiles: [
+                    seconds("slo.tpot_p90_s", s.tpot_p90_s)?,
+                    seconds("slo.tpot_p95_s", s.tpot_p95_s)?,
+                    seconds("slo.tpot_p99_s", s.tpot_p99_s)?,
+                ],
+                required_attainment: match s.attainment {
+                    Some(a) => ctx.fraction("slo.attainment", a)?,
+                    None => crate::serving::DEFAULT_REQUIRED_ATTAINMENT,
+                },
             },
         };
         Ok(Shared {

@@ -142,15 +142,59 @@ pub enum RouterPolicy {
     LeastOutstandingWork,
 }
 
-/// Latency targets; a request meets the SLO when it meets every target set.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+/// Latency targets as users write them.
+///
+/// Per-request targets (`ttft`, `tpot`): a request meets the SLO when it
+/// completes within every one set. Percentile targets: the p90/p95/p99 of
+/// TTFT or TPOT over **all arrived requests**, a request that never completed
+/// counting as infinitely slow.
+///
+/// A variant **meets the SLO** when (1) with per-request targets, the share
+/// of arrived requests meeting them is at least `required_attainment`, and
+/// (2) every percentile target holds.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Slo {
     pub ttft: Option<SimTime>,
     pub tpot: Option<SimTime>,
+    /// TTFT targets at p90, p95, p99 (see [`SLO_QUANTILES`]).
+    pub ttft_percentiles: [Option<SimTime>; 3],
+    /// TPOT targets at p90, p95, p99.
+    pub tpot_percentiles: [Option<SimTime>; 3],
+    /// Share of arrived requests that must meet the per-request targets.
+    pub required_attainment: f64,
+}
+
+/// The percentiles a target may name: (permille, name).
+pub const SLO_QUANTILES: [(usize, &str); 3] = [(900, "p90"), (950, "p95"), (990, "p99")];
+
+/// The required attainment when a scenario names none.
+pub const DEFAULT_REQUIRED_ATTAINMENT: f64 = 0.99;
+
+impl Default for Slo {
+    fn default() -> Slo {
+        Slo {
+            ttft: None,
+            tpot: None,
+            ttft_percentiles: [None; 3],
+            tpot_percentiles: [None; 3],
+            required_attainment: DEFAULT_REQUIRED_ATTAINMENT,
+        }
+    }
 }
 
 impl Slo {
+    /// Whether any target is set.
     pub fn is_set(&self) -> bool {
+        self.has_request_targets()
+            || self
+                .ttft_percentiles
+                .iter()
+                .chain(&self.tpot_percentiles)
+                .any(Option::is_some)
+    }
+
+    /// Whether a per-request target is set.
+    pub fn has_request_targets(&self) -> bool {
         self.ttft.is_some() || self.tpot.is_some()
     }
 }

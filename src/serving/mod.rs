@@ -10,7 +10,10 @@ mod simulation;
 mod tally;
 
 pub use batching::{Batcher, Plan, PreemptionCounters};
-pub use config::{BatchingPolicy, FleetConfig, PoolSpec, RouterPolicy, ServingConfig, Slo};
+pub use config::{
+    BatchingPolicy, FleetConfig, PoolSpec, RouterPolicy, ServingConfig, Slo,
+    DEFAULT_REQUIRED_ATTAINMENT, SLO_QUANTILES,
+};
 pub use event::{InstanceId, PoolId, ReplicaId};
 pub use replica::{Replica, ReplicaState, Seq, Slot, Step};
 pub use router::Router;

@@ -11,8 +11,8 @@ use crate::engine::SimTime;
 use crate::fleet::AutoscalerAction;
 use crate::metrics::{
     BatchingSummary, CostSummary, EngineSummary, FleetSummary, LatencyStats, LatencySummary,
-    Outcome, PoolSummary, RequestCounts, RequestRecord, SloSummary, ThroughputSummary, TimelineRow,
-    VariantSummary,
+    Outcome, PercentileCheck, PoolSummary, RequestCounts, RequestRecord, SloSummary,
+    ThroughputSummary, TimelineRow, VariantSummary,
 };
 use crate::workload::Request;
 use std::collections::BTreeMap;
@@ -297,14 +297,47 @@ impl Tally {
         }
     }
 
-    fn slo(&self, slo: &Slo) -> SloSummary {
+    /// Attainment and the meets-the-SLO rule of [`Slo`]: percentile targets
+    /// are checked over all arrived requests, those not completed counting
+    /// as infinitely slow.
+    fn slo(&mut self, slo: &Slo) -> SloSummary {
+        let attainment =
+            (slo.is_set() && self.arrived > 0).then(|| self.met_slo as f64 / self.arrived as f64);
+        let not_completed = self.arrived - self.completed;
+        let mut percentiles = Vec::new();
+        for (metric, targets) in [
+            ("ttft", slo.ttft_percentiles),
+            ("tpot", slo.tpot_percentiles),
+        ] {
+            for ((permille, name), target) in crate::serving::SLO_QUANTILES.iter().zip(targets) {
+                let Some(target) = target else { continue };
+                let stats = if metric == "ttft" {
+                    &mut self.ttft
+                } else {
+                    &mut self.tpot
+                };
+                let value_s = stats.quantile_with_missing(*permille, not_completed);
+                percentiles.push(PercentileCheck {
+                    target: format!("{metric}_{name}_s"),
+                    target_s: target.as_secs_f64(),
+                    value_s,
+                    met: value_s.is_some_and(|v| v <= target.as_secs_f64()),
+                });
+            }
+        }
+        let request_targets_met =
+            !slo.has_request_targets() || attainment.is_some_and(|a| a >= slo.required_attainment);
         SloSummary {
             ttft_s: slo.ttft.map(SimTime::as_secs_f64),
             tpot_s: slo.tpot.map(SimTime::as_secs_f64),
-            attainment: (slo.is_set() && self.arrived > 0)
-                .then(|| self.met_slo as f64 / self.arrived as f64),
+            attainment,
             attainment_of_completed: (slo.is_set() && self.completed > 0)
                 .then(|| self.met_slo as f64 / self.completed as f64),
+            required_attainment: slo.has_request_targets().then_some(slo.required_attainment),
+            meets: slo
+                .is_set()
+                .then(|| request_targets_met && percentiles.iter().all(|p| p.met)),
+            percentiles,
             met: self.met_slo,
         }
     }

@@ -320,3 +320,32 @@ fn requests_stranded_at_the_horizon_are_slo_misses() {
     assert_eq!(s.slo.attainment, Some(0.75));
     assert_eq!(s.slo.attainment_of_completed, Some(1.0));
 }
+
+#[test]
+fn a_variant_meets_the_slo_by_its_required_attainment_and_percentiles_over_arrived_requests() {
+    // The five requests of the attainment test (one rejected): 4 of 5 meet
+    // ttft_s, so a required attainment of 0.8 is met and 0.81 is not; a p90
+    // target is the 5th of 5 arrived requests, the rejected one: missed
+    // however generous the target.
+    let rows = "0,100,10\n1,100,10\n2,100,10\n3,100,10\n4,200000,10\n";
+    let meets = |slo: &str| {
+        let (s, _) = run_csv_trace_with(rows, CONTINUOUS, "", &format!("[slo]\n{slo}\n"));
+        (s.slo.meets, s.slo.percentiles)
+    };
+    assert_eq!(meets("ttft_s = 10.0\nattainment = 0.8").0, Some(true));
+    assert_eq!(meets("ttft_s = 10.0\nattainment = 0.81").0, Some(false));
+    let (m, checks) = meets("ttft_p90_s = 100.0");
+    assert_eq!(m, Some(false));
+    assert_eq!(checks[0].target, "ttft_p90_s");
+    assert_eq!(
+        checks[0].value_s, None,
+        "the rank falls on the rejected request"
+    );
+    // Over the four served ones alone the p75 would be met; p90 of 5 is not.
+    let (m, _) = meets("ttft_p90_s = 100.0\nattainment = 0.5");
+    assert_eq!(
+        m,
+        Some(false),
+        "attainment does not excuse a percentile target"
+    );
+}
