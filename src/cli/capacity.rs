@@ -11,9 +11,10 @@ use std::process::ExitCode;
 pub struct Args {
     /// Scenario TOML file with [slo] targets.
     scenario: PathBuf,
-    /// Share of requests that must meet the SLO.
-    #[arg(long, default_value_t = 0.99)]
-    attainment: f64,
+    /// Share of arrived requests that must meet the per-request targets
+    /// (default: the scenario's [slo] attainment, 0.99 when it names none).
+    #[arg(long)]
+    attainment: Option<f64>,
     /// Also name the cheapest variant that serves this multiple of the scenario's rate.
     #[arg(long)]
     target_multiplier: Option<f64>,
@@ -33,10 +34,12 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         iterations,
         json,
     } = args;
-    if !(attainment > 0.0 && attainment <= 1.0) {
-        return Err(bad_input(anyhow::anyhow!(
-            "--attainment: expected a share in (0, 1], found {attainment}"
-        )));
+    if let Some(a) = attainment {
+        if !(a > 0.0 && a <= 1.0) {
+            return Err(bad_input(anyhow::anyhow!(
+                "--attainment: expected a share in (0, 1], found {a}"
+            )));
+        }
     }
     if let Some(t) = target {
         if !(t.is_finite() && t > 0.0) {
@@ -57,7 +60,14 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         print_json(&doc);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{}: highest rate meeting the SLO for {:.1}% of requests (multiple of the scenario's arrival rate)", scenario.source, attainment * 100.0);
+    let rule = match attainment {
+        Some(a) => format!("{:.1}% of arrived requests within the targets", a * 100.0),
+        None => "the scenario's [slo]".to_string(),
+    };
+    println!(
+        "{}: highest rate (multiple of the scenario's arrival rate) that meets the SLO ({rule}, every percentile target, nothing left unfinished)",
+        scenario.source
+    );
     let mut t = Table::new(&[
         ("variant", Align::Left),
         ("max x rate", Align::Right),

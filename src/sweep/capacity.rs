@@ -65,12 +65,25 @@ struct Probe {
     per_million: Option<f64>,
 }
 
-fn probe(scenario: &Scenario, multiplier: f64, attainment: f64) -> Result<Probe, CapacityError> {
-    let s = at_rate(scenario, multiplier)?;
+/// Runs the one variant of `scenario` at `multiplier` x its rate; it passes
+/// when it meets the SLO (the rule of `serving::Slo`, with the required
+/// attainment replaced by `attainment` when given) with nothing left in
+/// flight.
+fn probe(
+    scenario: &Scenario,
+    multiplier: f64,
+    attainment: Option<f64>,
+) -> Result<Probe, CapacityError> {
+    let mut s = at_rate(scenario, multiplier)?;
+    if let Some(a) = attainment {
+        for v in &mut s.variants {
+            v.serving.slo.required_attainment = a;
+        }
+    }
     let out = run_scenario(&s, RunOptions::default())?;
     let v = &out[0].summary;
     Ok(Probe {
-        ok: v.requests.in_flight == 0 && v.slo.attainment.is_some_and(|a| a >= attainment),
+        ok: v.requests.in_flight == 0 && v.slo.meets == Some(true),
         requests_per_s: v.requests.arrived as f64 / v.simulated_s.max(1e-9),
         per_million: v.cost.per_million_output_tokens_usd,
     })
@@ -80,7 +93,7 @@ fn probe(scenario: &Scenario, multiplier: f64, attainment: f64) -> Result<Probe,
 /// 2^-10..2^10), then `iterations` bisection steps on log(multiplier).
 pub fn capacities(
     scenario: &Scenario,
-    attainment: f64,
+    attainment: Option<f64>,
     iterations: u32,
 ) -> Result<Vec<Capacity>, CapacityError> {
     if !scenario.variants.iter().any(|v| v.serving.slo.is_set()) {
@@ -152,7 +165,7 @@ pub fn capacities(
 pub fn cheapest_at(
     scenario: &Scenario,
     multiplier: f64,
-    attainment: f64,
+    attainment: Option<f64>,
 ) -> Result<Option<(String, f64)>, CapacityError> {
     let mut best: Option<(String, f64)> = None;
     for variant in &scenario.variants {

@@ -232,7 +232,7 @@ fn capacity_search_brackets_the_highest_rate_within_slo() {
     let text = std::fs::read_to_string(small()).unwrap();
     let base = &text[..text.find("[sweep]").unwrap()];
     let scenario = fleetsim::scenario::Scenario::from_toml(base, "small", Path::new(".")).unwrap();
-    let caps = capacity::capacities(&scenario, 0.95, 6).unwrap();
+    let caps = capacity::capacities(&scenario, Some(0.95), 6).unwrap();
     assert_eq!(caps.len(), 2);
     for c in &caps {
         assert!(
@@ -255,6 +255,6 @@ fn capacity_search_brackets_the_highest_rate_within_slo() {
     }
     // The H100 replica (FP8) outruns the A100 one (BF16).
     assert!(caps[0].max_multiplier > caps[1].max_multiplier, "{caps:?}");
-    let cheapest = capacity::cheapest_at(&scenario, caps[1].max_multiplier, 0.95).unwrap();
+    let cheapest = capacity::cheapest_at(&scenario, caps[1].max_multiplier, Some(0.95)).unwrap();
     assert!(cheapest.is_some());
 }
