@@ -3,7 +3,7 @@
 
 use super::{bad_input, print_json, Failure};
 use fleetsim::sweep::frontier::{Direction, PointFrontier};
-use fleetsim::sweep::{self, PointMeans};
+use fleetsim::sweep::{self, meeting_the_slo, PointMeans};
 use fleetsim::table::{Align, Table};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -94,22 +94,6 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         print_text(&points, &frontier, (&x, &y), cheapest);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The points that meet the scenario's SLO in every replica (all of them
-/// with `include_misses`, or where the scenario sets no SLO), and how many
-/// were left out.
-fn meeting_the_slo(points: Vec<PointMeans>, include_misses: bool) -> (Vec<PointMeans>, usize) {
-    let total = points.len();
-    let kept: Vec<PointMeans> = points
-        .into_iter()
-        .filter(|p| {
-            let meets = p.mean("slo.meets");
-            include_misses || meets.is_nan() || meets >= 1.0
-        })
-        .collect();
-    let excluded = total - kept.len();
-    (kept, excluded)
 }
 
 /// The cheapest point (USD per 1M output tokens) offered `rate` requests/s

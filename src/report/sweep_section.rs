@@ -19,8 +19,25 @@ pub(super) fn sweep_sections(dir: &Path) -> Result<Vec<Section>, ReportError> {
     if !sweep::is_sweep_dir(dir) {
         return Ok(Vec::new());
     }
-    let points = sweep::point_means(dir)?;
+    let all = sweep::point_means(dir)?;
+    let total = all.len();
+    let (points, excluded) = sweep::meeting_the_slo(all.clone(), false);
     let mut section = Section::new("Sweep: frontier and sensitivity");
+    if excluded > 0 {
+        section.push_text(&format!(
+            "{} of {total} points meet the SLO in every replica; the frontiers below rank only \
+             those ({excluded} left out: a fleet that misses the SLO is not cheaper, it is not \
+             an answer).",
+            points.len()
+        ));
+    }
+    if points.is_empty() {
+        section.push_text(&format!(
+            "None of the {total} points meets the SLO in every replica: there is no frontier to \
+             rank (`fleetsim frontier DIR --include-slo-misses` lists them all)."
+        ));
+        return Ok(vec![section]);
+    }
     let throughput = PointFrontier::of(
         &points,
         (COST, Direction::Min),
@@ -51,7 +68,7 @@ pub(super) fn sweep_sections(dir: &Path) -> Result<Vec<Section>, ReportError> {
     );
     let caption = "cost against p99 TTFT; both lower is better";
     section.push(chart_section(dir, &chart, "frontier_ttft", caption)?);
-    let bars = sweep::sensitivity(&points, COST);
+    let bars = sweep::sensitivity(&all, COST);
     if !bars.is_empty() {
         let chart = charts::Tornado {
             title: "Sensitivity of cost per 1M output tokens".into(),

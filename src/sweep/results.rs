@@ -32,6 +32,22 @@ impl PointMeans {
     }
 }
 
+/// The points that meet the scenario's SLO in every replica (all of them
+/// with `include_misses`, or where the scenario sets no SLO), and how many
+/// were left out.
+pub fn meeting_the_slo(points: Vec<PointMeans>, include_misses: bool) -> (Vec<PointMeans>, usize) {
+    let total = points.len();
+    let kept: Vec<PointMeans> = points
+        .into_iter()
+        .filter(|p| {
+            let meets = p.mean("slo.meets");
+            include_misses || meets.is_nan() || meets >= 1.0
+        })
+        .collect();
+    let excluded = total - kept.len();
+    (kept, excluded)
+}
+
 /// Whether `dir` holds sweep journals.
 pub fn is_sweep_dir(dir: &Path) -> bool {
     !journals(dir).is_empty()
