@@ -21,6 +21,9 @@ pub enum Verdict {
     NoSignificantDifference,
     /// One replica gives no interval.
     NeedMoreReplicas,
+    /// Cheaper, but the variant misses the SLO in some replica: a fleet that
+    /// misses the SLO is not a cheaper answer.
+    CheaperButMissesSlo,
 }
 
 impl Verdict {
@@ -31,6 +34,7 @@ impl Verdict {
             Verdict::Worse => "worse",
             Verdict::NoSignificantDifference => "no significant difference",
             Verdict::NeedMoreReplicas => "need 2+ replicas",
+            Verdict::CheaperButMissesSlo => "cheaper, but misses the SLO",
         }
     }
 }
@@ -114,10 +118,15 @@ pub fn run_replicas(
         .collect()
 }
 
-/// Paired differences of every tracked metric, each variant against the first.
+/// Paired differences of every tracked metric, each variant against the
+/// first. A cost that is significantly lower for a variant that misses the
+/// SLO in any replica is not "better": its verdict says so.
 pub fn differences(names: &[String], samples: &Samples) -> Vec<Difference> {
     let mut out = Vec::new();
     for v in 1..names.len() {
+        let misses_slo = samples
+            .iter()
+            .any(|rep| rep[v].get("slo.meets").is_some_and(|m| *m < 1.0));
         for (metric, better, _, _) in DEFAULT_TRACKED {
             let pairs: Vec<(f64, f64)> = samples
                 .iter()
@@ -136,6 +145,9 @@ pub fn differences(names: &[String], samples: &Samples) -> Vec<Difference> {
             } else {
                 let lower = e.mean < 0.0;
                 match (better, lower) {
+                    (Better::Lower, true) if misses_slo && metric.starts_with("cost.") => {
+                        Verdict::CheaperButMissesSlo
+                    }
                     (Better::Lower, true) | (Better::Higher, false) => Verdict::Better,
                     _ => Verdict::Worse,
                 }
@@ -189,4 +201,49 @@ pub fn table(diffs: &[Difference]) -> crate::table::Table {
         ]);
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn replica(cost: f64, meets: f64) -> BTreeMap<String, f64> {
+        [
+            ("cost.total_usd".to_string(), cost),
+            ("slo.meets".to_string(), meets),
+        ]
+        .into_iter()
+        .collect()
+    }
+
+    #[test]
+    fn a_cheaper_variant_that_misses_the_slo_is_not_better() {
+        let names = vec!["base".to_string(), "cheap".to_string()];
+        let samples: Samples = (0..4)
+            .map(|r| {
+                vec![
+                    replica(10.0 + f64::from(r), 1.0),
+                    replica(5.0 + f64::from(r) * 1.1, 0.0),
+                ]
+            })
+            .collect();
+        let cost = differences(&names, &samples)
+            .into_iter()
+            .find(|d| d.metric == "cost.total_usd")
+            .unwrap();
+        assert_eq!(cost.verdict, Verdict::CheaperButMissesSlo);
+        let meeting: Samples = (0..4)
+            .map(|r| {
+                vec![
+                    replica(10.0 + f64::from(r), 1.0),
+                    replica(5.0 + f64::from(r) * 1.1, 1.0),
+                ]
+            })
+            .collect();
+        let cost = differences(&names, &meeting)
+            .into_iter()
+            .find(|d| d.metric == "cost.total_usd")
+            .unwrap();
+        assert_eq!(cost.verdict, Verdict::Better);
+    }
 }
