@@ -219,31 +219,22 @@ mod tests {
     #[test]
     fn a_cheaper_variant_that_misses_the_slo_is_not_better() {
         let names = vec!["base".to_string(), "cheap".to_string()];
-        let samples: Samples = (0..4)
-            .map(|r| {
-                vec![
-                    replica(10.0 + f64::from(r), 1.0),
-                    replica(5.0 + f64::from(r) * 1.1, 0.0),
-                ]
-            })
-            .collect();
-        let cost = differences(&names, &samples)
-            .into_iter()
-            .find(|d| d.metric == "cost.total_usd")
-            .unwrap();
-        assert_eq!(cost.verdict, Verdict::CheaperButMissesSlo);
-        let meeting: Samples = (0..4)
-            .map(|r| {
-                vec![
-                    replica(10.0 + f64::from(r), 1.0),
-                    replica(5.0 + f64::from(r) * 1.1, 1.0),
-                ]
-            })
-            .collect();
-        let cost = differences(&names, &meeting)
-            .into_iter()
-            .find(|d| d.metric == "cost.total_usd")
-            .unwrap();
-        assert_eq!(cost.verdict, Verdict::Better);
+        // The variant costs about half the baseline in every replica; it
+        // meets the SLO (1) or misses it (0).
+        let cost_verdict = |meets: f64| {
+            let samples: Samples = (0..4)
+                .map(|r| {
+                    let r = f64::from(r);
+                    vec![replica(10.0 + r, 1.0), replica(5.0 + r * 1.1, meets)]
+                })
+                .collect();
+            differences(&names, &samples)
+                .into_iter()
+                .find(|d| d.metric == "cost.total_usd")
+                .unwrap()
+                .verdict
+        };
+        assert_eq!(cost_verdict(0.0), Verdict::CheaperButMissesSlo);
+        assert_eq!(cost_verdict(1.0), Verdict::Better);
     }
 }
