@@ -409,7 +409,11 @@ impl Autoscaler {
                     }
                 }
             }
-        } else if cooling(self.last_scale_in, l.scale_in_cooldown) {
+        } else if cooling(self.last_scale_in, l.scale_in_cooldown)
+            || cooling(self.last_scale_out, l.scale_in_cooldown)
+        {
+            // The scale-in cooldown restarts at every scale-out too: a unit
+            // just launched must get the chance to serve before it goes.
             blocked = Some("scale-in cooldown".to_string());
         }
         let action = |to: u32, reason: String, blocked: bool| AutoscalerAction {
@@ -479,15 +483,39 @@ mod tests {
         assert_eq!(a.evaluate(&at(300.0, 3, 50, 0.9), false).0, 4);
         assert_eq!(a.evaluate(&at(600.0, 4, 50, 0.9), false).0, 5);
         assert_eq!(a.evaluate(&at(900.0, 5, 50, 0.9), false).0, 5, "max");
-        assert_eq!(a.evaluate(&at(901.0, 5, 0, 0.1), false).0, 4);
         assert_eq!(
-            a.evaluate(&at(1000.0, 4, 0, 0.1), false).0,
+            a.evaluate(&at(901.0, 5, 0, 0.1), false).0,
+            5,
+            "scale-in cooldown since the scale-out at 600 s"
+        );
+        assert_eq!(a.evaluate(&at(1200.0, 5, 0, 0.1), false).0, 4);
+        assert_eq!(
+            a.evaluate(&at(1300.0, 4, 0, 0.1), false).0,
             4,
             "scale-in cooldown"
         );
-        assert_eq!(a.evaluate(&at(1501.0, 4, 0, 0.1), false).0, 3);
-        assert_eq!(a.evaluate(&at(2101.0, 3, 0, 0.1), false).0, 2);
-        assert_eq!(a.evaluate(&at(2701.0, 2, 0, 0.1), false).0, 2, "min");
+        assert_eq!(a.evaluate(&at(1800.0, 4, 0, 0.1), false).0, 3);
+        assert_eq!(a.evaluate(&at(2400.0, 3, 0, 0.1), false).0, 2);
+        assert_eq!(a.evaluate(&at(3000.0, 2, 0, 0.1), false).0, 2, "min");
+    }
+
+    #[test]
+    fn a_scale_out_restarts_the_scale_in_cooldown() {
+        // Scale out at 210 s; at 360 s the load is gone, but the unit
+        // launched at 210 s may not be removed before 210 + 600 s.
+        let policy = QueueLength {
+            scale_out_queue: 10,
+            scale_in_utilization: 0.3,
+            utilization_metric: UtilizationMetric::Busy,
+            step: 1,
+        };
+        let mut a = Autoscaler::new(Box::new(policy), limits());
+        assert_eq!(a.evaluate(&at(210.0, 2, 11, 0.9), false).0, 3);
+        let (n, act) = a.evaluate(&at(360.0, 3, 0, 0.1), false);
+        assert_eq!(n, 3);
+        assert!(act.unwrap().reason.contains("scale-in cooldown"));
+        assert_eq!(a.evaluate(&at(809.0, 3, 0, 0.1), false).0, 3);
+        assert_eq!(a.evaluate(&at(810.0, 3, 0, 0.1), false).0, 2);
     }
 
     #[test]
