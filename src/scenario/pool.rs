@@ -182,8 +182,9 @@ fn region<'e>(
 }
 
 /// The on-demand price per node-hour and its source: the pool's own price,
-/// a named catalog offering, or the accelerator's default offering (with the
-/// region's multiplier).
+/// a named catalog offering, or the accelerator's default offering, each
+/// times the region's multiplier (an explicit price is the us-east-1 price,
+/// like the catalog's, so that pools in one region compare on equal terms).
 fn base_price(
     ctx: &Ctx,
     key: &str,
@@ -194,7 +195,10 @@ fn base_price(
     let catalog = env.catalog;
     if let Some(price) = p.price_per_node_hour_usd {
         let usd = ctx.non_negative_f64(&format!("{key}.price_per_node_hour_usd"), price)?;
-        return Ok((usd, "scenario".to_string()));
+        return Ok((
+            usd * region.price_multiplier,
+            with_region("scenario", region_name, region),
+        ));
     }
     if let Some(offering) = &p.offering {
         let entry = catalog

@@ -492,3 +492,22 @@ fn predictive_autoscaling_scales_out_ahead_of_target_tracking_on_a_ramp() {
         assert_eq!(r.arrived, r.completed + r.rejected + r.in_flight);
     }
 }
+
+#[test]
+fn a_region_multiplier_applies_to_explicit_prices_as_to_catalog_ones() {
+    // Gaudi 3 at an explicit 32.77 and H100 at the catalog's 55.04, both in
+    // us-west-2 (x 1.1): both prices move by the same factor.
+    let workload = "kind = \"poisson\"\nrate_per_s = 1\nduration_s = 60\ninput_tokens = { dist = \"fixed\", value = 100 }\noutput_tokens = { dist = \"fixed\", value = 10 }";
+    let text = base(
+        workload,
+        "[variants.g.pools.main]\naccelerator = \"gaudi3\"\ntp = 8\nreplicas = 1\nprice_per_node_hour_usd = 32.77\nregion = \"us-west-2\"\n\
+         [variants.h.pools.main]\naccelerator = \"h100\"\ntp = 8\nreplicas = 1\nregion = \"us-west-2\"\n",
+    );
+    let outputs = run(&text);
+    let price = |i: usize| outputs[i].summary.pools[0].price_per_node_hour_usd;
+    assert_close(price(0), 32.77 * 1.1, 1e-12, "explicit price x region");
+    assert_close(price(1), 55.04 * 1.1, 1e-12, "catalog price x region");
+    assert!(outputs[0].summary.pools[0]
+        .price_source
+        .contains("us-west-2"));
+}
