@@ -136,6 +136,14 @@ pub(super) fn costs(ctx: &Ctx, raw: Option<&RawCosts>) -> Result<CostRates, Scen
     Ok(c)
 }
 
+/// Request-to-weights-loading time of a large GPU/accelerator instance when
+/// a scenario names none, seconds (A): instance launch (2-4 min), driver
+/// and fabric initialisation (1-2 min), container image pull (1-3 min) and
+/// graph capture / warm-up (1 min), about 8 minutes; with the weight load
+/// after it (weight bytes / storage_gb_per_s) a cold start lands in the
+/// 5-15 minutes reported for large GPU instances.
+pub const DEFAULT_BOOT_S: f64 = 480.0;
+
 /// Fleet-wide defaults of a scenario.
 pub(super) struct FleetDefaults {
     pub billing_minimum: SimTime,
@@ -177,7 +185,7 @@ pub(super) fn fleet_defaults(
             .boot_s
             .map(|v| ctx.non_negative_f64("fleet.boot_s", v))
             .transpose()?
-            .unwrap_or(120.0),
+            .unwrap_or(DEFAULT_BOOT_S),
         storage_gb_per_s: r
             .storage_gb_per_s
             .map(|v| ctx.positive_f64("fleet.storage_gb_per_s", v))
