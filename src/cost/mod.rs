@@ -2,6 +2,7 @@
 //! was wasted, and budget alerts.
 
 mod billing;
+pub mod break_even;
 mod budget;
 mod components;
 pub mod ledger;

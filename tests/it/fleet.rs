@@ -511,3 +511,40 @@ fn a_region_multiplier_applies_to_explicit_prices_as_to_catalog_ones() {
         .price_source
         .contains("us-west-2"));
 }
+
+#[test]
+fn the_break_even_price_equalises_the_cost_per_token() {
+    // Gaudi 3 has no public price: at its break-even node-hour price it
+    // must cost what the H100 variant (catalog price) does per output token.
+    let workload = "kind = \"poisson\"\nrate_per_s = 2\nduration_s = 300\ninput_tokens = { dist = \"fixed\", value = 500 }\noutput_tokens = { dist = \"fixed\", value = 100 }";
+    let scenario_at = |gaudi3_price: f64| {
+        base(
+            workload,
+            &format!(
+                "[slo]\nttft_s = 5.0\nattainment = 0.9\n\
+                 [variants.g.pools.main]\naccelerator = \"gaudi3\"\ntp = 1\nreplicas = 1\nprice_per_node_hour_usd = {gaudi3_price}\n\
+                 [variants.h.pools.main]\naccelerator = \"h100\"\ntp = 1\nreplicas = 1\n"
+            ),
+        )
+    };
+    let text = scenario_at(32.77);
+    let summaries: Vec<_> = run(&text).into_iter().map(|o| o.summary).collect();
+    let catalog = scenario(&text).catalog;
+    let results = fleetsim::cost::break_even::break_even_prices(&catalog, &summaries);
+    let b = results[0]
+        .as_ref()
+        .expect("gaudi3 meets the SLO and h100 does");
+    assert_eq!((b.variant.as_str(), b.alternative.as_str()), ("g", "h"));
+    let again: Vec<_> = run(&scenario_at(b.break_even_usd_per_node_hour))
+        .into_iter()
+        .map(|o| o.summary)
+        .collect();
+    let per_million =
+        |v: &fleetsim::metrics::VariantSummary| v.cost.per_million_output_tokens_usd.unwrap();
+    assert_close(
+        per_million(&again[0]),
+        per_million(&again[1]),
+        0.005,
+        "equal cost per 1M output tokens at the break-even price",
+    );
+}
