@@ -467,15 +467,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn cooldowns_and_bounds_hold() {
+    /// The seed's queue-length policy with `limits()`.
+    fn seed_policy() -> Autoscaler {
         let policy = QueueLength {
             scale_out_queue: 10,
             scale_in_utilization: 0.3,
             utilization_metric: UtilizationMetric::Busy,
             step: 1,
         };
-        let mut a = Autoscaler::new(Box::new(policy), limits());
+        Autoscaler::new(Box::new(policy), limits())
+    }
+
+    #[test]
+    fn cooldowns_and_bounds_hold() {
+        let mut a = seed_policy();
         assert_eq!(a.evaluate(&at(0.0, 2, 11, 0.9), false).0, 3);
         let (n, act) = a.evaluate(&at(100.0, 3, 50, 0.9), false);
         assert_eq!(n, 3);
@@ -503,13 +508,7 @@ mod tests {
     fn a_scale_out_restarts_the_scale_in_cooldown() {
         // Scale out at 210 s; at 360 s the load is gone, but the unit
         // launched at 210 s may not be removed before 210 + 600 s.
-        let policy = QueueLength {
-            scale_out_queue: 10,
-            scale_in_utilization: 0.3,
-            utilization_metric: UtilizationMetric::Busy,
-            step: 1,
-        };
-        let mut a = Autoscaler::new(Box::new(policy), limits());
+        let mut a = seed_policy();
         assert_eq!(a.evaluate(&at(210.0, 2, 11, 0.9), false).0, 3);
         let (n, act) = a.evaluate(&at(360.0, 3, 0, 0.1), false);
         assert_eq!(n, 3);
