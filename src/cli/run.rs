@@ -41,9 +41,10 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             scenario.workload.describe()
         );
         print!("{}", render_table(&title, &summaries));
-        let break_even =
-            fleetsim::cost::break_even::break_even_prices(&scenario.catalog, &summaries);
-        print!("{}", fleetsim::cost::break_even::describe(&break_even));
+        print!(
+            "{}",
+            fleetsim::cost::break_even::describe(&report.break_even)
+        );
         if let Some(dir) = &args.out {
             println!("wrote {}/summary.json and requests.csv", dir.display());
         }

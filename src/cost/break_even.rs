@@ -4,10 +4,10 @@
 
 use crate::catalog::Catalog;
 use crate::metrics::VariantSummary;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One unpriced variant's break-even price.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BreakEven {
     pub variant: String,
     pub accelerator: String,
@@ -27,7 +27,7 @@ pub struct BreakEven {
 }
 
 /// Why no break-even price could be given.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NoBreakEven {
     pub variant: String,
     pub reason: String,
@@ -105,27 +105,48 @@ pub fn break_even_prices(
     out
 }
 
-/// One line per unpriced variant, for the run table.
-pub fn describe(results: &[Result<BreakEven, NoBreakEven>]) -> String {
-    let mut out = String::new();
-    for r in results {
-        match r {
-            Ok(b) => out.push_str(&format!(
-                "break-even: {} ({}, {}) costs what {} does per output token ({:.2} USD per 1M) at \
-                 {:.2} USD per node-hour (assumed here: {:.2})\n",
-                b.variant,
-                b.accelerator,
-                b.purchase,
-                b.alternative,
-                b.alternative_usd_per_million_output_tokens,
-                b.break_even_usd_per_node_hour,
-                b.assumed_usd_per_node_hour
-            )),
-            Err(n) => out.push_str(&format!(
-                "break-even: none for {}: {}\n",
-                n.variant, n.reason
-            )),
+/// The break-even prices of a run as its JSON report carries them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BreakEvens {
+    pub prices: Vec<BreakEven>,
+    /// Unpriced variants without one, with the reason.
+    pub none: Vec<NoBreakEven>,
+}
+
+impl BreakEvens {
+    pub fn of(results: Vec<Result<BreakEven, NoBreakEven>>) -> BreakEvens {
+        let mut out = BreakEvens::default();
+        for r in results {
+            match r {
+                Ok(b) => out.prices.push(b),
+                Err(n) => out.none.push(n),
+            }
         }
+        out
+    }
+}
+
+/// One line per unpriced variant, for the run table: prices first.
+pub fn describe(b: &BreakEvens) -> String {
+    let mut out = String::new();
+    for p in &b.prices {
+        out.push_str(&format!(
+            "break-even: {} ({}, {}) costs what {} does per output token ({:.2} USD per 1M) at \
+             {:.2} USD per node-hour (assumed here: {:.2})\n",
+            p.variant,
+            p.accelerator,
+            p.purchase,
+            p.alternative,
+            p.alternative_usd_per_million_output_tokens,
+            p.break_even_usd_per_node_hour,
+            p.assumed_usd_per_node_hour
+        ));
+    }
+    for n in &b.none {
+        out.push_str(&format!(
+            "break-even: none for {}: {}\n",
+            n.variant, n.reason
+        ));
     }
     out
 }

@@ -36,6 +36,10 @@ pub struct ReportJson {
     pub scenario: ScenarioInfo,
     pub variants: Vec<VariantSummary>,
     pub assumptions: Assumptions,
+    /// Break-even node-hour prices of variants on accelerators without a
+    /// public price (see `cost::break_even`).
+    #[serde(default)]
+    pub break_even: crate::cost::break_even::BreakEvens,
 }
 
 pub fn report_json(scenario: &Scenario, outputs: &[RunOutput]) -> ReportJson {
@@ -50,6 +54,15 @@ pub fn report_json(scenario: &Scenario, outputs: &[RunOutput]) -> ReportJson {
         },
         variants: outputs.iter().map(|o| o.summary.clone()).collect(),
         assumptions: assumptions(scenario),
+        break_even: crate::cost::break_even::BreakEvens::of(
+            crate::cost::break_even::break_even_prices(
+                &scenario.catalog,
+                &outputs
+                    .iter()
+                    .map(|o| o.summary.clone())
+                    .collect::<Vec<_>>(),
+            ),
+        ),
     }
 }
 
