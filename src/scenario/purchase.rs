@@ -301,6 +301,17 @@ fn capacity_block(
     ))
 }
 
+/// Assumptions (A) for owned nodes when a scenario names none: a 2-socket
+/// host with its memory, NICs and drives around an 8-device kit (OEM quotes
+/// run 30,000-50,000 USD); the node's share of a scale-out fabric
+/// (switch ports, optics, cables); the host's draw; an 8% cost of capital;
+/// 5% of the hardware price a year for support and repairs.
+pub const OWNED_HOST_USD: f64 = 40_000.0;
+pub const OWNED_NETWORK_USD: f64 = 15_000.0;
+pub const OWNED_HOST_WATTS: f64 = 2_000.0;
+pub const OWNED_INTEREST_RATE: f64 = 0.08;
+pub const OWNED_MAINTENANCE_PER_YEAR: f64 = 0.05;
+
 fn owned(
     ctx: &Ctx,
     key: &str,
@@ -333,11 +344,35 @@ fn owned(
     let non_negative = Ctx::non_negative_f64;
     let cost = OwnedCost {
         purchase_usd_per_node: purchase_usd,
+        host_usd_per_node: ctx.or(
+            &okey("host_usd_per_node"),
+            o.host_usd_per_node,
+            non_negative,
+            OWNED_HOST_USD,
+        )?,
+        network_usd_per_node: ctx.or(
+            &okey("network_usd_per_node"),
+            o.network_usd_per_node,
+            non_negative,
+            OWNED_NETWORK_USD,
+        )?,
         amortization_years: ctx.or(
             &okey("amortization_years"),
             o.amortization_years,
             positive,
             3.0,
+        )?,
+        interest_rate: share(o.interest_rate, "interest_rate", OWNED_INTEREST_RATE)?,
+        maintenance_fraction_per_year: share(
+            o.maintenance_fraction_per_year,
+            "maintenance_fraction_per_year",
+            OWNED_MAINTENANCE_PER_YEAR,
+        )?,
+        host_watts: ctx.or(
+            &okey("host_watts"),
+            o.host_watts,
+            non_negative,
+            OWNED_HOST_WATTS,
         )?,
         watts_per_device: ctx.or(
             &okey("watts_per_device"),
@@ -358,11 +393,23 @@ fn owned(
         )?,
     };
     let rate = cost.usd_per_node_hour();
+    let parts: Vec<String> = cost
+        .breakdown()
+        .iter()
+        .map(|(name, usd)| format!("{name} {usd:.2}"))
+        .collect();
     Ok(Pricing::constant(
         rate,
         format!(
-            "owned: {:.0} USD over {} years + power + hosting = {rate:.2} USD/node-hour",
-            cost.purchase_usd_per_node, cost.amortization_years
+            "owned 24/7: {:.0} USD of hardware (kit {:.0} + host {:.0} + network {:.0}) over {} years \
+             at {:.0}% = {} = {rate:.2} USD/node-hour",
+            cost.hardware_usd(),
+            cost.purchase_usd_per_node,
+            cost.host_usd_per_node,
+            cost.network_usd_per_node,
+            cost.amortization_years,
+            cost.interest_rate * 100.0,
+            parts.join(" + ")
         ),
         Purchase::Owned,
     ))
@@ -453,7 +500,9 @@ mod tests {
         assert_eq!(owned.purchase, Purchase::Owned);
         assert!(owned.schedule.first() > 0.0);
         assert!(
-            owned.source.starts_with("owned: 125000 USD over 3 years"),
+            owned
+                .source
+                .starts_with("owned 24/7: 180000 USD of hardware (kit 125000 + host 40000"),
             "{}",
             owned.source
         );

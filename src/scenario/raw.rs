@@ -203,7 +203,12 @@ pub struct RawCapacityBlock {
 #[serde(deny_unknown_fields)]
 pub struct RawOwned {
     pub purchase_usd_per_node: Option<f64>,
+    pub host_usd_per_node: Option<f64>,
+    pub network_usd_per_node: Option<f64>,
     pub amortization_years: Option<f64>,
+    pub interest_rate: Option<f64>,
+    pub maintenance_fraction_per_year: Option<f64>,
+    pub host_watts: Option<f64>,
     pub watts_per_device: Option<f64>,
     pub idle_power_fraction: Option<f64>,
     pub utilization: Option<f64>,
