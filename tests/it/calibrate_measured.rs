@@ -78,6 +78,16 @@ fn a_profile_fit_recovers_the_factors_and_the_override_is_includable() {
     assert_recovers(&after, &KNOWN_EXAMPLE_FACTORS);
     // The example catalog's overhead (400 us) was kept when the file was made.
     assert_recovers(&after, &[(Factor::IterationOverheadUs, 400.0)]);
+    // Between its points the profile is interpolated: 3 prefill and 4
+    // decode batch sizes, 3 token counts each, give 14 midpoints, where the
+    // (nearly linear) model stays within 5% of the interpolation.
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let between = doc["unfitted"].as_array().unwrap();
+    assert_eq!(between.len(), 14);
+    for c in between {
+        let e = c["relative_error"].as_f64().unwrap();
+        assert!(e.abs() < 0.05, "{c}");
+    }
     // A scenario that includes the override runs with the fitted factors.
     let scenario = format!(
         "include = [\"calibrated.toml\"]\n{}",

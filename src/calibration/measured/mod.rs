@@ -55,9 +55,10 @@ pub struct MeasuredFit {
     pub evaluations: usize,
     /// Every fitted measurement, with the fitted factors.
     pub comparisons: Vec<Comparison>,
-    /// For a benchmark run, each request's times with the fitted factors
-    /// (shown, not fitted: see [`benchmark_aggregates`]).
-    pub per_request: Vec<Comparison>,
+    /// Comparisons shown but not fitted, with the fitted factors: a
+    /// benchmark run's per-request times (see [`benchmark_aggregates`]), a
+    /// profile's interpolated times between its measured points.
+    pub unfitted: Vec<Comparison>,
 }
 
 /// The requests of a benchmark run as the simulator replays them: same
@@ -260,6 +261,57 @@ pub fn compare_profile(
         .collect())
 }
 
+/// The model against the profile between its measurements: for every phase
+/// and batch size, at the midpoint of each pair of neighbouring token counts,
+/// the profile's interpolated time (ms) next to the model's.
+pub fn profile_between_points(
+    catalog: &Catalog,
+    replica: &Replica,
+    profile: &Profile,
+) -> Result<Vec<Comparison>, String> {
+    let perf = replica.perf(catalog)?;
+    let mut lines: Vec<(Phase, u32)> = profile
+        .rows
+        .iter()
+        .map(|r| (r.phase, r.batch_size))
+        .collect();
+    lines.sort();
+    lines.dedup();
+    let mut out = Vec::new();
+    for (phase, batch_size) in lines {
+        let mut tokens: Vec<u32> = profile
+            .rows
+            .iter()
+            .filter(|r| r.phase == phase && r.batch_size == batch_size)
+            .map(|r| r.tokens)
+            .collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        for w in tokens.windows(2) {
+            let mid = w[0] + (w[1] - w[0]) / 2;
+            let Some(measured) = profile.time_ms(phase, batch_size, mid) else {
+                continue;
+            };
+            let row = ProfileRow {
+                phase,
+                batch_size,
+                tokens: mid,
+                time_ms: measured,
+            };
+            let name = match phase {
+                Phase::Prefill => "prefill",
+                Phase::Decode => "decode",
+            };
+            out.push(comparison(
+                format!("interpolated: {name} batch {batch_size} x {mid} tokens (ms)"),
+                measured,
+                perf.breakdown(&row.work()).total_s * 1e3,
+            ));
+        }
+    }
+    Ok(out)
+}
+
 fn comparison(label: String, measured: f64, simulated: f64) -> Comparison {
     Comparison {
         label,
@@ -316,6 +368,6 @@ pub fn fit_measured(
         after: efficiency,
         evaluations,
         comparisons,
-        per_request: Vec::new(),
+        unfitted: Vec::new(),
     })
 }
