@@ -20,6 +20,7 @@ pub mod fleet;
 pub mod gate;
 pub mod metrics;
 pub mod perf;
+pub mod plan;
 pub mod report;
 pub mod run;
 pub mod scenario;

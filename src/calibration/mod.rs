@@ -268,6 +268,7 @@ pub fn fit_accelerator(
     catalog: &Catalog,
     accelerator: &str,
     power: f64,
+    factors: &[Factor],
 ) -> Result<Fitted, CalibrationError> {
     let rows: Vec<ReferenceRow> = reference_rows()
         .into_iter()
@@ -296,24 +297,17 @@ pub fn fit_accelerator(
         rows.len(),
         sources.join("; ")
     );
-    fit_efficiency(
-        &start,
-        &Factor::ALL,
-        power,
-        &source,
-        FIT_EVALUATIONS,
-        |trial| {
-            let mut trial_catalog = catalog.clone();
-            if let Some(a) = trial_catalog.accelerators.get_mut(accelerator) {
-                a.efficiency = trial.clone();
-            }
-            let results = run_rows(&trial_catalog, &rows).map_err(|e| e.to_string())?;
-            Ok(results
-                .iter()
-                .map(|r| (r.simulated_tokens_per_s, r.published_tokens_per_s))
-                .collect())
-        },
-    )
+    fit_efficiency(&start, factors, power, &source, FIT_EVALUATIONS, |trial| {
+        let mut trial_catalog = catalog.clone();
+        if let Some(a) = trial_catalog.accelerators.get_mut(accelerator) {
+            a.efficiency = trial.clone();
+        }
+        let results = run_rows(&trial_catalog, &rows).map_err(|e| e.to_string())?;
+        Ok(results
+            .iter()
+            .map(|r| (r.simulated_tokens_per_s, r.published_tokens_per_s))
+            .collect())
+    })
     .map_err(bad)
 }
 

@@ -45,7 +45,7 @@ pub struct Args {
     /// --vllm and --profile).
     #[arg(long, value_name = "NAME")]
     accelerator: Option<String>,
-    /// With --vllm/--profile: start from the built-in catalog with this
+    /// With --fit, --vllm or --profile: start from the built-in catalog with this
     /// override file applied (the `[catalog.*]` format `--write-override`
     /// writes): a custom accelerator, or factors to keep.
     #[arg(long, value_name = "FILE")]
@@ -71,8 +71,8 @@ pub struct Args {
     /// With --vllm: the server used chunked prefill.
     #[arg(long)]
     chunked_prefill: bool,
-    /// With --vllm/--profile: the factors to fit (the others keep their
-    /// catalog values). Default: compute,kv_memory for --vllm and
+    /// With --fit, --vllm or --profile: the factors to fit (the others keep
+    /// their catalog values). Default: all six for --fit, compute,kv_memory for --vllm and
     /// compute,kv_memory,iteration_overhead_us for --profile, the ones such
     /// a file tells apart (weight reads and the fixed overhead cost the same
     /// time every iteration, so no file separates memory from
@@ -95,9 +95,15 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             "--write-override needs --fit, --vllm or --profile"
         )));
     }
-    let mut catalog = Catalog::builtin();
+    let mut catalog = load_catalog(args.catalog.as_deref())?;
     if args.fit {
-        let fitted = fit_published(&catalog, args.accelerator.as_deref(), args.power)?;
+        let factors = args.factors.clone().unwrap_or(Factor::ALL.to_vec());
+        if factors.is_empty() {
+            return Err(bad_input(anyhow::anyhow!(
+                "--factors: name at least one factor"
+            )));
+        }
+        let fitted = fit_published(&catalog, args.accelerator.as_deref(), args.power, &factors)?;
         for (name, f) in &fitted {
             catalog.accelerators[name.as_str()].efficiency = f.efficiency.clone();
         }
@@ -134,6 +140,7 @@ fn fit_published(
     catalog: &Catalog,
     only: Option<&str>,
     power: f64,
+    factors: &[Factor],
 ) -> Result<Vec<(String, Fitted)>, Failure> {
     if !(power.is_finite() && power >= 1.0) {
         return Err(bad_input(anyhow::anyhow!(
@@ -151,7 +158,8 @@ fn fit_published(
         .into_iter()
         .map(|name| {
             eprintln!("fitting {name} ...");
-            let fitted = calibration::fit_accelerator(catalog, &name, power).map_err(failure)?;
+            let fitted =
+                calibration::fit_accelerator(catalog, &name, power, factors).map_err(failure)?;
             eprintln!(
                 "fitted {name}: {} evaluations, power-mean |ln error| {:.3}",
                 fitted.evaluations,
@@ -160,6 +168,21 @@ fn fit_published(
             Ok((name, fitted))
         })
         .collect()
+}
+
+/// The built-in catalog with the override file at `path` applied.
+fn load_catalog(path: Option<&std::path::Path>) -> Result<Catalog, Failure> {
+    let mut catalog = Catalog::builtin();
+    if let Some(path) = path {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| bad_input(anyhow::anyhow!("{}: cannot read: {e}", path.display())))?;
+        let doc: toml::Table = toml::from_str(&text)
+            .map_err(|e| bad_input(anyhow::anyhow!("{}: {e}", path.display())))?;
+        catalog
+            .apply_override_document(&doc)
+            .map_err(|e| bad_input(anyhow::anyhow!("{}: {e}", path.display())))?;
+    }
+    Ok(catalog)
 }
 
 /// `--vllm FILE` or `--profile FILE`: fit the chosen factors of one
@@ -200,16 +223,7 @@ fn run_measured(args: &Args) -> Result<ExitCode, Failure> {
             Factor::IterationOverheadUs,
         ],
     };
-    let mut catalog = Catalog::builtin();
-    if let Some(path) = &args.catalog {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| bad_input(anyhow::anyhow!("{}: cannot read: {e}", path.display())))?;
-        let doc: toml::Table = toml::from_str(&text)
-            .map_err(|e| bad_input(anyhow::anyhow!("{}: {e}", path.display())))?;
-        catalog
-            .apply_override_document(&doc)
-            .map_err(|e| bad_input(anyhow::anyhow!("{}: {e}", path.display())))?;
-    }
+    let catalog = load_catalog(args.catalog.as_deref())?;
     catalog.accelerator(&accelerator).map_err(bad_input)?;
     catalog.model(&model).map_err(bad_input)?;
     let replica = Replica {

@@ -7,6 +7,7 @@ mod catalog;
 mod check;
 mod compare;
 mod frontier;
+mod plan;
 mod report;
 mod run;
 mod sweep;
@@ -46,6 +47,8 @@ enum Command {
     Merge(sweep::MergeArgs),
     /// A/B comparison: R replicas of every variant on common random numbers; paired 95% CIs and verdicts.
     Compare(compare::Args),
+    /// The cheapest fleet meeting the SLO: fewest nodes per accelerator, TP and purchase option, cost per month.
+    Plan(plan::Args),
     /// The highest arrival rate each variant serves within SLO (bisection on the rate multiplier).
     Capacity(capacity::Args),
     /// Write report.html (self-contained) and report.md from a results directory.
@@ -103,6 +106,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Sweep(a) => sweep::run(a),
         Command::Merge(a) => sweep::merge(a),
         Command::Compare(a) => compare::run(a),
+        Command::Plan(a) => plan::run(a),
         Command::Capacity(a) => capacity::run(a),
         Command::Report(a) => report::run(a),
         Command::Check(a) => check::run(a),

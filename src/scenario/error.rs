@@ -17,6 +17,14 @@ pub enum ScenarioError {
         key: String,
         message: String,
     },
+    /// The model cannot run on a pool's accelerator at its TP: too little
+    /// memory, or no support for the precision.
+    #[error("scenario {file}: key `{key}`: {message}")]
+    DoesNotFit {
+        file: String,
+        key: String,
+        message: String,
+    },
     #[error("scenario {file}: workload: {error}")]
     Workload { file: String, error: WorkloadError },
 }

@@ -16,6 +16,7 @@ mod validate;
 mod workload;
 
 pub use error::ScenarioError;
+pub use purchase::default_kit_usd_per_node;
 pub use raw::RawScenario;
 
 use crate::catalog::{Catalog, LlmModel, Precision};
@@ -37,6 +38,17 @@ pub struct Scenario {
     pub model: LlmModel,
     pub workload: Workload,
     pub variants: Vec<Variant>,
+    /// The TOML it was read from (includes merged) and where its file names
+    /// resolve, to derive related scenarios from ([`Scenario::derive`]).
+    pub origin: Origin,
+}
+
+/// A scenario's document and file context.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub document: toml::Table,
+    base_dir: std::path::PathBuf,
+    builtin: bool,
 }
 
 /// One way of serving the workload (a fleet, a batching policy, ...).
@@ -48,6 +60,13 @@ pub struct Variant {
     /// The KV cache's element type (`auto` resolved).
     pub kv_cache: Precision,
     pub serving: ServingConfig,
+}
+
+fn parse_error(file: &str, e: toml::de::Error) -> ScenarioError {
+    ScenarioError::Parse {
+        file: file.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    }
 }
 
 /// The built-in default scenario's TOML.
@@ -95,21 +114,69 @@ impl Scenario {
     }
 
     fn parse(text: &str, file: &str, files: &check::Files) -> Result<Scenario, ScenarioError> {
-        let parse_error = |file: &str, e: toml::de::Error| ScenarioError::Parse {
-            file: file.to_string(),
-            message: e.to_string().trim_end().to_string(),
-        };
         let table: toml::Table = toml::from_str(text).map_err(|e| parse_error(file, e))?;
-        let raw: RawScenario = if table.contains_key("include") {
+        let (raw, document): (RawScenario, toml::Table) = if table.contains_key("include") {
             let merged = include::merge_includes(table, file, &files.base_dir)?;
-            toml::Value::Table(merged)
+            let raw = toml::Value::Table(merged.clone())
                 .try_into()
-                .map_err(|e| parse_error(file, e))?
+                .map_err(|e| parse_error(file, e))?;
+            (raw, merged)
         } else {
             // Parsed again from the text so that errors keep their line.
-            toml::from_str(text).map_err(|e| parse_error(file, e))?
+            (
+                toml::from_str(text).map_err(|e| parse_error(file, e))?,
+                table,
+            )
         };
-        validate::validate(raw, file, files)
+        let mut scenario = validate::validate(raw, file, files)?;
+        scenario.origin = Origin {
+            document,
+            base_dir: files.base_dir.clone(),
+            builtin: !files.embedded.is_empty(),
+        };
+        Ok(scenario)
+    }
+
+    /// A scenario from `document` (this one's, edited), validated in this
+    /// scenario's file context: the same source name in errors, the same
+    /// directory for relative paths, the same built-in files. A trace this
+    /// scenario has already read is shared, not read again.
+    pub fn derive(&self, document: toml::Table) -> Result<Scenario, ScenarioError> {
+        let files = check::Files {
+            base_dir: self.origin.base_dir.clone(),
+            embedded: if self.origin.builtin { EMBEDDED } else { &[] },
+        };
+        let raw: RawScenario = toml::Value::Table(document.clone())
+            .try_into()
+            .map_err(|e| parse_error(&self.source, e))?;
+        let mut scenario = validate::validate(raw, &self.source, &files)?;
+        scenario.origin = Origin {
+            document,
+            ..self.origin.clone()
+        };
+        if let (Workload::Trace { trace: mine, .. }, Workload::Trace { trace: theirs, .. }) =
+            (&self.workload, &mut scenario.workload)
+        {
+            if mine.path == theirs.path && theirs.cached_rows.is_none() {
+                theirs.cached_rows = mine.cached_rows.clone();
+            }
+        }
+        Ok(scenario)
+    }
+
+    /// Reads the trace (if any) into memory once, so that scenarios derived
+    /// from this one share it.
+    pub fn cache_trace(&mut self) -> Result<(), ScenarioError> {
+        if let Workload::Trace { trace, .. } = &mut self.workload {
+            if trace.cached_rows.is_none() {
+                let rows = trace.load_rows().map_err(|error| ScenarioError::Workload {
+                    file: self.source.clone(),
+                    error,
+                })?;
+                trace.cached_rows = Some(rows);
+            }
+        }
+        Ok(())
     }
 
     /// Reads the whole workload once, checking every row (used by `validate`).

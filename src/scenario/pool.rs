@@ -112,8 +112,13 @@ fn replica_model(
         .model(env.model_name)
         .expect("checked by the caller");
     let precision = env.precisions.weights;
+    let does_not_fit = |key: String, message: String| ScenarioError::DoesNotFit {
+        file: ctx.file.to_string(),
+        key,
+        message,
+    };
     let perf = ReplicaPerf::new(model, accelerator, tp, env.precisions).ok_or_else(|| {
-        ctx.err(
+        does_not_fit(
             format!("{key}.accelerator"),
             format!(
                 "{name} has no {} support; use precision = \"bf16\"",
@@ -130,7 +135,7 @@ fn replica_model(
         env.precisions,
         env.usable_fraction,
     )
-    .map_err(|e| ctx.err(key, e.to_string()))?;
+    .map_err(|e| does_not_fit(key.to_string(), e.to_string()))?;
     Ok((perf, plan))
 }
 

@@ -312,6 +312,13 @@ pub const OWNED_HOST_WATTS: f64 = 2_000.0;
 pub const OWNED_INTEREST_RATE: f64 = 0.08;
 pub const OWNED_MAINTENANCE_PER_YEAR: f64 = 0.05;
 
+/// The list price of an accelerator's node kit when one is public (Intel's
+/// Gaudi 3 baseboard, Computex 2024); other accelerators' owned pools must
+/// state theirs.
+pub fn default_kit_usd_per_node(accelerator: &str) -> Option<f64> {
+    (accelerator == "gaudi3").then_some(125_000.0)
+}
+
 fn owned(
     ctx: &Ctx,
     key: &str,
@@ -320,10 +327,13 @@ fn owned(
 ) -> Result<Pricing, ScenarioError> {
     let o = p.owned.clone().unwrap_or_default();
     let okey = |f: &str| format!("{key}.owned.{f}");
-    let purchase_usd = match o.purchase_usd_per_node {
-        Some(v) => ctx.positive_f64(&okey("purchase_usd_per_node"), v)?,
-        None if p.accelerator == "gaudi3" => 125_000.0,
-        None => {
+    let purchase_usd = match (
+        o.purchase_usd_per_node,
+        default_kit_usd_per_node(&p.accelerator),
+    ) {
+        (Some(v), _) => ctx.positive_f64(&okey("purchase_usd_per_node"), v)?,
+        (None, Some(list)) => list,
+        (None, None) => {
             return Err(ctx.err(
                 okey("purchase_usd_per_node"),
                 format!(

@@ -56,6 +56,7 @@ pub(super) fn validate(
         model,
         workload: shared.workload,
         variants,
+        origin: Default::default(),
     })
 }
 

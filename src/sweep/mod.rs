@@ -22,4 +22,4 @@ pub use record::{flatten, RunRecord, VariantMetrics};
 pub use results::{is_sweep_dir, meeting_the_slo, point_means, sensitivity, PointMeans};
 pub use runner::{merge, run_sweep, Shard, SweepOptions, SweepPlan, SweepSummary};
 pub use spec::{Mode, Parameter, SweepError, SweepSpec, Values};
-pub use table::{points_frame, runs_frame, write_tables, TableError};
+pub use table::{points_frame, runs_frame, write_frame, write_tables, TableError};

@@ -198,26 +198,38 @@ pub fn write_tables(dir: &Path, records: &[RunRecord]) -> Result<Vec<PathBuf>, T
         ("runs", runs_frame(records)?),
         ("points", points_frame(records)?),
     ] {
-        for ext in ["parquet", "csv"] {
-            let path = dir.join(format!("{stem}.{ext}"));
-            let tmp = dir.join(format!("{stem}.{ext}.tmp"));
-            let io = |error| TableError::Io {
-                path: path.clone(),
-                error,
-            };
-            let file = std::fs::File::create(&tmp).map_err(io)?;
-            let result = if ext == "parquet" {
-                ParquetWriter::new(file).finish(&mut frame).map(|_| ())
-            } else {
-                CsvWriter::new(file).finish(&mut frame)
-            };
-            if let Err(e) = result {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e.into());
-            }
-            std::fs::rename(&tmp, &path).map_err(io)?;
-            written.push(path);
+        written.extend(write_frame(dir, stem, &mut frame)?);
+    }
+    Ok(written)
+}
+
+/// Writes `frame` as `DIR/STEM.parquet` and `DIR/STEM.csv`, each through a
+/// temporary file and a rename (removed on error).
+pub fn write_frame(
+    dir: &Path,
+    stem: &str,
+    frame: &mut DataFrame,
+) -> Result<Vec<PathBuf>, TableError> {
+    let mut written = Vec::new();
+    for ext in ["parquet", "csv"] {
+        let path = dir.join(format!("{stem}.{ext}"));
+        let tmp = dir.join(format!("{stem}.{ext}.tmp"));
+        let io = |error| TableError::Io {
+            path: path.clone(),
+            error,
+        };
+        let file = std::fs::File::create(&tmp).map_err(io)?;
+        let result = if ext == "parquet" {
+            ParquetWriter::new(file).finish(frame).map(|_| ())
+        } else {
+            CsvWriter::new(file).finish(frame)
+        };
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e.into());
         }
+        std::fs::rename(&tmp, &path).map_err(io)?;
+        written.push(path);
     }
     Ok(written)
 }

@@ -10,6 +10,7 @@ mod gate;
 mod golden;
 mod hand_computed;
 mod hf_config;
+mod plan;
 mod report;
 mod roofline;
 mod sweep;

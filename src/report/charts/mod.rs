@@ -7,6 +7,7 @@ mod compare_bars;
 mod cost_breakdown;
 mod frontier;
 mod latency_cdf;
+mod plan_costs;
 mod timeline;
 mod tornado;
 
@@ -15,6 +16,7 @@ pub use compare_bars::{compare_chart, CompareBars};
 pub use cost_breakdown::{components, CostBreakdown};
 pub use frontier::Frontier;
 pub use latency_cdf::LatencyCdf;
+pub use plan_costs::PlanCosts;
 pub use timeline::Timeline;
 pub use tornado::Tornado;
 

@@ -1,0 +1,408 @@
+//! `fleetsim plan`: the cheapest fleet that meets the SLO. For every
+//! candidate (accelerator, TP) it searches the fewest nodes whose runs all
+//! meet the scenario's SLO at the target rate, prices that fleet under each
+//! purchase option (on demand, 1- and 3-year reserved, spot with on-demand
+//! fallback, owned), and ranks the options by cost per month.
+//!
+//! Guarantees: candidates run in parallel (rayon), each search and each
+//! run single-threaded and seeded, so the plan is the same whatever the
+//! thread count. Rows come cheapest per month first; fleets that meet the
+//! SLO but have no price follow, then candidates that miss it at the node
+//! limit. Months are 730 hours, years 8,760.
+
+mod candidates;
+pub mod fleet;
+mod price;
+pub mod rate;
+pub mod render;
+pub mod search;
+mod sizing;
+
+pub use candidates::Candidate;
+pub use rate::{OfferedRate, RateTarget};
+
+use crate::scenario::{Scenario, ScenarioError};
+use crate::sweep::capacity::CapacityError;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub const HOURS_PER_MONTH: f64 = 730.0;
+pub const HOURS_PER_YEAR: f64 = 8760.0;
+
+/// How a fleet's nodes are bought.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PurchaseOption {
+    OnDemand,
+    Reserved1y,
+    Reserved3y,
+    SpotWithFallback,
+    Owned,
+}
+
+impl PurchaseOption {
+    pub const ALL: [PurchaseOption; 5] = [
+        PurchaseOption::OnDemand,
+        PurchaseOption::Reserved1y,
+        PurchaseOption::Reserved3y,
+        PurchaseOption::SpotWithFallback,
+        PurchaseOption::Owned,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            PurchaseOption::OnDemand => "on-demand",
+            PurchaseOption::Reserved1y => "reserved-1y",
+            PurchaseOption::Reserved3y => "reserved-3y",
+            PurchaseOption::SpotWithFallback => "spot-fallback",
+            PurchaseOption::Owned => "owned",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<PurchaseOption> {
+        Self::ALL.into_iter().find(|o| o.name() == name)
+    }
+
+    /// Whether it is paid for every hour of a term, used or not.
+    pub fn commitment_years(self) -> Option<f64> {
+        match self {
+            PurchaseOption::Reserved1y => Some(1.0),
+            PurchaseOption::Reserved3y => Some(3.0),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for PurchaseOption {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// What to plan.
+#[derive(Debug, Clone)]
+pub struct PlanSpec {
+    pub rate: RateTarget,
+    /// Candidate accelerators; `None`: every catalog accelerator with a
+    /// price, plus those given a price (`prices`, or a price in the
+    /// scenario's pools).
+    pub accelerators: Option<Vec<String>>,
+    /// Candidate TP sizes; `None`: every divisor of the node size.
+    pub tps: Option<Vec<u32>>,
+    pub options: Vec<PurchaseOption>,
+    /// On-demand USD per node-hour for accelerators without a catalog price
+    /// (or to replace it).
+    pub prices: BTreeMap<String, f64>,
+    /// Owned: USD per node of the accelerator kit, where not built in.
+    pub owned_kit_usd: BTreeMap<String, f64>,
+    /// The spot market's interruption-frequency bucket (see `fleet::spot`).
+    pub spot_advisor: String,
+    /// Largest fleet tried, nodes.
+    pub max_nodes: u32,
+    /// Runs (seeds) per fleet size; `None`: 1 on a trace, 3 where the
+    /// workload or the fleet is random (a generator, spot interruptions).
+    pub replicas: Option<u32>,
+    /// Bisection steps of the headroom search (0: no headroom).
+    pub headroom_iterations: u32,
+    /// Draw a progress bar on a terminal.
+    pub progress: bool,
+}
+
+impl Default for PlanSpec {
+    fn default() -> PlanSpec {
+        PlanSpec {
+            rate: RateTarget::Scenario,
+            accelerators: None,
+            tps: None,
+            options: PurchaseOption::ALL.to_vec(),
+            prices: BTreeMap::new(),
+            owned_kit_usd: BTreeMap::new(),
+            spot_advisor: "5-10%".into(),
+            max_nodes: 64,
+            replicas: None,
+            headroom_iterations: 4,
+            progress: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    #[error("{0}")]
+    Run(#[from] crate::run::RunError),
+    #[error("{0}")]
+    Capacity(#[from] CapacityError),
+    #[error("{0}")]
+    Workload(#[from] crate::workload::WorkloadError),
+    #[error("scenario {0}: plan needs SLO targets ([slo] ttft_s, tpot_s or a percentile target)")]
+    NoSlo(String),
+    #[error("scenario {file}: the workload has fewer than two arrivals, so it has no rate to scale to {target}")]
+    NoRate { file: String, target: String },
+    #[error("unknown accelerator `{name}`; known: {known}")]
+    UnknownAccelerator { name: String, known: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// One (accelerator, TP, purchase option): the fewest nodes that meet the
+/// SLO and what they cost.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanRow {
+    pub accelerator: String,
+    pub tp: u32,
+    pub option: PurchaseOption,
+    /// Whether some fleet within the node limit meets the SLO.
+    pub meets_slo: bool,
+    /// Nodes and replicas of that fleet (of the largest fleet tried when
+    /// none meets).
+    pub nodes: u32,
+    pub replicas: u32,
+    /// The lowest SLO attainment (of arrived requests) across its runs.
+    pub attainment: f64,
+    pub runs: u32,
+    /// The node-hour price billed and where it comes from; `None` when the
+    /// accelerator has no price for this option.
+    pub usd_per_node_hour: Option<f64>,
+    pub price_source: Option<String>,
+    /// Everything the runs billed (compute and the rest), per hour of
+    /// operation, and 730 and 8,760 times that.
+    pub usd_per_hour: Option<f64>,
+    pub usd_per_month: Option<f64>,
+    pub usd_per_year: Option<f64>,
+    pub usd_per_million_output_tokens: Option<f64>,
+    /// The part of `usd_per_hour` that is not node-hours (storage, egress,
+    /// monitoring): known even for an unpriced accelerator.
+    pub other_usd_per_hour: f64,
+    /// Share of serving replica-time with an iteration running.
+    pub utilization: f64,
+    /// The highest multiple of the target rate the fleet still serves within
+    /// SLO (lower bound from bisection); `None` when not searched.
+    pub headroom_multiplier: Option<f64>,
+    /// What the price commits to, or what the option assumes.
+    pub note: String,
+}
+
+/// A candidate that could not be sized, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    pub accelerator: String,
+    pub tp: u32,
+    pub reason: String,
+}
+
+/// A purchase option an accelerator could not be priced under.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotPriced {
+    pub accelerator: String,
+    pub option: PurchaseOption,
+    pub reason: String,
+}
+
+/// The node-hour price at which an accelerator without a public price costs
+/// as much per month as the cheapest priced fleet meeting the same SLO.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanBreakEven {
+    pub accelerator: String,
+    pub tp: u32,
+    pub nodes: u32,
+    /// On demand, USD per node-hour (negative: no price will do).
+    pub break_even_usd_per_node_hour: f64,
+    pub assumed_usd_per_node_hour: Option<f64>,
+    pub alternative: String,
+    pub alternative_usd_per_month: f64,
+}
+
+/// The plan: every row, cheapest per month first.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub scenario: String,
+    pub workload: String,
+    pub slo: String,
+    pub target: RateTarget,
+    /// The scenario's own rates, and the multiplier applied to its arrivals.
+    pub scenario_rate: OfferedRate,
+    pub rate_multiplier: f64,
+    pub offered_requests_per_s: f64,
+    pub peak_requests_per_s: f64,
+    pub max_nodes: u32,
+    pub rows: Vec<PlanRow>,
+    pub skipped: Vec<Skipped>,
+    /// Options asked for that an accelerator has no price for.
+    pub not_priced: Vec<NotPriced>,
+    pub break_even: Vec<PlanBreakEven>,
+    /// Simulation runs made.
+    pub runs: u64,
+}
+
+impl Plan {
+    /// The cheapest row that meets the SLO, if any.
+    pub fn cheapest(&self) -> Option<&PlanRow> {
+        self.rows
+            .iter()
+            .find(|r| r.meets_slo && r.usd_per_month.is_some())
+    }
+}
+
+/// The same scenario at `multiplier` times its arrival rate and with `seed`.
+fn at(scenario: &Scenario, multiplier: f64, seed: u64) -> Result<Scenario, PlanError> {
+    let mut s = crate::sweep::capacity::at_rate(scenario, multiplier)?;
+    s.seed = seed;
+    Ok(s)
+}
+
+/// Plans the cheapest fleet for `scenario`'s workload, model, SLO, batching
+/// and router (its variants are replaced by the candidates).
+pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<Plan, PlanError> {
+    if !scenario.variants.iter().any(|v| v.serving.slo.is_set()) {
+        return Err(PlanError::NoSlo(scenario.source.clone()));
+    }
+    if spec.max_nodes == 0 {
+        return Err(PlanError::Invalid(
+            "--max-nodes: expected at least 1".into(),
+        ));
+    }
+    let mut scenario = scenario.clone();
+    scenario.cache_trace()?;
+    let window_s = match spec.rate {
+        RateTarget::Peak { window_s, .. } => window_s,
+        _ => 60.0,
+    };
+    let scenario_rate = OfferedRate::of(&scenario, window_s)?;
+    let multiplier = scenario_rate
+        .multiplier(spec.rate)
+        .ok_or_else(|| PlanError::NoRate {
+            file: scenario.source.clone(),
+            target: format!("{:?}", spec.rate),
+        })?;
+    let candidates = candidates::candidates(&scenario, spec)?;
+    let mut not_priced: Vec<NotPriced> = Vec::new();
+    for c in &candidates {
+        for (option, reason) in &c.unpriced {
+            if !not_priced
+                .iter()
+                .any(|n| n.accelerator == c.shape.accelerator && n.option == *option)
+            {
+                not_priced.push(NotPriced {
+                    accelerator: c.shape.accelerator.clone(),
+                    option: *option,
+                    reason: reason.clone(),
+                });
+            }
+        }
+    }
+    let random = !matches!(scenario.workload, crate::workload::Workload::Trace { .. });
+    let context = sizing::Context {
+        scenario: &scenario,
+        spec,
+        multiplier,
+        replicas: spec.replicas.unwrap_or(if random { 3 } else { 1 }),
+        spot_replicas: spec.replicas.unwrap_or(3),
+        runs: AtomicU64::new(0),
+    };
+    let bar = progress_bar(candidates.len(), spec.progress);
+    let sized: Vec<Result<sizing::Sized, PlanError>> = candidates
+        .par_iter()
+        .map(|c| {
+            bar.set_message(format!("{} tp{}", c.shape.accelerator, c.shape.tp));
+            let r = sizing::size(&context, c);
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
+    let mut rows = Vec::new();
+    let mut skipped = Vec::new();
+    for s in sized {
+        match s? {
+            sizing::Sized::Rows(r) => rows.extend(r),
+            sizing::Sized::Skipped(s) => skipped.push(s),
+        }
+    }
+    sort_rows(&mut rows);
+    let break_even = price::break_even(&scenario.catalog, &rows);
+    let offered = scenario_rate.mean_requests_per_s * multiplier;
+    Ok(Plan {
+        scenario: scenario.source.clone(),
+        workload: scenario.workload.describe(),
+        slo: describe_slo(&scenario),
+        target: spec.rate,
+        scenario_rate,
+        rate_multiplier: multiplier,
+        offered_requests_per_s: offered,
+        peak_requests_per_s: scenario_rate.peak_requests_per_s * multiplier,
+        max_nodes: spec.max_nodes,
+        rows,
+        skipped,
+        not_priced,
+        break_even,
+        runs: context.runs.load(Ordering::Relaxed),
+    })
+}
+
+/// Meeting and priced rows by cost per month, then meeting unpriced rows by
+/// nodes, then the misses by attainment (best first); ties by name.
+fn sort_rows(rows: &mut [PlanRow]) {
+    let class = |r: &PlanRow| match (r.meets_slo, r.usd_per_month) {
+        (true, Some(_)) => 0,
+        (true, None) => 1,
+        (false, _) => 2,
+    };
+    rows.sort_by(|a, b| {
+        class(a)
+            .cmp(&class(b))
+            .then_with(|| match class(a) {
+                0 => a
+                    .usd_per_month
+                    .unwrap()
+                    .total_cmp(&b.usd_per_month.unwrap()),
+                1 => a.nodes.cmp(&b.nodes),
+                _ => b.attainment.total_cmp(&a.attainment),
+            })
+            .then_with(|| (&a.accelerator, a.tp, a.option).cmp(&(&b.accelerator, b.tp, b.option)))
+    });
+}
+
+fn describe_slo(scenario: &Scenario) -> String {
+    let slo = &scenario.variants[0].serving.slo;
+    let mut parts = Vec::new();
+    if let Some(t) = slo.ttft {
+        parts.push(format!("TTFT <= {} s", t.as_secs_f64()));
+    }
+    if let Some(t) = slo.tpot {
+        parts.push(format!("TPOT <= {} ms", t.as_secs_f64() * 1e3));
+    }
+    for (targets, metric) in [
+        (&slo.ttft_percentiles, "TTFT"),
+        (&slo.tpot_percentiles, "TPOT"),
+    ] {
+        for (t, (_, q)) in targets.iter().zip(crate::serving::SLO_QUANTILES) {
+            if let Some(t) = t {
+                parts.push(format!("{metric} {q} <= {} s", t.as_secs_f64()));
+            }
+        }
+    }
+    format!(
+        "{} for {:.1}% of arrived requests, nothing left unfinished",
+        parts.join(", "),
+        slo.required_attainment * 100.0
+    )
+}
+
+fn progress_bar(len: usize, progress: bool) -> ProgressBar {
+    let bar = ProgressBar::new(len as u64);
+    if progress && std::io::stderr().is_terminal() {
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} candidates  {elapsed}  {msg}")
+                .expect("valid template"),
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar
+}

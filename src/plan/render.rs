@@ -1,0 +1,295 @@
+//! A plan as a terminal table (also Markdown, to paste into a purchase
+//! document), as data (Parquet, CSV, JSON) and as a chart.
+
+use super::{Plan, PlanRow};
+use crate::table::{fixed, Align, Table};
+use polars::prelude::*;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// The rows shown: all, or the first (best) per accelerator and option.
+pub fn shown(plan: &Plan, all_tp: bool) -> Vec<&PlanRow> {
+    let mut seen = std::collections::BTreeSet::new();
+    plan.rows
+        .iter()
+        .filter(|r| all_tp || seen.insert((r.accelerator.clone(), r.option)))
+        .collect()
+}
+
+/// One line per row shown, cheapest per month first.
+pub fn rows_table(plan: &Plan, all_tp: bool) -> Table {
+    let mut t = Table::new(&[
+        ("accelerator", Align::Left),
+        ("tp", Align::Right),
+        ("option", Align::Left),
+        ("nodes", Align::Right),
+        ("meets SLO", Align::Left),
+        ("attainment %", Align::Right),
+        ("USD/node-h", Align::Right),
+        ("USD/month", Align::Right),
+        ("USD/year", Align::Right),
+        ("USD/1M tok", Align::Right),
+        ("util %", Align::Right),
+        ("headroom x", Align::Right),
+        ("term", Align::Left),
+    ]);
+    for r in shown(plan, all_tp) {
+        t.push(vec![
+            r.accelerator.clone(),
+            r.tp.to_string(),
+            r.option.name().to_string(),
+            r.nodes.to_string(),
+            if r.meets_slo { "yes" } else { "NO" }.to_string(),
+            format!("{:.2}", r.attainment * 100.0),
+            fixed(r.usd_per_node_hour, 2),
+            thousands(r.usd_per_month),
+            thousands(r.usd_per_year),
+            fixed(r.usd_per_million_output_tokens, 3),
+            format!("{:.1}", r.utilization * 100.0),
+            fixed(r.headroom_multiplier, 2),
+            term(r).to_string(),
+        ]);
+    }
+    t
+}
+
+/// What the option commits to.
+fn term(r: &PlanRow) -> &'static str {
+    match r.option {
+        super::PurchaseOption::Reserved1y => "1 y, every hour",
+        super::PurchaseOption::Reserved3y => "3 y, every hour",
+        super::PurchaseOption::Owned => "bought, 24/7",
+        _ => "none",
+    }
+}
+
+fn thousands(x: Option<f64>) -> String {
+    let Some(x) = x else { return "-".into() };
+    let digits = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if x < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// The heading lines: what was planned for.
+pub fn heading(plan: &Plan) -> String {
+    format!(
+        "plan for {}\nworkload: {}\nrate: {:.2} requests/s offered on average, {:.2} at the busiest {} s \
+         ({:.3}x the scenario's arrivals)\nSLO: {}\n",
+        plan.scenario,
+        plan.workload,
+        plan.offered_requests_per_s,
+        plan.peak_requests_per_s,
+        plan.scenario_rate.peak_window_s,
+        plan.rate_multiplier,
+        plan.slo,
+    )
+}
+
+/// What follows the table: the answer, break-even prices, misses, skips.
+pub fn findings(plan: &Plan, all_tp: bool) -> String {
+    let mut out = String::new();
+    let hidden = plan.rows.len() - shown(plan, all_tp).len();
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "(the best TP per accelerator and option; {hidden} more rows with --all-tp, --json or --out)"
+        );
+    }
+    match plan.cheapest() {
+        Some(r) => {
+            let _ = writeln!(
+                out,
+                "cheapest within SLO: {} nodes of {} (TP{}) {}, {} USD/month ({} USD/year), {} USD per 1M output tokens",
+                r.nodes,
+                r.accelerator,
+                r.tp,
+                r.option.name(),
+                thousands(r.usd_per_month),
+                thousands(r.usd_per_year),
+                fixed(r.usd_per_million_output_tokens, 3)
+            );
+        }
+        None => {
+            let best = plan.rows.iter().map(|r| r.attainment).fold(0.0, f64::max);
+            let _ = writeln!(
+                out,
+                "no priced candidate meets the SLO within {} nodes (best attainment reached: {:.2}%)",
+                plan.max_nodes,
+                best * 100.0
+            );
+        }
+    }
+    // Per accelerator, the TP with the highest break-even price (its best).
+    let mut best_break_even: Vec<&super::PlanBreakEven> = Vec::new();
+    for b in &plan.break_even {
+        let same = best_break_even
+            .iter_mut()
+            .find(|x| !all_tp && x.accelerator == b.accelerator);
+        match same {
+            Some(x) if x.break_even_usd_per_node_hour < b.break_even_usd_per_node_hour => *x = b,
+            Some(_) => {}
+            None => best_break_even.push(b),
+        }
+    }
+    for b in best_break_even {
+        let assumed = b
+            .assumed_usd_per_node_hour
+            .filter(|p| *p > 0.0)
+            .map(|p| format!(" (assumed here: {p:.2})"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "break-even: {} TP{} ({} nodes) on demand costs as much as {} ({} USD/month) at {:.2} USD per node-hour{assumed}",
+            b.accelerator,
+            b.tp,
+            b.nodes,
+            b.alternative,
+            thousands(Some(b.alternative_usd_per_month)),
+            b.break_even_usd_per_node_hour
+        );
+    }
+    for r in shown(plan, all_tp)
+        .into_iter()
+        .filter(|r| r.usd_per_month.is_none())
+    {
+        let _ = writeln!(out, "{} TP{}: {}", r.accelerator, r.tp, r.note);
+    }
+    for n in &plan.not_priced {
+        let _ = writeln!(
+            out,
+            "{}: {} not priced: {}",
+            n.accelerator,
+            n.option.name(),
+            n.reason
+        );
+    }
+    for s in &plan.skipped {
+        let _ = writeln!(out, "not sized: {} TP{}: {}", s.accelerator, s.tp, s.reason);
+    }
+    let _ = writeln!(
+        out,
+        "{} simulation runs; months are 730 h; notes per row (commitments, spot fallback, owned cost parts) in --json and --out",
+        plan.runs
+    );
+    out
+}
+
+/// The whole terminal report.
+pub fn render(plan: &Plan, all_tp: bool) -> String {
+    format!(
+        "{}{}{}",
+        heading(plan),
+        rows_table(plan, all_tp).terminal(),
+        findings(plan, all_tp)
+    )
+}
+
+/// The rows as a data frame, one column per field.
+pub fn frame(plan: &Plan) -> PolarsResult<DataFrame> {
+    let rows = &plan.rows;
+    let s = |f: fn(&PlanRow) -> String| rows.iter().map(f).collect::<Vec<String>>();
+    let o = |f: fn(&PlanRow) -> Option<f64>| rows.iter().map(f).collect::<Vec<Option<f64>>>();
+    let u = |f: fn(&PlanRow) -> u32| rows.iter().map(f).collect::<Vec<u32>>();
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("accelerator".into(), s(|r| r.accelerator.clone())),
+            Column::new("tp".into(), u(|r| r.tp)),
+            Column::new("option".into(), s(|r| r.option.name().to_string())),
+            Column::new("nodes".into(), u(|r| r.nodes)),
+            Column::new("replicas".into(), u(|r| r.replicas)),
+            Column::new(
+                "meets_slo".into(),
+                rows.iter().map(|r| r.meets_slo).collect::<Vec<bool>>(),
+            ),
+            Column::new("attainment".into(), o(|r| Some(r.attainment))),
+            Column::new("runs".into(), u(|r| r.runs)),
+            Column::new("usd_per_node_hour".into(), o(|r| r.usd_per_node_hour)),
+            Column::new("usd_per_hour".into(), o(|r| r.usd_per_hour)),
+            Column::new("usd_per_month".into(), o(|r| r.usd_per_month)),
+            Column::new("usd_per_year".into(), o(|r| r.usd_per_year)),
+            Column::new(
+                "usd_per_million_output_tokens".into(),
+                o(|r| r.usd_per_million_output_tokens),
+            ),
+            Column::new(
+                "other_usd_per_hour".into(),
+                o(|r| Some(r.other_usd_per_hour)),
+            ),
+            Column::new("utilization".into(), o(|r| Some(r.utilization))),
+            Column::new("headroom_multiplier".into(), o(|r| r.headroom_multiplier)),
+            Column::new(
+                "price_source".into(),
+                s(|r| r.price_source.clone().unwrap_or_default()),
+            ),
+            Column::new("note".into(), s(|r| r.note.clone())),
+        ],
+    )
+}
+
+/// Why writing a plan's files failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFilesError {
+    #[error("{0}")]
+    Table(#[from] crate::sweep::TableError),
+    #[error("{0}")]
+    Chart(#[from] crate::report::charts::ChartError),
+    #[error("{path}: cannot write: {error}")]
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+/// Writes `plan.{json,md,parquet,csv}` and the chart `plan.{svg,png}` into
+/// `dir` (created if missing); every file through a temporary file and a
+/// rename. Returns the paths written.
+pub fn write(dir: &Path, plan: &Plan) -> Result<Vec<PathBuf>, PlanFilesError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |error| PlanFilesError::Io { path, error }
+    };
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let mut written = Vec::new();
+    let json = dir.join("plan.json");
+    let text = serde_json::to_string_pretty(plan).expect("plans serialize") + "\n";
+    crate::atomic::write_text_atomic(&json, &text).map_err(io(&json))?;
+    written.push(json);
+    let md = dir.join("plan.md");
+    let text = format!(
+        "{}\n{}\n{}",
+        heading(plan).lines().collect::<Vec<_>>().join("  \n"),
+        rows_table(plan, true).markdown(),
+        findings(plan, true)
+    );
+    crate::atomic::write_text_atomic(&md, &text).map_err(io(&md))?;
+    written.push(md);
+    let mut frame = frame(plan).map_err(crate::sweep::TableError::from)?;
+    written.extend(crate::sweep::write_frame(dir, "plan", &mut frame)?);
+    crate::report::charts::render(&crate::report::charts::PlanCosts::of(plan), dir, "plan")?;
+    written.push(dir.join("plan.svg"));
+    written.push(dir.join("plan.png"));
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_group_by_three() {
+        assert_eq!(thousands(Some(1234567.4)), "1,234,567");
+        assert_eq!(thousands(Some(999.0)), "999");
+        assert_eq!(thousands(Some(-1000.0)), "-1,000");
+        assert_eq!(thousands(None), "-");
+    }
+}
