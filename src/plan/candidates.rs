@@ -113,7 +113,9 @@ pub fn candidates(scenario: &Scenario, spec: &PlanSpec) -> Result<Vec<Candidate>
         let per_node = accelerator.devices_per_node;
         let tps: Vec<u32> = match &spec.tps {
             Some(t) => t.clone(),
-            None => (1..=per_node).filter(|d| per_node.is_multiple_of(*d)).collect(),
+            None => (1..=per_node)
+                .filter(|d| per_node.is_multiple_of(*d))
+                .collect(),
         };
         let catalog_priced = catalog.default_price(&name).is_some();
         let given_usd = given.get(&name).copied();
@@ -128,7 +130,7 @@ pub fn candidates(scenario: &Scenario, spec: &PlanSpec) -> Result<Vec<Candidate>
         for &o in &spec.options {
             let missing = match o {
                 PurchaseOption::Owned if owned_kit_usd.is_none() => Some(format!(
-                    "no kit price for a {name} node (--owned-price {name}=USD)"
+                    "no kit price known for one {name} node (--owned-price {name}=USD)"
                 )),
                 PurchaseOption::Owned => None,
                 _ if !hourly => Some(format!(

@@ -210,7 +210,10 @@ pub struct PlanBreakEven {
     pub accelerator: String,
     pub tp: u32,
     pub nodes: u32,
-    /// On demand, USD per node-hour (negative: no price will do).
+    /// How its nodes are bought: the price below is a node-hour price of
+    /// this option (negative: no price will do, its other costs alone
+    /// exceed the alternative's).
+    pub option: PurchaseOption,
     pub break_even_usd_per_node_hour: f64,
     pub assumed_usd_per_node_hour: Option<f64>,
     pub alternative: String,

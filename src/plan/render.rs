@@ -79,10 +79,18 @@ fn thousands(x: Option<f64>) -> String {
     out
 }
 
+fn nodes(n: u32) -> String {
+    if n == 1 {
+        "1 node".into()
+    } else {
+        format!("{n} nodes")
+    }
+}
+
 /// The heading lines: what was planned for.
 pub fn heading(plan: &Plan) -> String {
     format!(
-        "plan for {}\nworkload: {}\nrate: {:.2} requests/s offered on average, {:.2} at the busiest {} s \
+        "plan for {}\nworkload: {}\nrate: {:.2} requests/s offered on average, {:.2} at the busiest {:.0} s \
          ({:.3}x the scenario's arrivals)\nSLO: {}\n",
         plan.scenario,
         plan.workload,
@@ -108,8 +116,8 @@ pub fn findings(plan: &Plan, all_tp: bool) -> String {
         Some(r) => {
             let _ = writeln!(
                 out,
-                "cheapest within SLO: {} nodes of {} (TP{}) {}, {} USD/month ({} USD/year), {} USD per 1M output tokens",
-                r.nodes,
+                "cheapest within SLO: {} of {} (TP{}) {}, {} USD/month ({} USD/year), {} USD per 1M output tokens",
+                nodes(r.nodes),
                 r.accelerator,
                 r.tp,
                 r.option.name(),
@@ -128,19 +136,22 @@ pub fn findings(plan: &Plan, all_tp: bool) -> String {
             );
         }
     }
-    // Per accelerator, the TP with the highest break-even price (its best).
-    let mut best_break_even: Vec<&super::PlanBreakEven> = Vec::new();
+    // Per accelerator, option and alternative: the TP with the highest
+    // break-even price (its best), unless every TP is shown.
+    let mut best: Vec<&super::PlanBreakEven> = Vec::new();
     for b in &plan.break_even {
-        let same = best_break_even
-            .iter_mut()
-            .find(|x| !all_tp && x.accelerator == b.accelerator);
+        let same = best.iter_mut().find(|x| {
+            !all_tp
+                && (&x.accelerator, x.option, &x.alternative)
+                    == (&b.accelerator, b.option, &b.alternative)
+        });
         match same {
             Some(x) if x.break_even_usd_per_node_hour < b.break_even_usd_per_node_hour => *x = b,
             Some(_) => {}
-            None => best_break_even.push(b),
+            None => best.push(b),
         }
     }
-    for b in best_break_even {
+    for b in best {
         let assumed = b
             .assumed_usd_per_node_hour
             .filter(|p| *p > 0.0)
@@ -148,20 +159,15 @@ pub fn findings(plan: &Plan, all_tp: bool) -> String {
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "break-even: {} TP{} ({} nodes) on demand costs as much as {} ({} USD/month) at {:.2} USD per node-hour{assumed}",
+            "break-even: {} {} (TP{}, {}) matches {} ({} USD/month) at {:.2} USD per node-hour{assumed}",
             b.accelerator,
+            b.option.name(),
             b.tp,
-            b.nodes,
+            nodes(b.nodes),
             b.alternative,
             thousands(Some(b.alternative_usd_per_month)),
             b.break_even_usd_per_node_hour
         );
-    }
-    for r in shown(plan, all_tp)
-        .into_iter()
-        .filter(|r| r.usd_per_month.is_none())
-    {
-        let _ = writeln!(out, "{} TP{}: {}", r.accelerator, r.tp, r.note);
     }
     for n in &plan.not_priced {
         let _ = writeln!(
@@ -172,8 +178,19 @@ pub fn findings(plan: &Plan, all_tp: bool) -> String {
             n.reason
         );
     }
+    // One line per accelerator and reason, naming its TPs.
+    let mut reasons: Vec<(&str, &str, Vec<String>)> = Vec::new();
     for s in &plan.skipped {
-        let _ = writeln!(out, "not sized: {} TP{}: {}", s.accelerator, s.tp, s.reason);
+        match reasons
+            .iter_mut()
+            .find(|(a, r, _)| *a == s.accelerator && *r == s.reason)
+        {
+            Some((_, _, tps)) => tps.push(format!("TP{}", s.tp)),
+            None => reasons.push((&s.accelerator, &s.reason, vec![format!("TP{}", s.tp)])),
+        }
+    }
+    for (accelerator, reason, tps) in reasons {
+        let _ = writeln!(out, "not sized: {accelerator} {}: {reason}", tps.join(", "));
     }
     let _ = writeln!(
         out,

@@ -118,14 +118,19 @@ fn the_break_even_price_equalises_monthly_costs() {
     let b = p
         .break_even
         .iter()
-        .find(|b| b.accelerator == "gaudi3")
+        .find(|b| b.accelerator == "gaudi3" && b.option == PurchaseOption::OnDemand)
         .expect("gaudi3 has no catalog price, so it gets a break-even price");
     assert_eq!(
         b.assumed_usd_per_node_hour,
         Some(32.77),
         "the scenario's price"
     );
-    assert!(b.alternative.starts_with("h100"), "{}", b.alternative);
+    assert!(
+        b.alternative.starts_with("on-demand x"),
+        "{}",
+        b.alternative
+    );
+    assert!(b.alternative.contains("h100"), "{}", b.alternative);
     spec.accelerators = Some(vec!["gaudi3".into()]);
     spec.prices
         .insert("gaudi3".into(), b.break_even_usd_per_node_hour);
@@ -229,10 +234,14 @@ fn the_cli_writes_the_table_data_and_chart() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("cheapest within SLO: "), "{out}");
-    assert!(out.contains("break-even: gaudi3 TP8"), "{out}");
+    assert!(out.contains("break-even: gaudi3 on-demand (TP8, "), "{out}");
+    assert!(
+        out.contains("break-even: gaudi3 reserved-3y (TP8, "),
+        "{out}"
+    );
     assert!(
         out.contains(
-            "h100: owned not priced: no kit price for a h100 node (--owned-price h100=USD)"
+            "h100: owned not priced: no kit price known for one h100 node (--owned-price h100=USD)"
         ),
         "{out}"
     );
