@@ -13,6 +13,7 @@
 //! size; TensorRT-LLM's are in-flight batching that reserves each request's
 //! output at admission; MLPerf's are vLLM-style continuous batching.
 
+pub mod band;
 mod fit;
 pub mod measured;
 mod rows;

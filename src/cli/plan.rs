@@ -55,6 +55,11 @@ pub struct Args {
     /// Bisection steps of the headroom search (0: skip it).
     #[arg(long, default_value_t = 4)]
     headroom_iterations: u32,
+    /// Also size every fleet at the optimistic and pessimistic ends of its
+    /// accelerator's calibration band (the spread of its rows' errors in
+    /// `fleetsim calibrate`) and say whether the ranking holds.
+    #[arg(long)]
+    bands: bool,
     /// Show every TP in the table (default: the best TP per accelerator and option).
     #[arg(long)]
     all_tp: bool,
@@ -149,6 +154,7 @@ fn spec(args: &Args) -> Result<PlanSpec, Failure> {
         max_nodes: args.max_nodes,
         replicas: args.replicas,
         headroom_iterations: args.headroom_iterations,
+        bands: args.bands,
         progress: true,
     })
 }

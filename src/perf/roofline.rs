@@ -87,6 +87,9 @@ pub struct ReplicaPerf {
     link_latency_s: f64,
     tp: u32,
     efficiency: Efficiency,
+    /// Every iteration time is multiplied by this (1: the model as
+    /// calibrated; an uncertainty band's ends move it).
+    time_scale: f64,
 }
 
 /// The parts of one iteration's time, seconds, for reports and tests.
@@ -150,7 +153,15 @@ impl ReplicaPerf {
             link_latency_s: latency_us * 1e-6,
             tp,
             efficiency: accelerator.efficiency.clone(),
+            time_scale: 1.0,
         })
+    }
+
+    /// Multiplies every iteration time by `scale` (> 0): the model's
+    /// calibration error applied as "the hardware is this much slower (> 1)
+    /// or faster (< 1) than modelled".
+    pub fn set_time_scale(&mut self, scale: f64) {
+        self.time_scale = scale;
     }
 
     /// Time of one iteration, rounded up to whole nanoseconds (at least 1 ns).
@@ -183,12 +194,13 @@ impl ReplicaPerf {
         };
         let sequences = (work.decode_seqs + work.prefill_seqs) as f64;
         let overhead_s = (eff.iteration_overhead_us + eff.per_sequence_us * sequences) * 1e-6;
+        let k = self.time_scale;
         IterationBreakdown {
-            compute_s,
-            memory_s,
-            allreduce_s,
-            overhead_s,
-            total_s: compute_s.max(memory_s) + allreduce_s + overhead_s,
+            compute_s: compute_s * k,
+            memory_s: memory_s * k,
+            allreduce_s: allreduce_s * k,
+            overhead_s: overhead_s * k,
+            total_s: (compute_s.max(memory_s) + allreduce_s + overhead_s) * k,
         }
     }
 

@@ -107,6 +107,9 @@ pub struct PlanSpec {
     pub replicas: Option<u32>,
     /// Bisection steps of the headroom search (0: no headroom).
     pub headroom_iterations: u32,
+    /// Also size every fleet at the ends of its accelerator's calibration
+    /// band (`calibration::band`) and say whether the ranking holds.
+    pub bands: bool,
     /// Draw a progress bar on a terminal.
     pub progress: bool,
 }
@@ -124,6 +127,7 @@ impl Default for PlanSpec {
             max_nodes: 64,
             replicas: None,
             headroom_iterations: 4,
+            bands: false,
             progress: false,
         }
     }
@@ -183,8 +187,33 @@ pub struct PlanRow {
     /// The highest multiple of the target rate the fleet still serves within
     /// SLO (lower bound from bisection); `None` when not searched.
     pub headroom_multiplier: Option<f64>,
+    /// Its range across the accelerator's calibration band (with --bands).
+    pub band: Option<RowBand>,
     /// What the price commits to, or what the option assumes.
     pub note: String,
+}
+
+/// A row's range when the accelerator's iteration times are at the
+/// optimistic and pessimistic ends of its calibration band.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RowBand {
+    pub optimistic_time_scale: f64,
+    pub pessimistic_time_scale: f64,
+    pub nodes_optimistic: u32,
+    /// `None`: no fleet within --max-nodes meets the SLO at that end.
+    pub nodes_pessimistic: Option<u32>,
+    pub usd_per_month_optimistic: Option<f64>,
+    pub usd_per_month_pessimistic: Option<f64>,
+}
+
+/// Whether the cheapest fleet stays cheaper than another accelerator's
+/// best across both accelerators' calibration bands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RankingVerdict {
+    pub cheapest: String,
+    pub other: String,
+    pub robust: bool,
+    pub explanation: String,
 }
 
 /// A candidate that could not be sized, and why.
@@ -238,6 +267,9 @@ pub struct Plan {
     /// Options asked for that an accelerator has no price for.
     pub not_priced: Vec<NotPriced>,
     pub break_even: Vec<PlanBreakEven>,
+    /// The calibration bands used (with --bands) and what they do to the ranking.
+    pub bands: Vec<crate::calibration::band::Band>,
+    pub ranking: Vec<RankingVerdict>,
     /// Simulation runs made.
     pub runs: u64,
 }
@@ -299,13 +331,22 @@ pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<Plan, PlanError> {
         }
     }
     let random = !matches!(scenario.workload, crate::workload::Workload::Trace { .. });
+    let bands = if spec.bands {
+        crate::calibration::band::bands(&scenario.catalog)
+            .map_err(|e| PlanError::Invalid(format!("calibration bands: {e}")))?
+    } else {
+        Vec::new()
+    };
+    let runs = AtomicU64::new(0);
     let context = sizing::Context {
         scenario: &scenario,
         spec,
         multiplier,
         replicas: spec.replicas.unwrap_or(if random { 3 } else { 1 }),
         spot_replicas: spec.replicas.unwrap_or(3),
-        runs: AtomicU64::new(0),
+        runs: &runs,
+        time_scales: Vec::new(),
+        bands: &bands,
     };
     let bar = progress_bar(candidates.len(), spec.progress);
     let sized: Vec<Result<sizing::Sized, PlanError>> = candidates
@@ -328,6 +369,11 @@ pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<Plan, PlanError> {
     }
     sort_rows(&mut rows);
     let break_even = price::break_even(&scenario.catalog, &rows);
+    let ranking = if spec.bands {
+        ranking(&rows, &bands)
+    } else {
+        Vec::new()
+    };
     let offered = scenario_rate.mean_requests_per_s * multiplier;
     Ok(Plan {
         scenario: scenario.source.clone(),
@@ -343,8 +389,101 @@ pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<Plan, PlanError> {
         skipped,
         not_priced,
         break_even,
-        runs: context.runs.load(Ordering::Relaxed),
+        bands,
+        ranking,
+        runs: runs.load(Ordering::Relaxed),
     })
+}
+
+/// The cheapest row against the best row of every other accelerator:
+/// robust when the cheapest at its pessimistic end still costs no more
+/// than the other at its optimistic end.
+fn ranking(rows: &[PlanRow], bands: &[crate::calibration::band::Band]) -> Vec<RankingVerdict> {
+    let priced: Vec<&PlanRow> = rows
+        .iter()
+        .filter(|r| r.meets_slo && r.usd_per_month.is_some())
+        .collect();
+    let Some(best) = priced.first() else {
+        return Vec::new();
+    };
+    let label = |r: &PlanRow| {
+        format!(
+            "{} TP{} {} x{}",
+            r.accelerator,
+            r.tp,
+            r.option.name(),
+            r.nodes
+        )
+    };
+    let band_of = |a: &str| bands.iter().find(|b| b.accelerator == a);
+    let mut seen = vec![best.accelerator.clone()];
+    let mut out = Vec::new();
+    for other in priced.iter().skip(1) {
+        if seen.contains(&other.accelerator) {
+            continue;
+        }
+        seen.push(other.accelerator.clone());
+        let (cheapest, other_label) = (label(best), label(other));
+        let verdict = match (&best.band, &other.band) {
+            (Some(b), Some(o)) => {
+                let worst = b.usd_per_month_pessimistic.unwrap_or(f64::INFINITY);
+                let their_best = o.usd_per_month_optimistic.unwrap_or(f64::INFINITY);
+                let robust = worst <= their_best;
+                let pct = |k: f64| format!("{:+.1}%", (k - 1.0) * 100.0);
+                let explanation = if robust {
+                    format!(
+                        "cheaper even with {} at its pessimistic end ({} iteration time: {}) and {} at its optimistic end ({}: {})",
+                        best.accelerator,
+                        pct(b.pessimistic_time_scale),
+                        money(b.usd_per_month_pessimistic),
+                        other.accelerator,
+                        pct(o.optimistic_time_scale),
+                        money(o.usd_per_month_optimistic)
+                    )
+                } else {
+                    format!(
+                        "flips if {} is at its pessimistic end ({} iteration time: {}) while {} is at its optimistic end ({}: {})",
+                        best.accelerator,
+                        pct(b.pessimistic_time_scale),
+                        money(b.usd_per_month_pessimistic),
+                        other.accelerator,
+                        pct(o.optimistic_time_scale),
+                        money(o.usd_per_month_optimistic)
+                    )
+                };
+                RankingVerdict {
+                    cheapest,
+                    other: other_label,
+                    robust,
+                    explanation,
+                }
+            }
+            _ => {
+                let missing: Vec<&str> = [best.accelerator.as_str(), other.accelerator.as_str()]
+                    .into_iter()
+                    .filter(|a| band_of(a).is_none())
+                    .collect();
+                RankingVerdict {
+                    cheapest,
+                    other: other_label,
+                    robust: false,
+                    explanation: format!(
+                        "unknown: no calibration rows for {}, so no band",
+                        missing.join(" and ")
+                    ),
+                }
+            }
+        };
+        out.push(verdict);
+    }
+    out
+}
+
+fn money(x: Option<f64>) -> String {
+    match x {
+        Some(v) => format!("{v:.0} USD/month"),
+        None => "no fleet within --max-nodes".into(),
+    }
 }
 
 /// Meeting and priced rows by cost per month, then meeting unpriced rows by

@@ -18,7 +18,8 @@ pub fn shown(plan: &Plan, all_tp: bool) -> Vec<&PlanRow> {
 
 /// One line per row shown, cheapest per month first.
 pub fn rows_table(plan: &Plan, all_tp: bool) -> Table {
-    let mut t = Table::new(&[
+    let banded = !plan.bands.is_empty();
+    let mut columns = vec![
         ("accelerator", Align::Left),
         ("tp", Align::Right),
         ("option", Align::Left),
@@ -32,9 +33,14 @@ pub fn rows_table(plan: &Plan, all_tp: bool) -> Table {
         ("util %", Align::Right),
         ("headroom x", Align::Right),
         ("term", Align::Left),
-    ]);
+    ];
+    if banded {
+        columns.insert(4, ("nodes band", Align::Right));
+        columns.insert(9, ("USD/month band", Align::Right));
+    }
+    let mut t = Table::new(&columns);
     for r in shown(plan, all_tp) {
-        t.push(vec![
+        let mut cells = vec![
             r.accelerator.clone(),
             r.tp.to_string(),
             r.option.name().to_string(),
@@ -48,7 +54,28 @@ pub fn rows_table(plan: &Plan, all_tp: bool) -> Table {
             format!("{:.1}", r.utilization * 100.0),
             fixed(r.headroom_multiplier, 2),
             term(r).to_string(),
-        ]);
+        ];
+        if banded {
+            let (nodes, months) = match &r.band {
+                Some(b) => (
+                    format!(
+                        "{}-{}",
+                        b.nodes_optimistic,
+                        b.nodes_pessimistic
+                            .map_or("?".to_string(), |n| n.to_string())
+                    ),
+                    format!(
+                        "{}-{}",
+                        thousands(b.usd_per_month_optimistic),
+                        thousands(b.usd_per_month_pessimistic)
+                    ),
+                ),
+                None => ("-".into(), "-".into()),
+            };
+            cells.insert(4, nodes);
+            cells.insert(9, months);
+        }
+        t.push(cells);
     }
     t
 }
@@ -167,6 +194,28 @@ pub fn findings(plan: &Plan, all_tp: bool) -> String {
             b.alternative,
             thousands(Some(b.alternative_usd_per_month)),
             b.break_even_usd_per_node_hour
+        );
+    }
+    for b in &plan.bands {
+        let _ = writeln!(
+            out,
+            "band: {} iteration time x{:.3} to x{:.3} (modelled throughput {:+.1}% to {:+.1}% of published over {} calibration rows)",
+            b.accelerator,
+            b.optimistic_time_scale(),
+            b.pessimistic_time_scale(),
+            b.lowest_error * 100.0,
+            b.highest_error * 100.0,
+            b.rows
+        );
+    }
+    for v in &plan.ranking {
+        let _ = writeln!(
+            out,
+            "{}: {} vs {}: {}",
+            if v.robust { "robust" } else { "not robust" },
+            v.cheapest,
+            v.other,
+            v.explanation
         );
     }
     for n in &plan.not_priced {

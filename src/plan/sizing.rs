@@ -6,8 +6,9 @@
 use super::candidates::Candidate;
 use super::fleet::{self, Shape};
 use super::search::fewest_passing;
-use super::{at, PlanError, PlanRow, PlanSpec, PurchaseOption, Skipped};
+use super::{at, PlanError, PlanRow, PlanSpec, PurchaseOption, RowBand, Skipped};
 use super::{HOURS_PER_MONTH, HOURS_PER_YEAR};
+use crate::calibration::band::Band;
 use crate::metrics::VariantSummary;
 use crate::run::{run_scenario, RunOptions};
 use crate::scenario::{Scenario, ScenarioError};
@@ -22,7 +23,11 @@ pub(super) struct Context<'a> {
     /// Seeds per fleet size: on-demand-like fleets, and spot fleets.
     pub replicas: u32,
     pub spot_replicas: u32,
-    pub runs: AtomicU64,
+    pub runs: &'a AtomicU64,
+    /// Iteration-time multipliers by accelerator (empty: as calibrated).
+    pub time_scales: Vec<(String, f64)>,
+    /// Each accelerator's calibration band, when bands are asked for.
+    pub bands: &'a [Band],
 }
 
 pub(super) enum Sized {
@@ -66,10 +71,28 @@ impl Context<'_> {
         }
     }
 
-    /// The scenario of `variants` at the target rate (seed 0).
+    /// The scenario of `variants` (at the scenario's rate), with this
+    /// context's iteration-time multipliers.
     fn derive(&self, variants: Vec<(String, Table)>) -> Result<Scenario, ScenarioError> {
         let doc = fleet::document(&self.scenario.origin.document, variants);
-        self.scenario.derive(doc)
+        Ok(self
+            .scenario
+            .derive(doc)?
+            .with_time_scales(&self.time_scales))
+    }
+
+    /// The same context with `accelerator`'s iteration times times `scale`.
+    fn scaled(&self, accelerator: &str, scale: f64) -> Context<'_> {
+        Context {
+            scenario: self.scenario,
+            spec: self.spec,
+            multiplier: self.multiplier,
+            replicas: self.replicas,
+            spot_replicas: self.spot_replicas,
+            runs: self.runs,
+            time_scales: vec![(accelerator.to_string(), scale)],
+            bands: self.bands,
+        }
     }
 
     /// Runs `variants` over `replicas` seeds; per variant, its runs.
@@ -150,6 +173,24 @@ pub(super) fn size(ctx: &Context, c: &Candidate) -> Result<Sized, PlanError> {
     };
     let utilization = mean(&od_runs, |s| pool(s, fleet::MAIN).utilization);
     let headroom = ctx.headroom(od(units))?;
+    let band = match ctx
+        .bands
+        .iter()
+        .find(|b| b.accelerator == shape.accelerator)
+    {
+        Some(b) => {
+            let fewest = |scale: f64, start: u32, max: u32| -> Result<Option<u32>, PlanError> {
+                let end = ctx.scaled(&shape.accelerator, scale);
+                let search =
+                    fewest_passing(start, max, |u| end.run_one(od(u), end.replicas), meets)?;
+                Ok(search.found.map(|f| f.0))
+            };
+            let optimistic = fewest(b.optimistic_time_scale(), 1, units)?.unwrap_or(units);
+            let pessimistic = fewest(b.pessimistic_time_scale(), units, max_units)?;
+            Some((b, optimistic, pessimistic))
+        }
+        None => None,
+    };
     let mut rows = Vec::new();
     if !c.has_hourly_price() {
         let mut row = row(shape, PurchaseOption::OnDemand, units, &od_runs, headroom);
@@ -202,7 +243,46 @@ pub(super) fn size(ctx: &Context, c: &Candidate) -> Result<Sized, PlanError> {
         });
     }
     annotate_spot(&mut rows);
+    if let Some((b, optimistic, pessimistic)) = band {
+        for r in rows.iter_mut().filter(|r| r.meets_slo) {
+            r.band = Some(row_band(r, shape, units, b, optimistic, pessimistic));
+        }
+    }
     Ok(Sized::Rows(rows))
+}
+
+/// A row's range across its accelerator's band: the on-demand fleet's
+/// fewest units at each end (`None`: not within --max-nodes), the row's
+/// node count scaled by the same ratio, and its cost with the node-hours
+/// scaled so (other costs kept).
+fn row_band(
+    r: &PlanRow,
+    shape: &Shape,
+    units: u32,
+    b: &Band,
+    optimistic: u32,
+    pessimistic: Option<u32>,
+) -> RowBand {
+    let at = |end_units: u32| {
+        let ratio = f64::from(end_units) / f64::from(units);
+        let nodes = (f64::from(r.nodes) * ratio).round() as u32;
+        let nodes = nodes.max(shape.nodes_per_unit);
+        let month = r.usd_per_month.map(|m| {
+            let other = r.other_usd_per_hour * HOURS_PER_MONTH;
+            other + (m - other) * f64::from(nodes) / f64::from(r.nodes)
+        });
+        (nodes, month)
+    };
+    let (nodes_optimistic, usd_per_month_optimistic) = at(optimistic);
+    let pessimistic = pessimistic.map(at);
+    RowBand {
+        optimistic_time_scale: b.optimistic_time_scale(),
+        pessimistic_time_scale: b.pessimistic_time_scale(),
+        nodes_optimistic,
+        nodes_pessimistic: pessimistic.map(|p| p.0),
+        usd_per_month_optimistic,
+        usd_per_month_pessimistic: pessimistic.and_then(|p| p.1),
+    }
 }
 
 /// A row of `units` of `shape` bought as `option`, from its runs.
@@ -268,6 +348,7 @@ fn row(
         other_usd_per_hour: other_per_hour,
         utilization: mean(runs, |s| pool(s, fleet::MAIN).utilization),
         headroom_multiplier: headroom,
+        band: None,
         note,
     }
 }

@@ -164,6 +164,20 @@ impl Scenario {
         Ok(scenario)
     }
 
+    /// Every pool of an accelerator named in `time_scales` gets its
+    /// iteration times multiplied by that factor (see
+    /// [`crate::perf::ReplicaPerf::set_time_scale`]).
+    pub fn with_time_scales(mut self, time_scales: &[(String, f64)]) -> Scenario {
+        for v in &mut self.variants {
+            for p in &mut v.serving.pools {
+                if let Some((_, k)) = time_scales.iter().find(|(a, _)| *a == p.accelerator) {
+                    p.perf.set_time_scale(*k);
+                }
+            }
+        }
+        self
+    }
+
     /// Reads the trace (if any) into memory once, so that scenarios derived
     /// from this one share it.
     pub fn cache_trace(&mut self) -> Result<(), ScenarioError> {
