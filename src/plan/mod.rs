@@ -331,9 +331,16 @@ pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<Plan, PlanError> {
         }
     }
     let random = !matches!(scenario.workload, crate::workload::Workload::Trace { .. });
-    let bands = if spec.bands {
+    let bands: Vec<_> = if spec.bands {
         crate::calibration::band::bands(&scenario.catalog)
             .map_err(|e| PlanError::Invalid(format!("calibration bands: {e}")))?
+            .into_iter()
+            .filter(|b| {
+                candidates
+                    .iter()
+                    .any(|c| c.shape.accelerator == b.accelerator)
+            })
+            .collect()
     } else {
         Vec::new()
     };

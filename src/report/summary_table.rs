@@ -22,7 +22,7 @@ fn per_pool(v: &VariantSummary, cell: impl Fn(&crate::metrics::PoolSummary) -> S
     v.pools.iter().map(cell).collect::<Vec<_>>().join(" + ")
 }
 
-const ROWS: [Row; 33] = [
+const ROWS: [Row; 34] = [
     ("fleet", |v| {
         per_pool(v, |p| {
             format!("{}x{} {}", p.replicas, p.devices_per_replica, p.accelerator)
@@ -113,6 +113,12 @@ const ROWS: [Row; 33] = [
         format!("{:.2}", v.cost.components.compute_usd())
     }),
     ("total cost ($)", |v| format!("{:.2}", v.cost.total_usd)),
+    ("$ per month at this rate (730 h)", |v| {
+        format!(
+            "{:.0}",
+            v.cost.total_usd / (v.cost.billed_s.max(1) as f64 / 3600.0) * 730.0
+        )
+    }),
     ("wasted ($)", |v| format!("{:.2}", v.cost.wasted_usd)),
     ("budget alerts", |v| v.alerts.len().to_string()),
     ("$ per 1M output tokens", |v| {
