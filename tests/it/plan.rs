@@ -263,3 +263,45 @@ fn the_cli_writes_the_table_data_and_chart() {
         "the chart names options and accelerators"
     );
 }
+
+#[test]
+fn uncertainty_bands_bracket_the_nominal_answer() {
+    let base = scenario(SMALL);
+    let mut spec = h100_spec(vec![PurchaseOption::OnDemand, PurchaseOption::Reserved3y]);
+    spec.accelerators = Some(vec!["h100".into(), "gaudi3".into()]);
+    spec.bands = true;
+    let p = plan(&base, &spec).unwrap();
+    assert_eq!(
+        p.bands.len(),
+        2,
+        "a band per candidate accelerator: {:?}",
+        p.bands
+    );
+    for r in p.rows.iter().filter(|r| r.meets_slo) {
+        let b = r.band.as_ref().expect("every meeting row has a band");
+        assert!(b.optimistic_time_scale <= 1.0 && b.pessimistic_time_scale >= 1.0);
+        assert!(b.nodes_optimistic <= r.nodes, "{r:?}");
+        let pessimistic = b.nodes_pessimistic.expect("within --max-nodes");
+        assert!(pessimistic >= r.nodes, "{r:?}");
+        if let (Some(lo), Some(m), Some(hi)) = (
+            b.usd_per_month_optimistic,
+            r.usd_per_month,
+            b.usd_per_month_pessimistic,
+        ) {
+            assert!(lo <= m + 1e-9 && m <= hi + 1e-9, "{lo} {m} {hi}");
+        }
+    }
+    assert!(
+        !p.ranking.is_empty(),
+        "the cheapest is compared with the other accelerator"
+    );
+    let v = &p.ranking[0];
+    assert!(
+        v.explanation.starts_with(if v.robust {
+            "cheaper even with"
+        } else {
+            "flips if"
+        }),
+        "{v:?}"
+    );
+}
