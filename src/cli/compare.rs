@@ -13,6 +13,14 @@ pub struct Args {
     /// Replicas (independent seeds) per variant.
     #[arg(long, default_value_t = 10)]
     replicas: u32,
+    /// Time windows for batch means, used when every replica comes out
+    /// identical (a trace with no random fleet events).
+    #[arg(long, default_value_t = 10)]
+    windows: u32,
+    /// A difference below this share of the baseline's mean is not called
+    /// better or worse.
+    #[arg(long, default_value_t = 0.01)]
+    threshold: f64,
     /// Write compare.json (and charts) into this directory.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -25,9 +33,21 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let Args {
         scenario,
         replicas,
+        windows,
+        threshold,
         out,
         json,
     } = args;
+    if windows < 2 {
+        return Err(bad_input(anyhow::anyhow!(
+            "--windows: expected a whole number >= 2, found {windows}"
+        )));
+    }
+    if !(threshold.is_finite() && threshold >= 0.0) {
+        return Err(bad_input(anyhow::anyhow!(
+            "--threshold: expected a share >= 0, found {threshold}"
+        )));
+    }
     if replicas == 0 {
         return Err(bad_input(anyhow::anyhow!(
             "--replicas: expected a whole number >= 1, found 0"
@@ -40,15 +60,19 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             scenario.source
         )));
     }
-    let samples = compare::run_replicas(&scenario, replicas, true).map_err(bad_input)?;
     let names: Vec<String> = scenario.variants.iter().map(|v| v.name.clone()).collect();
-    let diffs = compare::differences(&names, &samples);
-    let report = compare::CompareReport {
-        common_random_numbers: true,
-        differences: diffs,
+    let options = compare::CompareOptions {
         replicas,
-        scenario: scenario.source.clone(),
+        windows,
+        practical_threshold: threshold,
     };
+    let report = compare::compare(&scenario, options).map_err(bad_input)?;
+    if let Some(w) = report.windows {
+        eprintln!(
+            "warning: all {replicas} replicas are identical (a deterministic replay: a trace and no random fleet events), \
+             so they say nothing about other traffic; the intervals below are batch means over {w} time windows of the run"
+        );
+    }
     // Keys sorted, as in every earlier compare.json.
     let doc = serde_json::to_value(&report).expect("reports serialize");
     let diffs = &report.differences;
@@ -65,10 +89,21 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     if json {
         print_json(&doc);
     } else {
-        println!(
-            "{}: {} replicas per variant, common random numbers; baseline: {}",
-            scenario.source, replicas, names[0]
-        );
+        match report.windows {
+            Some(w) => println!(
+                "{}: batch means over {w} time windows of one run (the replicas were identical); baseline: {}; practical threshold {}% of the baseline",
+                scenario.source,
+                names[0],
+                threshold * 100.0
+            ),
+            None => println!(
+                "{}: {} replicas per variant, common random numbers; baseline: {}; practical threshold {}% of the baseline",
+                scenario.source,
+                replicas,
+                names[0],
+                threshold * 100.0
+            ),
+        }
         print!("{}", compare::render(diffs));
     }
     Ok(ExitCode::SUCCESS)

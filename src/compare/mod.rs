@@ -1,7 +1,10 @@
 //! A/B comparison of variants with common random numbers: every replica
 //! runs all variants on the same seed (same arrivals, same spot events), and
 //! each metric's paired difference gets a 95% confidence interval and a
-//! verdict.
+//! verdict. A deterministic scenario (identical replicas) is compared by
+//! batch means over time windows instead (`batch_means`).
+
+pub mod batch_means;
 
 use crate::engine::stream_seed;
 use crate::gate::{Better, DEFAULT_TRACKED};
@@ -24,6 +27,9 @@ pub enum Verdict {
     /// Cheaper, but the variant misses the SLO in some replica: a fleet that
     /// misses the SLO is not a cheaper answer.
     CheaperButMissesSlo,
+    /// Outside the interval, but smaller than the practical threshold (a
+    /// share of the baseline's mean).
+    BelowPracticalThreshold,
 }
 
 impl Verdict {
@@ -35,6 +41,7 @@ impl Verdict {
             Verdict::NoSignificantDifference => "no significant difference",
             Verdict::NeedMoreReplicas => "need 2+ replicas",
             Verdict::CheaperButMissesSlo => "cheaper, but misses the SLO",
+            Verdict::BelowPracticalThreshold => "below the practical threshold",
         }
     }
 }
@@ -45,6 +52,17 @@ impl Verdict {
 pub struct CompareReport {
     pub common_random_numbers: bool,
     pub differences: Vec<Difference>,
+    /// "replicas" (paired over seeds) or "batch-means" (paired over time
+    /// windows of one run: the replicas were identical).
+    #[serde(default = "replicas_method")]
+    pub method: String,
+    /// Time windows of the batch means; null with replicas.
+    #[serde(default)]
+    pub windows: Option<u32>,
+    /// A difference smaller than this share of the baseline's mean is not
+    /// called better or worse.
+    #[serde(default)]
+    pub practical_threshold: f64,
     pub replicas: u32,
     /// The scenario file.
     pub scenario: String,
@@ -66,6 +84,57 @@ pub struct Difference {
     pub ci95: f64,
     pub replicas: usize,
     pub verdict: Verdict,
+}
+
+fn replicas_method() -> String {
+    "replicas".into()
+}
+
+/// How to compare.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CompareOptions {
+    pub replicas: u32,
+    /// Time windows for batch means when the replicas are identical.
+    pub windows: u32,
+    /// Share of the baseline's mean below which a difference is not called.
+    pub practical_threshold: f64,
+}
+
+/// Compares every variant with the first on common random numbers; when
+/// every replica came out identical (a deterministic replay), compares
+/// again by batch means over `windows` windows of one run. Returns the
+/// report and whether batch means were used.
+pub fn compare(scenario: &Scenario, options: CompareOptions) -> Result<CompareReport, RunError> {
+    let names: Vec<String> = scenario.variants.iter().map(|v| v.name.clone()).collect();
+    let mut samples = run_replicas(scenario, options.replicas, true)?;
+    // Wall-clock figures vary run to run; the tracked metrics do not.
+    let tracked = |rep: &Vec<BTreeMap<String, f64>>| -> Vec<Option<f64>> {
+        rep.iter()
+            .flat_map(|m| DEFAULT_TRACKED.iter().map(|t| m.get(t.0).copied()))
+            .collect()
+    };
+    let identical =
+        samples.len() >= 2 && samples.iter().all(|s| tracked(s) == tracked(&samples[0]));
+    let mut windows = None;
+    if identical {
+        let outputs = run_scenario(
+            scenario,
+            RunOptions {
+                record_requests: true,
+            },
+        )?;
+        samples = batch_means::window_samples(&outputs, options.windows as usize);
+        windows = Some(options.windows);
+    }
+    Ok(CompareReport {
+        common_random_numbers: true,
+        differences: differences(&names, &samples, options.practical_threshold),
+        method: if identical { "batch-means" } else { "replicas" }.into(),
+        windows,
+        practical_threshold: options.practical_threshold,
+        replicas: options.replicas,
+        scenario: scenario.source.clone(),
+    })
 }
 
 /// Reads null (how JSON writes NaN) back as NaN.
@@ -120,8 +189,14 @@ pub fn run_replicas(
 
 /// Paired differences of every tracked metric, each variant against the
 /// first. A cost that is significantly lower for a variant that misses the
-/// SLO in any replica is not "better": its verdict says so.
-pub fn differences(names: &[String], samples: &Samples) -> Vec<Difference> {
+/// SLO in any replica is not "better": its verdict says so; nor is a
+/// difference inside its interval or smaller than `practical_threshold`
+/// times the baseline's mean.
+pub fn differences(
+    names: &[String],
+    samples: &Samples,
+    practical_threshold: f64,
+) -> Vec<Difference> {
     let mut out = Vec::new();
     for v in 1..names.len() {
         let misses_slo = samples
@@ -138,10 +213,13 @@ pub fn differences(names: &[String], samples: &Samples) -> Vec<Difference> {
             let diffs: Vec<f64> = pairs.iter().map(|(a, b)| b - a).collect();
             let e = estimate(&diffs);
             let mean = |xs: Vec<f64>| xs.iter().sum::<f64>() / xs.len() as f64;
+            let baseline_mean = mean(pairs.iter().map(|p| p.0).collect());
             let verdict = if e.half_width.is_nan() {
                 Verdict::NeedMoreReplicas
             } else if e.mean.abs() <= e.half_width {
                 Verdict::NoSignificantDifference
+            } else if e.mean.abs() < practical_threshold * baseline_mean.abs() {
+                Verdict::BelowPracticalThreshold
             } else {
                 let lower = e.mean < 0.0;
                 match (better, lower) {
@@ -157,7 +235,7 @@ pub fn differences(names: &[String], samples: &Samples) -> Vec<Difference> {
                 baseline: names[0].clone(),
                 metric: metric.to_string(),
                 better,
-                baseline_mean: mean(pairs.iter().map(|p| p.0).collect()),
+                baseline_mean,
                 variant_mean: mean(pairs.iter().map(|p| p.1).collect()),
                 difference: e.mean,
                 ci95: e.half_width,
@@ -228,7 +306,7 @@ mod tests {
                     vec![replica(10.0 + r, 1.0), replica(5.0 + r * 1.1, meets)]
                 })
                 .collect();
-            differences(&names, &samples)
+            differences(&names, &samples, 0.01)
                 .into_iter()
                 .find(|d| d.metric == "cost.total_usd")
                 .unwrap()
@@ -236,5 +314,26 @@ mod tests {
         };
         assert_eq!(cost_verdict(0.0), Verdict::CheaperButMissesSlo);
         assert_eq!(cost_verdict(1.0), Verdict::Better);
+    }
+
+    #[test]
+    fn a_significant_but_tiny_difference_is_not_better() {
+        let names = vec!["base".to_string(), "same".to_string()];
+        // 0.5% cheaper in every replica: significant, below a 1% threshold.
+        let samples: Samples = (0..4)
+            .map(|r| {
+                let c = 100.0 + f64::from(r);
+                vec![replica(c, 1.0), replica(c * 0.995, 1.0)]
+            })
+            .collect();
+        let verdict = |t: f64| {
+            differences(&names, &samples, t)
+                .into_iter()
+                .find(|d| d.metric == "cost.total_usd")
+                .unwrap()
+                .verdict
+        };
+        assert_eq!(verdict(0.01), Verdict::BelowPracticalThreshold);
+        assert_eq!(verdict(0.0), Verdict::Better);
     }
 }

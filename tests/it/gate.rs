@@ -119,8 +119,8 @@ replicas = 1
 fn common_random_numbers_shrink_the_paired_confidence_interval() {
     let s = scenario(AB);
     let names: Vec<String> = s.variants.iter().map(|v| v.name.clone()).collect();
-    let crn = compare::differences(&names, &compare::run_replicas(&s, 8, true).unwrap());
-    let ind = compare::differences(&names, &compare::run_replicas(&s, 8, false).unwrap());
+    let crn = compare::differences(&names, &compare::run_replicas(&s, 8, true).unwrap(), 0.0);
+    let ind = compare::differences(&names, &compare::run_replicas(&s, 8, false).unwrap(), 0.0);
     let ci = |d: &[compare::Difference], m: &str| d.iter().find(|x| x.metric == m).unwrap().ci95;
     for m in ["latency_s.ttft.p99", "latency_s.e2e.p99"] {
         assert!(
@@ -155,5 +155,42 @@ fn compare_cli_prints_verdicts_and_writes_a_chart() {
     );
     for f in ["compare.json", "compare.svg", "compare.png"] {
         assert!(out.join(f).exists(), "{f}");
+    }
+}
+
+#[test]
+fn compare_on_a_deterministic_trace_warns_and_uses_batch_means() {
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/default.toml");
+    let (code, out, err) = super::common::fleetsim(&[
+        "compare",
+        scenario,
+        "--replicas",
+        "2",
+        "--windows",
+        "8",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("all 2 replicas are identical"), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["method"], "batch-means");
+    assert_eq!(doc["windows"], 8);
+    let diffs = doc["differences"].as_array().unwrap();
+    let ttft = diffs
+        .iter()
+        .find(|d| d["metric"] == "latency_s.ttft.p99")
+        .unwrap();
+    assert_eq!(ttft["replicas"], 8, "one pair per window");
+    let ci = ttft["ci95"].as_f64().expect("a finite interval");
+    assert!(ci > 0.0);
+    // Never "better" inside the interval.
+    for d in diffs {
+        if d["verdict"] == "better" || d["verdict"] == "worse" {
+            let (diff, ci) = (
+                d["difference"].as_f64().unwrap(),
+                d["ci95"].as_f64().unwrap(),
+            );
+            assert!(diff.abs() > ci, "{d}");
+        }
     }
 }
