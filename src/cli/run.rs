@@ -17,6 +17,11 @@ pub struct Args {
     /// Write summary.json and requests.csv into this directory.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Also run every variant with its accelerators' iteration times at the
+    /// optimistic and pessimistic ends of their calibration bands, and say
+    /// whether the cheapest variant meeting the SLO stays so.
+    #[arg(long)]
+    bands: bool,
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
@@ -28,13 +33,29 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         .with_context(|| format!("scenario {}", scenario.source))
         .map_err(bad_input)?;
     let report = report_json(&scenario, &outputs);
+    let summaries: Vec<_> = outputs.iter().map(|o| o.summary.clone()).collect();
+    let bands = if args.bands {
+        Some(
+            fleetsim::run::bands::run_bands(&scenario, &summaries)
+                .with_context(|| format!("scenario {}", scenario.source))
+                .map_err(bad_input)?,
+        )
+    } else {
+        None
+    };
     if let Some(dir) = &args.out {
         write_outputs(dir, &report, &outputs).map_err(failure)?;
     }
     if args.json {
-        print_json(&report);
+        match &bands {
+            Some(b) => {
+                let mut doc = serde_json::to_value(&report).expect("reports serialize");
+                doc["bands"] = serde_json::to_value(b).expect("bands serialize");
+                print_json(&doc);
+            }
+            None => print_json(&report),
+        }
     } else {
-        let summaries: Vec<_> = outputs.iter().map(|o| o.summary.clone()).collect();
         let title = format!(
             "{}\nworkload: {}",
             scenario.name,
@@ -45,6 +66,9 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             "{}",
             fleetsim::cost::break_even::describe(&report.break_even)
         );
+        if let Some(b) = &bands {
+            print!("{}", fleetsim::run::bands::describe(b));
+        }
         if let Some(dir) = &args.out {
             println!("wrote {}/summary.json and requests.csv", dir.display());
         }

@@ -2,6 +2,8 @@
 //! workload, in parallel across variants (rayon), each run single-threaded.
 //! Results come back in the scenario's variant order whatever the thread count.
 
+pub mod bands;
+
 use crate::scenario::Scenario;
 use crate::serving::{simulate, RunLabel, RunOutput};
 use crate::workload::WorkloadError;

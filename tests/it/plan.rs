@@ -305,3 +305,28 @@ fn uncertainty_bands_bracket_the_nominal_answer() {
         "{v:?}"
     );
 }
+
+#[test]
+fn run_bands_bracket_the_nominal_run() {
+    let s = h100_nodes(2);
+    let nominal: Vec<_> = run_scenario(&s, RunOptions::default())
+        .unwrap()
+        .into_iter()
+        .map(|o| o.summary)
+        .collect();
+    let report = fleetsim::run::bands::run_bands(&s, &nominal).unwrap();
+    assert_eq!(report.bands.len(), 1);
+    assert_eq!(report.bands[0].accelerator, "h100");
+    let v = &report.variants[0];
+    let a = |e: &fleetsim::run::bands::AtEnd| e.attainment.unwrap();
+    let c = |e: &fleetsim::run::bands::AtEnd| e.per_million_output_tokens_usd.unwrap();
+    assert!(
+        a(&v.optimistic) >= a(&v.nominal) && a(&v.nominal) >= a(&v.pessimistic),
+        "{v:?}"
+    );
+    assert!(
+        c(&v.optimistic) <= c(&v.nominal) && c(&v.nominal) <= c(&v.pessimistic),
+        "{v:?}"
+    );
+    assert_eq!(a(&v.nominal), nominal[0].slo.attainment.unwrap());
+}
