@@ -66,7 +66,8 @@ pub struct Args {
     /// Print JSON instead of the table.
     #[arg(long)]
     json: bool,
-    /// Write plan.{json,md,parquet,csv} and the chart plan.{svg,png} into this directory.
+    /// Write plan.{json,md,parquet,csv}, the chart plan.{svg,png} and a price
+    /// sweep chart per accelerator without a public price into this directory.
     #[arg(long)]
     out: Option<PathBuf>,
 }
@@ -163,18 +164,16 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let spec = spec(&args)?;
     let scenario = load(args.scenario.as_deref())?;
     let plan = plan::plan(&scenario, &spec).map_err(bad_input)?;
-    if let Some(dir) = &args.out {
-        plan::render::write(dir, &plan).map_err(failure)?;
-    }
+    let written = match &args.out {
+        Some(dir) => plan::render::write(dir, &plan).map_err(failure)?,
+        None => Vec::new(),
+    };
     if args.json {
         print_json(&plan);
     } else {
         print!("{}", plan::render::render(&plan, args.all_tp));
-        if let Some(dir) = &args.out {
-            println!(
-                "wrote {}/plan.json, plan.md, plan.parquet, plan.csv, plan.svg, plan.png",
-                dir.display()
-            );
+        for f in &written {
+            println!("wrote {}", f.display());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -316,9 +316,10 @@ pub enum PlanFilesError {
     },
 }
 
-/// Writes `plan.{json,md,parquet,csv}` and the chart `plan.{svg,png}` into
-/// `dir` (created if missing); every file through a temporary file and a
-/// rename. Returns the paths written.
+/// Writes `plan.{json,md,parquet,csv}`, the chart `plan.{svg,png}` and, for
+/// each accelerator with a break-even price, `price-sweep-NAME.{svg,png}`
+/// into `dir` (created if missing); every file through a temporary file and
+/// a rename. Returns the paths written.
 pub fn write(dir: &Path, plan: &Plan) -> Result<Vec<PathBuf>, PlanFilesError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -344,6 +345,19 @@ pub fn write(dir: &Path, plan: &Plan) -> Result<Vec<PathBuf>, PlanFilesError> {
     crate::report::charts::render(&crate::report::charts::PlanCosts::of(plan), dir, "plan")?;
     written.push(dir.join("plan.svg"));
     written.push(dir.join("plan.png"));
+    let mut swept: Vec<&str> = Vec::new();
+    for b in &plan.break_even {
+        if swept.contains(&b.accelerator.as_str()) {
+            continue;
+        }
+        swept.push(&b.accelerator);
+        if let Some(chart) = crate::report::charts::PriceSweep::of(plan, &b.accelerator) {
+            let stem = format!("price-sweep-{}", b.accelerator);
+            crate::report::charts::render(&chart, dir, &stem)?;
+            written.push(dir.join(format!("{stem}.svg")));
+            written.push(dir.join(format!("{stem}.png")));
+        }
+    }
     Ok(written)
 }
 

@@ -252,6 +252,8 @@ fn the_cli_writes_the_table_data_and_chart() {
         "plan.csv",
         "plan.svg",
         "plan.png",
+        "price-sweep-gaudi3.svg",
+        "price-sweep-gaudi3.png",
     ] {
         assert!(out_dir.join(f).exists(), "{f} missing");
     }

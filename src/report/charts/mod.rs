@@ -8,6 +8,7 @@ mod cost_breakdown;
 mod frontier;
 mod latency_cdf;
 mod plan_costs;
+mod price_sweep;
 mod timeline;
 mod tornado;
 
@@ -17,6 +18,7 @@ pub use cost_breakdown::{components, CostBreakdown};
 pub use frontier::Frontier;
 pub use latency_cdf::LatencyCdf;
 pub use plan_costs::PlanCosts;
+pub use price_sweep::PriceSweep;
 pub use timeline::Timeline;
 pub use tornado::Tornado;
 
