@@ -34,6 +34,44 @@ impl Band {
     }
 }
 
+impl Band {
+    /// One line: the band and where it comes from.
+    pub fn describe(&self) -> String {
+        format!(
+            "band: {} iteration time x{:.3} to x{:.3} (modelled throughput {:+.1}% to {:+.1}% of published over {} calibration rows)",
+            self.accelerator,
+            self.optimistic_time_scale(),
+            self.pessimistic_time_scale(),
+            self.lowest_error * 100.0,
+            self.highest_error * 100.0,
+            self.rows
+        )
+    }
+}
+
+/// Whether the cheapest answer stays the cheapest against another across
+/// both ends of their bands, and if not, when it flips.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BandVerdict {
+    pub cheapest: String,
+    pub other: String,
+    pub robust: bool,
+    pub explanation: String,
+}
+
+impl BandVerdict {
+    /// One line: "robust: A vs B: why".
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: {} vs {}: {}",
+            if self.robust { "robust" } else { "not robust" },
+            self.cheapest,
+            self.other,
+            self.explanation
+        )
+    }
+}
+
 /// The band of every accelerator with calibration rows (check rows are not
 /// used), with `catalog`'s factors: O(rows) offline runs, in parallel.
 pub fn bands(catalog: &Catalog) -> Result<Vec<Band>, CalibrationError> {

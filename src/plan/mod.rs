@@ -208,13 +208,7 @@ pub struct RowBand {
 
 /// Whether the cheapest fleet stays cheaper than another accelerator's
 /// best across both accelerators' calibration bands.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RankingVerdict {
-    pub cheapest: String,
-    pub other: String,
-    pub robust: bool,
-    pub explanation: String,
-}
+pub use crate::calibration::band::BandVerdict as RankingVerdict;
 
 /// A candidate that could not be sized, and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]

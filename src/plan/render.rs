@@ -197,26 +197,10 @@ pub fn findings(plan: &Plan, all_tp: bool) -> String {
         );
     }
     for b in &plan.bands {
-        let _ = writeln!(
-            out,
-            "band: {} iteration time x{:.3} to x{:.3} (modelled throughput {:+.1}% to {:+.1}% of published over {} calibration rows)",
-            b.accelerator,
-            b.optimistic_time_scale(),
-            b.pessimistic_time_scale(),
-            b.lowest_error * 100.0,
-            b.highest_error * 100.0,
-            b.rows
-        );
+        let _ = writeln!(out, "{}", b.describe());
     }
     for v in &plan.ranking {
-        let _ = writeln!(
-            out,
-            "{}: {} vs {}: {}",
-            if v.robust { "robust" } else { "not robust" },
-            v.cheapest,
-            v.other,
-            v.explanation
-        );
+        let _ = writeln!(out, "{}", v.describe());
     }
     for n in &plan.not_priced {
         let _ = writeln!(

@@ -4,7 +4,7 @@
 //! two more runs of the scenario give every variant both ends.
 
 use super::{run_scenario, RunError, RunOptions};
-use crate::calibration::band::{bands, Band};
+use crate::calibration::band::{bands, Band, BandVerdict};
 use crate::metrics::VariantSummary;
 use crate::scenario::Scenario;
 use serde::Serialize;
@@ -33,15 +33,6 @@ pub struct VariantBand {
     pub nominal: AtEnd,
     pub optimistic: AtEnd,
     pub pessimistic: AtEnd,
-}
-
-/// The cheapest variant meeting the SLO against each other variant.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BandVerdict {
-    pub cheapest: String,
-    pub other: String,
-    pub robust: bool,
-    pub explanation: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -166,15 +157,8 @@ pub fn describe(report: &BandReport) -> String {
     use crate::table::{fixed, Align, Table};
     let mut out = String::new();
     for b in &report.bands {
-        out.push_str(&format!(
-            "band: {} iteration time x{:.3} to x{:.3} (modelled throughput {:+.1}% to {:+.1}% of published over {} calibration rows)\n",
-            b.accelerator,
-            b.optimistic_time_scale(),
-            b.pessimistic_time_scale(),
-            b.lowest_error * 100.0,
-            b.highest_error * 100.0,
-            b.rows
-        ));
+        out.push_str(&b.describe());
+        out.push('\n');
     }
     let mut t = Table::new(&[
         ("variant", Align::Left),
@@ -200,13 +184,8 @@ pub fn describe(report: &BandReport) -> String {
     }
     out.push_str(&t.terminal());
     for v in &report.verdicts {
-        out.push_str(&format!(
-            "{}: {} vs {}: {}\n",
-            if v.robust { "robust" } else { "not robust" },
-            v.cheapest,
-            v.other,
-            v.explanation
-        ));
+        out.push_str(&v.describe());
+        out.push('\n');
     }
     if report.bands.is_empty() {
         out.push_str("no band: none of the scenario's accelerators has calibration rows\n");
