@@ -32,9 +32,13 @@ pub struct MergeArgs {
     /// Directory for the combined tables.
     #[arg(long)]
     out: PathBuf,
-    /// Shard result directories.
+    /// Shard result directories (every shard of one sweep).
     #[arg(required = true)]
     shards: Vec<PathBuf>,
+    /// Merge a partial set of shards (or unfinished ones) anyway; the result
+    /// is marked incomplete in its sweep.json.
+    #[arg(long)]
+    allow_incomplete: bool,
 }
 
 /// Input errors exit 2; failures to write exit 1.
@@ -103,8 +107,16 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
 }
 
 pub fn merge(args: MergeArgs) -> Result<ExitCode, Failure> {
-    let files = sweep::merge(&args.out, &args.shards).map_err(classify)?;
-    for f in files {
+    let merged = sweep::merge(&args.out, &args.shards, args.allow_incomplete).map_err(classify)?;
+    if !merged.complete {
+        eprintln!(
+            "warning: incomplete merge: {} of {} runs; {} marks it (shard \"merged-incomplete\")",
+            merged.runs,
+            merged.expected_runs,
+            args.out.join("sweep.json").display()
+        );
+    }
+    for f in merged.files {
         println!("wrote {}", f.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -45,6 +45,15 @@ pub enum SweepRunError {
     },
     #[error("{0}")]
     Table(#[from] table::TableError),
+    #[error(
+        "merge: {runs} of the sweep's {expected} runs are in these shards (missing shards: {missing_shards}); \
+         pass --allow-incomplete to merge them anyway, marked as incomplete"
+    )]
+    Incomplete {
+        runs: u64,
+        expected: u64,
+        missing_shards: String,
+    },
     #[error("--shard {0}: expected I/N with 0 <= I < N")]
     Shard(String),
 }

@@ -20,6 +20,6 @@ pub use expand::{expand, Point};
 pub use journal::{read_journal, SweepMeta};
 pub use record::{flatten, RunRecord, VariantMetrics};
 pub use results::{is_sweep_dir, meeting_the_slo, point_means, sensitivity, PointMeans};
-pub use runner::{merge, run_sweep, Shard, SweepOptions, SweepPlan, SweepSummary};
+pub use runner::{merge, run_sweep, Merged, Shard, SweepOptions, SweepPlan, SweepSummary};
 pub use spec::{Mode, Parameter, SweepError, SweepSpec, Values};
 pub use table::{points_frame, runs_frame, write_frame, write_tables, TableError};

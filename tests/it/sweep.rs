@@ -156,12 +156,32 @@ fn shards_merge_into_the_single_run_result() {
         1 + 3 * 2,
         "shard 0 runs points 0, 2, 4"
     );
-    sweep::merge(
-        merged.path(),
-        &[s0.path().to_path_buf(), s1.path().to_path_buf()],
-    )
-    .unwrap();
+    let shards = [s0.path().to_path_buf(), s1.path().to_path_buf()];
+    let m = sweep::merge(merged.path(), &shards, false).unwrap();
+    assert!(m.complete && m.runs == m.expected_runs, "{m:?}");
     assert_same_tables(single.path(), merged.path());
+    // A merged directory is a sweep result of its own: frontier and report
+    // read it as they read the single run's, with the same tables.
+    let fleetsim = super::common::fleetsim;
+    let frontier = |dir: &Path| fleetsim(&["frontier", dir.to_str().unwrap()]);
+    let (code, from_merged, err) = frontier(merged.path());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(from_merged, frontier(single.path()).1);
+    let (code, _, err) = fleetsim(&["report", merged.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(merged.path().join("report.html").exists());
+    // Half the shards: refused, then merged only when asked, and marked.
+    let half = tempfile::tempdir().unwrap();
+    let e = sweep::merge(half.path(), &shards[..1], false).unwrap_err();
+    assert!(
+        e.to_string().contains("6 of the sweep's 12 runs")
+            && e.to_string().contains("missing shards: 1/2"),
+        "{e}"
+    );
+    let m = sweep::merge(half.path(), &shards[..1], true).unwrap();
+    assert!(!m.complete);
+    let meta = std::fs::read_to_string(half.path().join("sweep.json")).unwrap();
+    assert!(meta.contains("merged-incomplete (6 of 12 runs)"), "{meta}");
 }
 
 fn bad_spec(sweep_table: &str) -> String {
