@@ -21,15 +21,18 @@ impl Files<'_> {
     }
 
     pub(super) fn trace(&self, path: &str, format: TraceFormat) -> TraceSpec {
+        let builtin = super::BUILTIN_TRACES
+            .iter()
+            .find(|(name, _)| *name == path)
+            .map(|(_, bytes)| (PathBuf::from(path), *bytes));
         let embedded = self
             .embedded
             .iter()
             .find(|(name, _)| *name == path)
-            .map(|(_, bytes)| *bytes);
-        let resolved = if embedded.is_some() {
-            PathBuf::from(format!("built-in:{path}"))
-        } else {
-            self.base_dir.join(path)
+            .map(|(_, bytes)| (PathBuf::from(format!("built-in:{path}")), *bytes));
+        let (resolved, embedded) = match builtin.or(embedded) {
+            Some((resolved, bytes)) => (resolved, Some(bytes)),
+            None => (self.base_dir.join(path), None),
         };
         let mut spec = TraceSpec::azure(resolved);
         spec.embedded = embedded;

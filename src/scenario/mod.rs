@@ -75,8 +75,17 @@ pub const DEFAULT_SCENARIO_TOML: &str = include_str!("../../scenarios/default.to
 /// Files the built-in default scenario may name, compiled into the binary.
 const EMBEDDED: &[(&str, &[u8])] = &[(
     "azure-conv-2023/AzureLLMInferenceTrace_conv.csv",
-    include_bytes!("../../scenarios/azure-conv-2023/AzureLLMInferenceTrace_conv.csv"),
+    AZURE_CONV_2023,
 )];
+
+/// The Azure LLM conversation trace (Splitwise, ISCA 2024; CC-BY-4.0),
+/// compiled in.
+const AZURE_CONV_2023: &[u8] =
+    include_bytes!("../../scenarios/azure-conv-2023/AzureLLMInferenceTrace_conv.csv");
+
+/// Traces any scenario may name by `path = "builtin:NAME"`, compiled into
+/// the binary.
+pub const BUILTIN_TRACES: &[(&str, &[u8])] = &[("builtin:azure-conv-2023", AZURE_CONV_2023)];
 
 impl Scenario {
     /// Reads and validates a scenario file; relative paths in it start from

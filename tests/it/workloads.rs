@@ -139,3 +139,22 @@ fn scenario_catalog_overrides_change_prices_and_add_accelerators() {
         "half the bandwidth is slower"
     );
 }
+
+#[test]
+fn any_scenario_can_name_the_built_in_azure_trace() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/default.toml"
+    ))
+    .unwrap();
+    let named = text.replace(
+        "path = \"azure-conv-2023/AzureLLMInferenceTrace_conv.csv\"",
+        "path = \"builtin:azure-conv-2023\"",
+    );
+    assert_ne!(named, text);
+    // From a directory that has no copy of the trace.
+    let dir = tempfile::tempdir().unwrap();
+    let s = fleetsim::scenario::Scenario::from_toml(&named, "s.toml", dir.path()).unwrap();
+    let builtin = fleetsim::scenario::Scenario::builtin_default().unwrap();
+    assert_eq!(s.check_workload().unwrap(), builtin.check_workload().unwrap());
+}
