@@ -329,8 +329,8 @@ pub enum RawBatching {
         max_output_tokens: i64,
     },
     Continuous {
-        max_num_seqs: i64,
-        max_batched_tokens: i64,
+        max_num_seqs: Option<i64>,
+        max_batched_tokens: Option<i64>,
         chunked_prefill: Option<bool>,
         max_output_tokens: Option<i64>,
     },

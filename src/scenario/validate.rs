@@ -309,6 +309,13 @@ fn router(ctx: &Ctx, key: &str, r: &RawRouter) -> Result<RouterPolicy, ScenarioE
     ctx.choose(&format!("{key}.policy"), &r.policy, &routers)
 }
 
+/// Continuous batching's limits when a scenario names none: vLLM's
+/// long-standing `max_num_seqs` default, and the 8,192-token step of its
+/// offline engine (its OpenAI server defaults to 2,048 on most GPUs: set
+/// `max_batched_tokens` when that is what you model).
+pub const DEFAULT_MAX_NUM_SEQS: i64 = 256;
+pub const DEFAULT_MAX_BATCHED_TOKENS: i64 = 8192;
+
 fn batching(ctx: &Ctx, key: &str, table: &toml::Table) -> Result<BatchingPolicy, ScenarioError> {
     let b: RawBatching = super::tagged::read(ctx, key, table)?;
     Ok(match &b {
@@ -333,9 +340,14 @@ fn batching(ctx: &Ctx, key: &str, table: &toml::Table) -> Result<BatchingPolicy,
             max_output_tokens: max_output_tokens
                 .map(|m| ctx.positive_u32(&format!("{key}.max_output_tokens"), m))
                 .transpose()?,
-            max_num_seqs: ctx.positive_u32(&format!("{key}.max_num_seqs"), *max_num_seqs)?,
-            max_batched_tokens: ctx
-                .positive_u32(&format!("{key}.max_batched_tokens"), *max_batched_tokens)?,
+            max_num_seqs: ctx.positive_u32(
+                &format!("{key}.max_num_seqs"),
+                max_num_seqs.unwrap_or(DEFAULT_MAX_NUM_SEQS),
+            )?,
+            max_batched_tokens: ctx.positive_u32(
+                &format!("{key}.max_batched_tokens"),
+                max_batched_tokens.unwrap_or(DEFAULT_MAX_BATCHED_TOKENS),
+            )?,
             chunked_prefill: chunked_prefill.unwrap_or(false),
         },
     })

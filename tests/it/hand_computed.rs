@@ -349,3 +349,27 @@ fn a_variant_meets_the_slo_by_its_required_attainment_and_percentiles_over_arriv
         "attainment does not excuse a percentile target"
     );
 }
+
+#[test]
+fn continuous_batching_defaults_to_vllm_limits() {
+    let text = super::common::single_replica(
+        "llama-3.1-8b",
+        "h100",
+        1,
+        "kind = \"poisson\"\nrate_per_s = 5\nrequests = 10\ninput_tokens = { dist = \"fixed\", value = 100 }\noutput_tokens = { dist = \"fixed\", value = 10 }",
+        "policy = \"continuous\"",
+    );
+    let s = super::common::scenario(&text);
+    match &s.variants[0].serving.batching {
+        fleetsim::serving::BatchingPolicy::Continuous {
+            max_num_seqs,
+            max_batched_tokens,
+            chunked_prefill,
+            ..
+        } => assert_eq!(
+            (*max_num_seqs, *max_batched_tokens, *chunked_prefill),
+            (256, 8192, false)
+        ),
+        other => panic!("{other:?}"),
+    }
+}

@@ -156,5 +156,8 @@ fn any_scenario_can_name_the_built_in_azure_trace() {
     let dir = tempfile::tempdir().unwrap();
     let s = fleetsim::scenario::Scenario::from_toml(&named, "s.toml", dir.path()).unwrap();
     let builtin = fleetsim::scenario::Scenario::builtin_default().unwrap();
-    assert_eq!(s.check_workload().unwrap(), builtin.check_workload().unwrap());
+    assert_eq!(
+        s.check_workload().unwrap(),
+        builtin.check_workload().unwrap()
+    );
 }
