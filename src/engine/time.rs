@@ -35,8 +35,10 @@ impl SimTime {
         self.0
     }
 
+    /// Seconds, as the nearest f64 to `ns / 1e9` (whole seconds exactly:
+    /// 60 s is 60.0, not 60.00000000000001).
     pub fn as_secs_f64(self) -> f64 {
-        self.0 as f64 * 1e-9
+        self.0 as f64 / 1e9
     }
 
     /// Time elapsed since `earlier`, zero if `earlier` is later.
@@ -75,6 +77,14 @@ impl fmt::Display for SimTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_seconds_convert_exactly() {
+        for s in [1u64, 60, 120, 3600, 86_400] {
+            assert_eq!(SimTime::from_secs_f64(s as f64).as_secs_f64(), s as f64);
+        }
+        assert_eq!(SimTime::from_nanos(60_000_000_000).as_secs_f64().to_string(), "60");
+    }
 
     #[test]
     fn seconds_round_trip_to_the_nanosecond() {
