@@ -83,7 +83,12 @@ mod tests {
         for s in [1u64, 60, 120, 3600, 86_400] {
             assert_eq!(SimTime::from_secs_f64(s as f64).as_secs_f64(), s as f64);
         }
-        assert_eq!(SimTime::from_nanos(60_000_000_000).as_secs_f64().to_string(), "60");
+        assert_eq!(
+            SimTime::from_nanos(60_000_000_000)
+                .as_secs_f64()
+                .to_string(),
+            "60"
+        );
     }
 
     #[test]

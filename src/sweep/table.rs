@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 /// Column order: identifiers, the swept parameters, then metrics sorted by name.
 struct Layout {
     params: Vec<String>,
-    numeric_params: Vec<bool>,
+    param_kinds: Vec<ParamKind>,
     metrics: Vec<String>,
 }
 
@@ -20,8 +20,17 @@ fn layout(records: &[RunRecord]) -> Layout {
         .first()
         .map(|r| r.params.iter().map(|(k, _)| k.clone()).collect())
         .unwrap_or_default();
-    let numeric_params = (0..params.len())
-        .map(|i| records.iter().all(|r| r.params[i].1.is_number()))
+    let param_kinds = (0..params.len())
+        .map(|i| {
+            let values = || records.iter().map(|r| &r.params[i].1);
+            if values().all(|v| v.is_i64()) {
+                ParamKind::Integer
+            } else if values().all(|v| v.is_number()) {
+                ParamKind::Float
+            } else {
+                ParamKind::Text
+            }
+        })
         .collect();
     let reserved = ["point", "replica", "seed", "variant", "replicas"];
     let metrics: BTreeSet<String> = records
@@ -31,23 +40,35 @@ fn layout(records: &[RunRecord]) -> Layout {
         .collect();
     Layout {
         params,
-        numeric_params,
+        param_kinds,
         metrics: metrics.into_iter().collect(),
     }
 }
 
+/// A swept parameter's column type: integers stay Int64 (a replica count
+/// is not 4.0), other numbers Float64, anything else text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ParamKind {
+    Integer,
+    Float,
+    Text,
+}
+
 fn param_column(
     name: &str,
-    numeric: bool,
+    kind: ParamKind,
     values: impl Iterator<Item = serde_json::Value>,
 ) -> Column {
-    if numeric {
-        Column::new(
+    match kind {
+        ParamKind::Integer => Column::new(
+            name.into(),
+            values.map(|v| v.as_i64()).collect::<Vec<Option<i64>>>(),
+        ),
+        ParamKind::Float => Column::new(
             name.into(),
             values.map(|v| v.as_f64()).collect::<Vec<Option<f64>>>(),
-        )
-    } else {
-        Column::new(
+        ),
+        ParamKind::Text => Column::new(
             name.into(),
             values
                 .map(|v| match v {
@@ -55,7 +76,7 @@ fn param_column(
                     other => other.to_string(),
                 })
                 .collect::<Vec<String>>(),
-        )
+        ),
     }
 }
 
@@ -89,7 +110,7 @@ pub fn runs_frame(records: &[RunRecord]) -> PolarsResult<DataFrame> {
     for (i, p) in l.params.iter().enumerate() {
         columns.push(param_column(
             p,
-            l.numeric_params[i],
+            l.param_kinds[i],
             rows.iter().map(|(r, _)| r.params[i].1.clone()),
         ));
     }
@@ -141,7 +162,7 @@ pub fn points_frame(records: &[RunRecord]) -> PolarsResult<DataFrame> {
     for (i, p) in l.params.iter().enumerate() {
         columns.push(param_column(
             p,
-            l.numeric_params[i],
+            l.param_kinds[i],
             keys.iter().map(|g| first(g).0.params[i].1.clone()),
         ));
     }

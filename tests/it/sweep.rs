@@ -278,3 +278,28 @@ fn capacity_search_brackets_the_highest_rate_within_slo() {
     let cheapest = capacity::cheapest_at(&scenario, caps[1].max_multiplier, Some(0.95)).unwrap();
     assert!(cheapest.is_some());
 }
+
+#[test]
+fn integer_parameters_stay_integers_in_the_tables() {
+    let out = tempfile::tempdir().unwrap();
+    run_in(2, out.path(), Shard::ALL, false);
+    let csv = std::fs::read_to_string(out.path().join("points.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    for name in ["workload.rate_per_s", "batching.max_num_seqs"] {
+        let i = header.iter().position(|h| *h == name).unwrap();
+        assert!(
+            row[i].parse::<i64>().is_ok(),
+            "{name} = {} in {csv}",
+            row[i]
+        );
+    }
+    let parquet = std::fs::File::open(out.path().join("points.parquet")).unwrap();
+    use polars::prelude::*;
+    let frame = ParquetReader::new(parquet).finish().unwrap();
+    assert_eq!(
+        frame.column("batching.max_num_seqs").unwrap().dtype(),
+        &DataType::Int64
+    );
+}
