@@ -2,7 +2,7 @@
 
 use super::{bad_input, failure, load, print_json, Failure};
 use anyhow::Context;
-use fleetsim::report::{render_table, report_json, write_outputs};
+use fleetsim::report::{render_table, report_json, write_outputs, RequestsFormat};
 use fleetsim::run::{run_scenario, RunOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,9 +14,13 @@ pub struct Args {
     /// Print one JSON document instead of the table.
     #[arg(long)]
     json: bool,
-    /// Write summary.json and requests.csv into this directory.
+    /// Write summary.json, requests.csv (see --requests) and timeline.csv
+    /// into this directory, as one set (a failed run leaves it as it was).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// With --out: the per-request records as csv, parquet, or none.
+    #[arg(long, value_enum, default_value_t = RequestsFormat::Csv)]
+    requests: RequestsFormat,
     /// Also run every variant with its accelerators' iteration times at the
     /// optimistic and pessimistic ends of their calibration bands, and say
     /// whether the cheapest variant meeting the SLO stays so.
@@ -43,9 +47,10 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     } else {
         None
     };
-    if let Some(dir) = &args.out {
-        write_outputs(dir, &report, &outputs).map_err(failure)?;
-    }
+    let written = match &args.out {
+        Some(dir) => write_outputs(dir, &report, &outputs, args.requests).map_err(failure)?,
+        None => Vec::new(),
+    };
     if args.json {
         match &bands {
             Some(b) => {
@@ -69,8 +74,8 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         if let Some(b) = &bands {
             print!("{}", fleetsim::run::bands::describe(b));
         }
-        if let Some(dir) = &args.out {
-            println!("wrote {}/summary.json and requests.csv", dir.display());
+        for f in &written {
+            println!("wrote {}", f.display());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -191,3 +191,51 @@ fn output_into_a_closed_pipe_ends_quietly() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn run_out_writes_one_set_with_the_chosen_request_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("report.html"), "stale").unwrap();
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/golden.toml");
+    let (code, stdout, err) = super::common::fleetsim(&[
+        "run",
+        scenario,
+        "--out",
+        out.to_str().unwrap(),
+        "--requests",
+        "parquet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for f in ["summary.json", "requests.parquet", "timeline.csv"] {
+        assert!(out.join(f).exists(), "{f}");
+        assert!(
+            stdout.contains(&format!("wrote {}", out.join(f).display())),
+            "{stdout}"
+        );
+    }
+    assert!(!out.join("requests.csv").exists());
+    assert!(
+        !out.join("report.html").exists(),
+        "a stale report describes other results"
+    );
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 3, "no staging directory left: {names:?}");
+    let (code, _, err) = super::common::fleetsim(&[
+        "run",
+        scenario,
+        "--out",
+        out.to_str().unwrap(),
+        "--requests",
+        "none",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !out.join("requests.parquet").exists(),
+        "the old records would not match"
+    );
+}
