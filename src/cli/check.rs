@@ -21,6 +21,13 @@ pub struct Args {
     /// Print the comparison as JSON.
     #[arg(long)]
     json: bool,
+    /// Also write the comparison as a JUnit XML report (one test per metric).
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Also write the comparison as a Markdown table. Under GitHub Actions
+    /// (GITHUB_STEP_SUMMARY set) the table is always appended to the step summary.
+    #[arg(long)]
+    markdown: Option<PathBuf>,
 }
 
 /// Variant name -> flattened metrics (dotted paths).
@@ -43,6 +50,8 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         baseline,
         write_baseline,
         json,
+        junit,
+        markdown,
     } = args;
     let baseline_path = baseline.as_path();
     let (scenario, variants) = read_summary(&results)?;
@@ -65,7 +74,49 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     })?;
     let baseline: Baseline = serde_json::from_str(&text)
         .map_err(|e| bad_input(anyhow::anyhow!("baseline {}: {e}", baseline_path.display())))?;
+    if baseline.scenario != scenario {
+        eprintln!(
+            "check failed: the baseline {} is of scenario {}, the results of {}; \
+             compare like with like, or rewrite the baseline with --write-baseline",
+            baseline_path.display(),
+            baseline.scenario,
+            scenario
+        );
+        return Ok(ExitCode::from(1));
+    }
     let rows = gate::check(&baseline, &variants);
+    let write = |path: &Path, text: &str| {
+        fleetsim::atomic::write_text_atomic(path, text)
+            .map_err(|e| failure(anyhow::anyhow!("{}: {e}", path.display())))
+    };
+    if let Some(path) = &junit {
+        write(
+            path,
+            &gate::junit(&rows, &format!("fleetsim check {scenario}")),
+        )?;
+    }
+    let md = format!(
+        "### fleetsim check: {scenario} against {}\n\n{}\n**{}**\n",
+        baseline_path.display(),
+        gate::table(&rows).markdown(),
+        if gate::fails(&rows) {
+            "failed"
+        } else {
+            "passed"
+        }
+    );
+    if let Some(path) = &markdown {
+        write(path, &md)?;
+    }
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+        use std::io::Write;
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&summary)
+            .and_then(|mut f| f.write_all(md.as_bytes()))
+            .map_err(|e| failure(anyhow::anyhow!("GITHUB_STEP_SUMMARY: {e}")))?;
+    }
     if json {
         print_json(&rows);
     } else {
@@ -73,7 +124,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     }
     if gate::fails(&rows) {
         eprintln!(
-            "check failed: a metric regressed beyond its tolerance (or is missing) against {}",
+            "check failed: a metric regressed beyond its tolerance, is missing, or a variant is new against {}",
             baseline_path.display()
         );
         Ok(ExitCode::from(1))

@@ -95,6 +95,9 @@ pub enum Status {
     Regressed,
     /// The metric (or variant) is missing from the run.
     Missing,
+    /// A variant the baseline does not know: not gated until the baseline
+    /// is rewritten, so it fails the check.
+    New,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -110,9 +113,24 @@ pub struct Comparison {
     pub status: Status,
 }
 
-/// Compares a run (variant name -> flattened metrics) with the baseline.
+/// Compares a run (variant name -> flattened metrics) with the baseline:
+/// one row per tracked metric of every baseline variant, then one `New`
+/// row per variant of the run the baseline lacks.
 pub fn check(baseline: &Baseline, variants: &[(String, BTreeMap<String, f64>)]) -> Vec<Comparison> {
     let mut out = Vec::new();
+    let new_variants: Vec<Comparison> = variants
+        .iter()
+        .filter(|(name, _)| !baseline.metrics.contains_key(name))
+        .map(|(name, _)| Comparison {
+            variant: name.clone(),
+            metric: "(every metric)".into(),
+            baseline: f64::NAN,
+            now: None,
+            relative_change: None,
+            allowed: f64::NAN,
+            status: Status::New,
+        })
+        .collect();
     for (variant, tracked) in &baseline.metrics {
         let flat = variants
             .iter()
@@ -151,11 +169,27 @@ pub fn check(baseline: &Baseline, variants: &[(String, BTreeMap<String, f64>)]) 
             });
         }
     }
+    out.extend(new_variants);
     out
 }
 
 /// A readable table of the comparison.
 pub fn render(rows: &[Comparison]) -> String {
+    table(rows).terminal()
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Ok => "ok",
+        Status::Improved => "improved",
+        Status::Regressed => "REGRESSED",
+        Status::Missing => "MISSING",
+        Status::New => "NEW (not in the baseline)",
+    }
+}
+
+/// The comparison as a table (terminal, Markdown for a CI step summary).
+pub fn table(rows: &[Comparison]) -> crate::table::Table {
     use crate::table::{fixed, Align, Table};
     let mut t = Table::new(&[
         ("variant", Align::Left),
@@ -170,26 +204,75 @@ pub fn render(rows: &[Comparison]) -> String {
         t.push(vec![
             r.variant.clone(),
             r.metric.clone(),
-            format!("{:.6}", r.baseline),
+            fixed(Some(r.baseline).filter(|b| b.is_finite()), 6),
             fixed(r.now, 6),
             r.relative_change
                 .map(|c| format!("{:+.2}%", c * 100.0))
                 .unwrap_or_else(|| "-".into()),
-            format!("{:.6}", r.allowed),
-            match r.status {
-                Status::Ok => "ok",
-                Status::Improved => "improved",
-                Status::Regressed => "REGRESSED",
-                Status::Missing => "MISSING",
-            }
-            .to_string(),
+            fixed(Some(r.allowed).filter(|a| a.is_finite()), 6),
+            status_name(r.status).to_string(),
         ]);
     }
-    t.terminal()
+    t
 }
 
-/// Whether the gate fails: any regression or missing metric.
+/// Whether the gate fails: any regression, missing metric or new variant.
 pub fn fails(rows: &[Comparison]) -> bool {
     rows.iter()
-        .any(|r| matches!(r.status, Status::Regressed | Status::Missing))
+        .any(|r| matches!(r.status, Status::Regressed | Status::Missing | Status::New))
+}
+
+/// The comparison as a JUnit XML report: one test case per row, failing
+/// ones carrying why (CI systems show these per test).
+pub fn junit(rows: &[Comparison], suite: &str) -> String {
+    let failures = rows
+        .iter()
+        .filter(|r| matches!(r.status, Status::Regressed | Status::Missing | Status::New))
+        .count();
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\">\n",
+        xml_escape(suite),
+        rows.len()
+    );
+    for r in rows {
+        let name = xml_escape(&format!("{}: {}", r.variant, r.metric));
+        let failing = matches!(r.status, Status::Regressed | Status::Missing | Status::New);
+        if failing {
+            let message = match r.status {
+                Status::Regressed => format!(
+                    "regressed: baseline {}, now {}, allowed worsening {}",
+                    r.baseline,
+                    r.now.map_or("-".to_string(), |n| n.to_string()),
+                    r.allowed
+                ),
+                Status::Missing => "missing from the run".to_string(),
+                _ => "a variant the baseline does not know; rewrite the baseline to gate it"
+                    .to_string(),
+            };
+            xml.push_str(&format!(
+                "    <testcase classname=\"fleetsim.check\" name=\"{name}\">\n      <failure message=\"{}\"/>\n    </testcase>\n",
+                xml_escape(&message)
+            ));
+        } else {
+            xml.push_str(&format!(
+                "    <testcase classname=\"fleetsim.check\" name=\"{name}\"/>\n"
+            ));
+        }
+    }
+    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml
+}
+
+fn xml_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&apos;".to_string(),
+            c if c.is_control() && c != '\n' && c != '\t' => format!("&#x{:x};", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
 }

@@ -194,3 +194,75 @@ fn compare_on_a_deterministic_trace_warns_and_uses_batch_means() {
         }
     }
 }
+
+#[test]
+fn check_flags_new_variants_other_scenarios_and_writes_junit_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/golden.toml");
+    let run = dir.path().join("run");
+    let baseline = dir.path().join("baseline.json");
+    assert_eq!(
+        fleetsim(&["run", scenario, "--out", run.to_str().unwrap()]).0,
+        0
+    );
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            run.to_str().unwrap(),
+            "--baseline",
+            baseline.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        fleetsim(&args)
+    };
+    assert_eq!(check(&["--write-baseline"]).0, 0);
+    // Rename a variant in the baseline: the run's variant is new, the
+    // baseline's is missing.
+    let text = std::fs::read_to_string(&baseline).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let first = doc["metrics"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let renamed = text.replacen(&format!("\"{first}\""), "\"retired\"", 1);
+    std::fs::write(&baseline, &renamed).unwrap();
+    let junit = dir.path().join("junit.xml");
+    let md = dir.path().join("check.md");
+    let (code, stdout, _) = check(&[
+        "--junit",
+        junit.to_str().unwrap(),
+        "--markdown",
+        md.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("NEW (not in the baseline)") && stdout.contains("MISSING"),
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.starts_with("<?xml") && xml.contains("<testsuite name=\"fleetsim check "),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!("name=\"{first}: (every metric)\"")),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<failure message=\"missing from the run\"/>"),
+        "{xml}"
+    );
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        md.contains("| variant | metric |") && md.ends_with("**failed**\n"),
+        "{md}"
+    );
+    // A baseline of another scenario.
+    std::fs::write(&baseline, text.replacen("golden.toml", "other.toml", 1)).unwrap();
+    let (code, _, stderr) = check(&[]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("compare like with like"), "{stderr}");
+}
