@@ -21,6 +21,7 @@ pub mod gate;
 pub mod metrics;
 pub mod perf;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -49,7 +49,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         }
     }
     let scenario = fleetsim::scenario::Scenario::load(&scenario).map_err(bad_input)?;
-    let caps = capacity::capacities(&scenario, attainment, iterations).map_err(bad_input)?;
+    let caps = capacity::capacities(&scenario, attainment, iterations, !json).map_err(bad_input)?;
     let cheapest = match target {
         Some(t) => capacity::cheapest_at(&scenario, t, attainment).map_err(bad_input)?,
         None => None,

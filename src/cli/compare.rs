@@ -65,6 +65,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         replicas,
         windows,
         practical_threshold: threshold,
+        progress: !json,
     };
     let report = compare::compare(&scenario, options).map_err(bad_input)?;
     if let Some(w) = report.windows {

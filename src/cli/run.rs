@@ -32,6 +32,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let scenario = load(args.scenario.as_deref())?;
     let options = RunOptions {
         record_requests: args.out.is_some(),
+        progress: !args.json,
     };
     let outputs = run_scenario(&scenario, options)
         .with_context(|| format!("scenario {}", scenario.source))

@@ -98,6 +98,8 @@ pub struct CompareOptions {
     pub windows: u32,
     /// Share of the baseline's mean below which a difference is not called.
     pub practical_threshold: f64,
+    /// A progress bar over the replicas on a terminal.
+    pub progress: bool,
 }
 
 /// Compares every variant with the first on common random numbers; when
@@ -106,7 +108,7 @@ pub struct CompareOptions {
 /// report and whether batch means were used.
 pub fn compare(scenario: &Scenario, options: CompareOptions) -> Result<CompareReport, RunError> {
     let names: Vec<String> = scenario.variants.iter().map(|v| v.name.clone()).collect();
-    let mut samples = run_replicas(scenario, options.replicas, true)?;
+    let mut samples = run_replicas_with(scenario, options.replicas, true, options.progress)?;
     // Wall-clock figures vary run to run; the tracked metrics do not.
     let tracked = |rep: &Vec<BTreeMap<String, f64>>| -> Vec<Option<f64>> {
         rep.iter()
@@ -121,6 +123,7 @@ pub fn compare(scenario: &Scenario, options: CompareOptions) -> Result<CompareRe
             scenario,
             RunOptions {
                 record_requests: true,
+                ..Default::default()
             },
         )?;
         samples = batch_means::window_samples(&outputs, options.windows as usize);
@@ -153,9 +156,21 @@ pub fn run_replicas(
     replicas: u32,
     common_random_numbers: bool,
 ) -> Result<Samples, RunError> {
-    (0..replicas)
+    run_replicas_with(scenario, replicas, common_random_numbers, false)
+}
+
+/// [`run_replicas`] with a progress bar over the replicas on a terminal.
+fn run_replicas_with(
+    scenario: &Scenario,
+    replicas: u32,
+    common_random_numbers: bool,
+    progress: bool,
+) -> Result<Samples, RunError> {
+    let bar = crate::progress::bar(u64::from(replicas), "replicas", progress);
+    let samples = (0..replicas)
         .into_par_iter()
         .map(|r| {
+            let _tick = crate::progress::TickOnDrop(&bar);
             let seed = if r == 0 {
                 scenario.seed
             } else {
@@ -184,7 +199,9 @@ pub fn run_replicas(
                     .collect()
             }
         })
-        .collect()
+        .collect();
+    bar.finish_and_clear();
+    samples
 }
 
 /// Paired differences of every tracked metric, each variant against the

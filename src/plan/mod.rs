@@ -23,11 +23,9 @@ pub use rate::{OfferedRate, RateTarget};
 
 use crate::scenario::{Scenario, ScenarioError};
 use crate::sweep::capacity::CapacityError;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub const HOURS_PER_MONTH: f64 = 730.0;
@@ -349,7 +347,7 @@ pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<Plan, PlanError> {
         time_scales: Vec::new(),
         bands: &bands,
     };
-    let bar = progress_bar(candidates.len(), spec.progress);
+    let bar = crate::progress::bar(candidates.len() as u64, "candidates", spec.progress);
     let sized: Vec<Result<sizing::Sized, PlanError>> = candidates
         .par_iter()
         .map(|c| {
@@ -534,18 +532,4 @@ fn describe_slo(scenario: &Scenario) -> String {
         parts.join(", "),
         slo.required_attainment * 100.0
     )
-}
-
-fn progress_bar(len: usize, progress: bool) -> ProgressBar {
-    let bar = ProgressBar::new(len as u64);
-    if progress && std::io::stderr().is_terminal() {
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} candidates  {elapsed}  {msg}")
-                .expect("valid template"),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    } else {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    bar
 }

@@ -130,7 +130,7 @@ impl Context<'_> {
             self.multiplier,
             self.seed(0),
         )?;
-        let caps = crate::sweep::capacity::capacities(&s, None, iterations)?;
+        let caps = crate::sweep::capacity::capacities(&s, None, iterations, false)?;
         self.runs.fetch_add(
             caps.iter().map(|c| u64::from(c.probes)).sum(),
             Ordering::Relaxed,

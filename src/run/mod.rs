@@ -21,15 +21,23 @@ pub struct RunError {
 pub struct RunOptions {
     /// Keep one record per request (memory grows with the trace).
     pub record_requests: bool,
+    /// A progress bar over the variants on a terminal.
+    pub progress: bool,
 }
 
 /// Runs every variant of `scenario`. The first failing variant (in variant
 /// order) is reported.
 pub fn run_scenario(scenario: &Scenario, options: RunOptions) -> Result<Vec<RunOutput>, RunError> {
+    let bar = crate::progress::bar(
+        scenario.variants.len() as u64,
+        "variants",
+        options.progress && scenario.variants.len() > 1,
+    );
     let results: Vec<Result<RunOutput, RunError>> = scenario
         .variants
         .par_iter()
         .map(|variant| {
+            let _tick = crate::progress::TickOnDrop(&bar);
             let mut config = variant.serving.clone();
             config.record_requests = options.record_requests;
             let label = RunLabel {
@@ -46,5 +54,6 @@ pub fn run_scenario(scenario: &Scenario, options: RunOptions) -> Result<Vec<RunO
             simulate(&label, &config, stream).map_err(err)
         })
         .collect();
+    bar.finish_and_clear();
     results.into_iter().collect()
 }

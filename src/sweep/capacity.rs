@@ -91,73 +91,94 @@ fn probe(
 
 /// Capacity of every variant: bracket by doubling or halving (within
 /// 2^-10..2^10), then `iterations` bisection steps on log(multiplier).
+/// Variants are searched in parallel (rayon), each search sequential;
+/// results in variant order whatever the thread count.
 pub fn capacities(
     scenario: &Scenario,
     attainment: Option<f64>,
     iterations: u32,
+    progress: bool,
 ) -> Result<Vec<Capacity>, CapacityError> {
+    use rayon::prelude::*;
     if !scenario.variants.iter().any(|v| v.serving.slo.is_set()) {
         return Err(CapacityError::NoSlo(scenario.source.clone()));
     }
     at_rate(scenario, 1.0)?;
-    let mut out = Vec::new();
-    for variant in &scenario.variants {
-        let mut single = scenario.clone();
-        single.variants = vec![variant.clone()];
-        let mut probes = 0;
-        let mut run = |m: f64| {
-            probes += 1;
-            probe(&single, m, attainment)
-        };
-        let first = run(1.0)?;
-        let (mut good, mut bad, mut best) = if first.ok {
-            (1.0, f64::NAN, first)
+    let bar = crate::progress::bar(scenario.variants.len() as u64, "variants", progress);
+    let out: Result<Vec<Capacity>, CapacityError> = scenario
+        .variants
+        .par_iter()
+        .map(|variant| {
+            let c = capacity_of(scenario, variant, attainment, iterations);
+            bar.inc(1);
+            c
+        })
+        .collect();
+    bar.finish_and_clear();
+    out
+}
+
+/// One variant's capacity (see [`capacities`]).
+fn capacity_of(
+    scenario: &Scenario,
+    variant: &crate::scenario::Variant,
+    attainment: Option<f64>,
+    iterations: u32,
+) -> Result<Capacity, CapacityError> {
+    let mut single = scenario.clone();
+    single.variants = vec![variant.clone()];
+    let mut probes = 0;
+    let mut run = |m: f64| {
+        probes += 1;
+        probe(&single, m, attainment)
+    };
+    let first = run(1.0)?;
+    let (mut good, mut bad, mut best) = if first.ok {
+        (1.0, f64::NAN, first)
+    } else {
+        (f64::NAN, 1.0, first)
+    };
+    // Bracket: halve while failing, double while passing.
+    let factor = if good.is_nan() { 0.5 } else { 2.0 };
+    let mut m = 1.0;
+    while (good.is_nan() || bad.is_nan()) && (1.0 / 1024.0..=1024.0).contains(&(m * factor)) {
+        m *= factor;
+        let p = run(m)?;
+        if p.ok {
+            good = m;
+            best = p;
         } else {
-            (f64::NAN, 1.0, first)
-        };
-        // Bracket: halve while failing, double while passing.
-        let factor = if good.is_nan() { 0.5 } else { 2.0 };
-        let mut m = 1.0;
-        while (good.is_nan() || bad.is_nan()) && (1.0 / 1024.0..=1024.0).contains(&(m * factor)) {
-            m *= factor;
-            let p = run(m)?;
+            bad = m;
+        }
+    }
+    if !good.is_nan() && !bad.is_nan() {
+        for _ in 0..iterations {
+            let mid = (good * bad).sqrt();
+            let p = run(mid)?;
             if p.ok {
-                good = m;
+                good = mid;
                 best = p;
             } else {
-                bad = m;
+                bad = mid;
             }
         }
-        if !good.is_nan() && !bad.is_nan() {
-            for _ in 0..iterations {
-                let mid = (good * bad).sqrt();
-                let p = run(mid)?;
-                if p.ok {
-                    good = mid;
-                    best = p;
-                } else {
-                    bad = mid;
-                }
-            }
-        }
-        out.push(Capacity {
-            variant: variant.name.clone(),
-            max_multiplier: if good.is_nan() { 0.0 } else { good },
-            fails_at_multiplier: bad,
-            max_requests_per_s: if good.is_nan() {
-                0.0
-            } else {
-                best.requests_per_s
-            },
-            per_million_output_tokens_usd: if good.is_nan() {
-                None
-            } else {
-                best.per_million
-            },
-            probes,
-        });
     }
-    Ok(out)
+    Ok(Capacity {
+        variant: variant.name.clone(),
+        max_multiplier: if good.is_nan() { 0.0 } else { good },
+        fails_at_multiplier: bad,
+        max_requests_per_s: if good.is_nan() {
+            0.0
+        } else {
+            best.requests_per_s
+        },
+        per_million_output_tokens_usd: if good.is_nan() {
+            None
+        } else {
+            best.per_million
+        },
+        probes,
+    })
 }
 
 /// The cheapest variant (USD per 1M output tokens at that rate) that meets

@@ -16,10 +16,9 @@ use crate::engine::stream_seed;
 use crate::run::{run_scenario, RunOptions};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::workload::{TraceRow, Workload};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -359,15 +358,7 @@ fn run_tasks(
         .open(journal_path)
         .map_err(|error| write_error(journal_path, error))?;
     let journal = Mutex::new(std::io::BufWriter::new(journal));
-    let bar = ProgressBar::new(tasks.len() as u64);
-    if progress && std::io::stderr().is_terminal() {
-        bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}  {msg}")
-                .expect("valid template"),
-        );
-    } else {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
+    let bar = crate::progress::bar(tasks.len() as u64, "runs", progress);
     let events: u64 = tasks
         .par_iter()
         .map(|(point, replica)| {

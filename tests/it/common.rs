@@ -21,6 +21,7 @@ pub fn run(text: &str) -> Vec<RunOutput> {
         &scenario(text),
         RunOptions {
             record_requests: true,
+            ..Default::default()
         },
     )
     .expect("run succeeds")

@@ -51,6 +51,7 @@ fn deterministic_json(threads: usize) -> String {
             &scenario,
             RunOptions {
                 record_requests: true,
+                ..Default::default()
             },
         )
         .unwrap()

@@ -357,6 +357,7 @@ fn determinism_holds_with_spot_and_autoscaling() {
                 &scenario,
                 fleetsim::run::RunOptions {
                     record_requests: true,
+                    ..Default::default()
                 },
             )
             .unwrap()

@@ -252,7 +252,7 @@ fn capacity_search_brackets_the_highest_rate_within_slo() {
     let text = std::fs::read_to_string(small()).unwrap();
     let base = &text[..text.find("[sweep]").unwrap()];
     let scenario = fleetsim::scenario::Scenario::from_toml(base, "small", Path::new(".")).unwrap();
-    let caps = capacity::capacities(&scenario, Some(0.95), 6).unwrap();
+    let caps = capacity::capacities(&scenario, Some(0.95), 6, false).unwrap();
     assert_eq!(caps.len(), 2);
     for c in &caps {
         assert!(
