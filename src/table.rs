@@ -49,7 +49,8 @@ impl Table {
     /// When the row does not have one cell per column (a programming error).
     pub fn push(&mut self, row: Vec<String>) {
         assert_eq!(row.len(), self.header.len(), "one cell per column");
-        self.rows.push(row);
+        self.rows
+            .push(row.into_iter().map(|c| printable(&c)).collect());
     }
 
     pub fn rows(&self) -> &[Vec<String>] {
@@ -99,7 +100,7 @@ impl Table {
         out
     }
 
-    /// GitHub-flavoured Markdown (`|` in cells escaped).
+    /// GitHub-flavoured Markdown (`|` and markup in cells escaped).
     pub fn markdown(&self) -> String {
         let mut m = format!(
             "| {} |\n|{}\n",
@@ -107,7 +108,10 @@ impl Table {
             "---|".repeat(self.header.len())
         );
         for r in &self.rows {
-            let cells: Vec<String> = r.iter().map(|c| c.replace('|', "\\|")).collect();
+            let cells: Vec<String> = r
+                .iter()
+                .map(|c| escape_markdown(c).replace('|', "\\|"))
+                .collect();
             let _ = writeln!(m, "| {} |", cells.join(" | "));
         }
         m
@@ -129,6 +133,45 @@ impl Table {
         }
         h.push_str("</tbody></table>");
         h
+    }
+}
+
+/// `s` with control characters (ANSI/OSC escapes, newlines, ...) written
+/// as `\u{..}`, so printing it cannot move the cursor, retitle the
+/// terminal or break a line.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Text safe in Markdown that GitHub renders: no raw HTML (`<script>`,
+/// `<img>` become text), no control characters.
+pub fn escape_markdown(s: &str) -> String {
+    printable(s)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A CSV cell a spreadsheet will not run: text starting with `=`, `+`,
+/// `-`, `@`, tab or carriage return gets a leading `'` (OWASP's advice on
+/// CSV injection); numbers are left alone.
+pub fn csv_safe(s: &str) -> String {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && s.parse::<f64>().is_err() {
+        format!("'{s}")
+    } else {
+        s.to_string()
     }
 }
 
@@ -169,11 +212,11 @@ mod tests {
     }
 
     #[test]
-    fn markdown_escapes_pipes_and_html_escapes_markup() {
+    fn markdown_and_html_escape_pipes_and_markup() {
         let t = sample();
         assert_eq!(
             t.markdown(),
-            "| metric | a | bb-long |\n|---|---|---|\n| cost | 1.50 | 12.25 |\n| x\\|y | <3 | - |\n"
+            "| metric | a | bb-long |\n|---|---|---|\n| cost | 1.50 | 12.25 |\n| x\\|y | &lt;3 | - |\n"
         );
         assert!(t.html().contains("<td>&lt;3</td>"));
         assert!(t.html().starts_with("<table><thead><tr><th>metric</th>"));
@@ -184,6 +227,23 @@ mod tests {
         let mut t = Table::new(&[("n", Align::Right), ("note", Align::Left)]);
         t.push(vec!["1".into(), "ok".into()]);
         assert_eq!(t.terminal(), "n  note\n-------\n1  ok\n");
+    }
+
+    #[test]
+    fn cells_cannot_carry_escapes_markup_or_formulas() {
+        let mut t = Table::new(&[("name", Align::Left)]);
+        t.push(vec!["a\u{1b}]0;pwned\u{7}b".into()]);
+        assert_eq!(t.rows()[0][0], "a\\u{1b}]0;pwned\\u{7}b");
+        let mut t = Table::new(&[("name", Align::Left)]);
+        t.push(vec!["<script>x</script>".into()]);
+        assert_eq!(
+            t.markdown().lines().nth(2).unwrap(),
+            "| &lt;script&gt;x&lt;/script&gt; |"
+        );
+        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_safe("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
+        assert_eq!(csv_safe("-1.5"), "-1.5");
+        assert_eq!(csv_safe("h100"), "h100");
     }
 
     #[test]

@@ -64,8 +64,8 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     } else {
         let title = format!(
             "{}\nworkload: {}",
-            scenario.name,
-            scenario.workload.describe()
+            fleetsim::table::printable(&scenario.name),
+            fleetsim::table::printable(&scenario.workload.describe())
         );
         print!("{}", render_table(&title, &summaries));
         print!(

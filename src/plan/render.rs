@@ -2,7 +2,7 @@
 //! document), as data (Parquet, CSV, JSON) and as a chart.
 
 use super::{Plan, PlanRow};
-use crate::table::{fixed, Align, Table};
+use crate::table::{csv_safe, fixed, printable, Align, Table};
 use polars::prelude::*;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -119,8 +119,8 @@ pub fn heading(plan: &Plan) -> String {
     format!(
         "plan for {}\nworkload: {}\nrate: {:.2} requests/s offered on average, {:.2} at the busiest {:.0} s \
          ({:.3}x the scenario's arrivals)\nSLO: {}\n",
-        plan.scenario,
-        plan.workload,
+        printable(&plan.scenario),
+        printable(&plan.workload),
         plan.offered_requests_per_s,
         plan.peak_requests_per_s,
         plan.scenario_rate.peak_window_s,
@@ -246,7 +246,11 @@ pub fn render(plan: &Plan, all_tp: bool) -> String {
 /// The rows as a data frame, one column per field.
 pub fn frame(plan: &Plan) -> PolarsResult<DataFrame> {
     let rows = &plan.rows;
-    let s = |f: fn(&PlanRow) -> String| rows.iter().map(f).collect::<Vec<String>>();
+    let s = |f: fn(&PlanRow) -> String| {
+        rows.iter()
+            .map(|r| csv_safe(&f(r)))
+            .collect::<Vec<String>>()
+    };
     let o = |f: fn(&PlanRow) -> Option<f64>| rows.iter().map(f).collect::<Vec<Option<f64>>>();
     let u = |f: fn(&PlanRow) -> u32| rows.iter().map(f).collect::<Vec<u32>>();
     DataFrame::new(

@@ -7,7 +7,7 @@ use super::compare_section::compare_sections;
 use super::error::ReportError;
 use super::run_section::run_sections;
 use super::sweep_section::sweep_sections;
-use crate::table::escape_html;
+use crate::table::{escape_html, escape_markdown};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -38,7 +38,7 @@ pub fn write_report(dir: &Path) -> Result<ReportFiles, ReportError> {
         escape_html(&title),
         env!("CARGO_PKG_VERSION")
     );
-    let mut md = format!("# {title}\n\n");
+    let mut md = format!("# {}\n\n", escape_markdown(&title));
     for s in &sections {
         let _ = write!(
             html,
@@ -46,7 +46,7 @@ pub fn write_report(dir: &Path) -> Result<ReportFiles, ReportError> {
             escape_html(&s.title),
             s.html
         );
-        let _ = write!(md, "## {}\n\n{}\n", s.title, s.markdown);
+        let _ = write!(md, "## {}\n\n{}\n", escape_markdown(&s.title), s.markdown);
     }
     html.push_str("</body></html>\n");
     let files = ReportFiles {

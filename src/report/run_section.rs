@@ -7,7 +7,7 @@ use super::json::{Assumptions, ReportJson};
 use super::metrics::SUMMARY;
 use super::section::{chart_section, Section};
 use crate::metrics::{TimelineRow, VariantSummary};
-use crate::table::{escape_html, Align, Table};
+use crate::table::{escape_html, escape_markdown, Align, Table};
 use std::path::Path;
 
 /// The run's sections, or none when `dir` holds no `summary.json`.
@@ -47,7 +47,11 @@ fn scenario_section(doc: &ReportJson) -> Section {
     );
     section.markdown = format!(
         "**{}** ({})\n\nworkload: {}; model: {}; seed {}\n\n",
-        s.name, s.source, s.workload, s.model, s.seed
+        escape_markdown(&s.name),
+        escape_markdown(&s.source),
+        escape_markdown(&s.workload),
+        escape_markdown(&s.model),
+        s.seed
     );
     section.push_table(&assumptions_table(&doc.assumptions));
     section

@@ -2,7 +2,7 @@
 
 use super::charts::{self, Chart};
 use super::error::ReportError;
-use crate::table::{escape_html, Table};
+use crate::table::{escape_html, escape_markdown, Table};
 use std::path::Path;
 
 /// One titled part of the report, in both formats.
@@ -35,7 +35,7 @@ impl Section {
     pub fn push_text(&mut self, text: &str) {
         self.push((
             format!("<p>{}</p>", escape_html(text)),
-            format!("{text}\n\n"),
+            format!("{}\n\n", escape_markdown(text)),
         ));
     }
 
@@ -51,7 +51,7 @@ pub fn figure(svg: &str, stem: &str, caption: &str) -> (String, String) {
             "<figure class=\"chart\" id=\"chart-{stem}\">{svg}<figcaption>{}</figcaption></figure>",
             escape_html(caption)
         ),
-        format!("![{caption}]({stem}.png)\n\n"),
+        format!("![{}]({stem}.png)\n\n", escape_markdown(caption)),
     )
 }
 

@@ -41,6 +41,12 @@ pub(super) fn validate(
         ));
     }
     let model_ref = (model_name.as_str(), &model);
+    for (name, v) in &raw.variants {
+        check_name(&ctx, &format!("variants.{name}"), name)?;
+        for pool in v.pools.keys() {
+            check_name(&ctx, &format!("variants.{name}.pools.{pool}"), pool)?;
+        }
+    }
     let variants = raw
         .variants
         .iter()
@@ -58,6 +64,30 @@ pub(super) fn validate(
         variants,
         origin: Default::default(),
     })
+}
+
+/// Variant and pool names end up in file names, CSV cells, Markdown, HTML
+/// and the terminal: letters, digits, '.', '_', '-' and '+', starting with a
+/// letter or digit (so no cell starts a spreadsheet formula and no name
+/// carries markup or terminal escapes), at most 64 characters.
+fn check_name(ctx: &Ctx, key: &str, name: &str) -> Result<(), ScenarioError> {
+    let ok_first = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    let ok_rest = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'));
+    if ok_first && ok_rest && name.len() <= 64 {
+        Ok(())
+    } else {
+        Err(ctx.err(
+            key,
+            format!(
+                "name {name:?}: expected letters, digits, '.', '_', '-' or '+', starting with a letter or digit, at most 64 characters"
+            ),
+        ))
+    }
 }
 
 /// What every variant shares: the scenario-wide settings and defaults.

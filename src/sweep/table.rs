@@ -72,7 +72,7 @@ fn param_column(
             name.into(),
             values
                 .map(|v| match v {
-                    serde_json::Value::String(s) => s,
+                    serde_json::Value::String(s) => crate::table::csv_safe(&s),
                     other => other.to_string(),
                 })
                 .collect::<Vec<String>>(),

@@ -239,3 +239,63 @@ fn run_out_writes_one_set_with_the_chosen_request_format() {
         "the old records would not match"
     );
 }
+
+#[test]
+fn names_cannot_inject_formulas_markup_or_terminal_escapes() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/golden.toml"
+    ))
+    .unwrap();
+    let first_variant = base
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("[variants.")
+                .and_then(|r| r.split(['.', ']']).next())
+        })
+        .unwrap()
+        .to_string();
+    // A formula as a variant name: refused, naming the key.
+    let bad = base.replace(
+        &format!("[variants.{first_variant}"),
+        "[variants.\"=HYPERLINK(1)\"",
+    );
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, bad).unwrap();
+    let (code, _, err) = super::common::fleetsim(&["run", path.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("variants.=HYPERLINK(1)") && err.contains("starting with a letter or digit"),
+        "{err}"
+    );
+    // Escapes and markup in the scenario's name: printed and reported as text.
+    let named = base.replacen(
+        "name = ",
+        "name = \"\\u001b]0;pwned\\u0007<script>x</script>\"\nold_name = ",
+        1,
+    );
+    let named: String = named
+        .lines()
+        .filter(|l| !l.starts_with("old_name"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let path = dir.path().join("named.toml");
+    std::fs::write(&path, named).unwrap();
+    let out = dir.path().join("out");
+    let (code, stdout, err) = super::common::fleetsim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !stdout.contains('\u{1b}') && stdout.contains("\\u{1b}]0;pwned"),
+        "{stdout}"
+    );
+    let (code, _, err) = super::common::fleetsim(&["report", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(!md.contains("<script>") && !md.contains('\u{1b}'), "{md}");
+}
