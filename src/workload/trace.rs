@@ -95,10 +95,16 @@ impl TraceSpec {
         };
         let inner = match self.format {
             TraceFormat::Csv => {
+                let lines = Arc::new(std::sync::Mutex::new(NewlineLog::default()));
+                let counted: Box<dyn Read + Send> = Box::new(LineCounter {
+                    inner: file,
+                    offset: 0,
+                    log: Arc::clone(&lines),
+                });
                 let mut reader = csv::ReaderBuilder::new()
                     .has_headers(true)
                     .trim(csv::Trim::All)
-                    .from_reader(BufReader::new(file));
+                    .from_reader(BufReader::new(counted));
                 let headers = reader
                     .headers()
                     .map_err(|e| self.format_error(e.to_string()))?;
@@ -118,10 +124,11 @@ impl TraceSpec {
                 Inner::Csv {
                     records: reader.into_records(),
                     columns,
+                    lines,
                 }
             }
             TraceFormat::Jsonl => Inner::Jsonl {
-                lines: BufReader::new(file).lines(),
+                reader: BufReader::new(file),
                 line: 0,
             },
         };
@@ -154,11 +161,66 @@ enum Inner {
     Csv {
         records: csv::StringRecordsIntoIter<BufReader<Box<dyn Read + Send>>>,
         columns: [usize; 3],
+        /// Where the newlines are, for line numbers (the csv crate's own
+        /// count is one low after CRLF endings and blank lines).
+        lines: Arc<std::sync::Mutex<NewlineLog>>,
     },
     Jsonl {
-        lines: std::io::Lines<BufReader<Box<dyn Read + Send>>>,
+        reader: BufReader<Box<dyn Read + Send>>,
         line: u64,
     },
+}
+
+/// Byte offsets of the line-ending bytes (CR, LF) read but not yet
+/// passed, each marked whether it is a LF, and how many LFs were passed:
+/// O(lines in the read-ahead buffer) memory.
+#[derive(Default)]
+struct NewlineLog {
+    passed: u64,
+    pending: std::collections::VecDeque<(u64, bool)>,
+}
+
+impl NewlineLog {
+    /// The 1-based line of a record the csv reader says starts at byte
+    /// `offset`; offsets must not decrease from call to call. The reader
+    /// may place a record at the line endings before it (after CRLF or
+    /// blank lines), so line-ending bytes from `offset` on are skipped to
+    /// the record's first byte.
+    fn line_at(&mut self, offset: u64) -> u64 {
+        let mut start = offset;
+        while let Some(&(at, is_lf)) = self.pending.front() {
+            if at > start {
+                break;
+            }
+            if at == start {
+                start += 1;
+            }
+            self.passed += u64::from(is_lf);
+            self.pending.pop_front();
+        }
+        self.passed + 1
+    }
+}
+
+/// A reader that logs where its newlines are.
+struct LineCounter {
+    inner: Box<dyn Read + Send>,
+    offset: u64,
+    log: Arc<std::sync::Mutex<NewlineLog>>,
+}
+
+impl Read for LineCounter {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut log = self.log.lock().expect("not poisoned");
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' || *b == b'\r' {
+                log.pending.push_back((self.offset + i as u64, *b == b'\n'));
+            }
+        }
+        self.offset += n as u64;
+        Ok(n)
+    }
 }
 
 /// Iterator over a trace's rows in file order; rejects a row whose time is
@@ -175,12 +237,20 @@ impl Iterator for TraceRows {
 
     fn next(&mut self) -> Option<Self::Item> {
         let parsed = match &mut self.inner {
-            Inner::Csv { records, columns } => {
+            Inner::Csv {
+                records,
+                columns,
+                lines,
+            } => {
                 let record = records.next()?;
                 self.row += 1;
+                let mut lines = lines.lock().expect("not poisoned");
+                let mut line_of = |p: Option<&csv::Position>| {
+                    p.map(|p| lines.line_at(p.byte())).unwrap_or(self.row + 1)
+                };
                 match record {
                     Err(e) => {
-                        let line = e.position().map(|p| p.line()).unwrap_or(self.row + 1);
+                        let line = line_of(e.position());
                         Err(row_error(
                             &self.spec.path,
                             self.row,
@@ -190,7 +260,7 @@ impl Iterator for TraceRows {
                         ))
                     }
                     Ok(rec) => {
-                        let line = rec.position().map(|p| p.line()).unwrap_or(self.row + 1);
+                        let line = line_of(rec.position());
                         let get = |i: usize| rec.get(i).unwrap_or("");
                         parse_row(
                             &self.spec,
@@ -201,22 +271,40 @@ impl Iterator for TraceRows {
                     }
                 }
             }
-            Inner::Jsonl { lines, line } => loop {
-                let text = match lines.next()? {
-                    Ok(t) => t,
+            Inner::Jsonl { reader, line } => loop {
+                let mut bytes = Vec::new();
+                match reader.read_until(b'\n', &mut bytes) {
+                    Ok(0) => return None,
+                    Ok(_) => {}
                     Err(source) => {
                         return Some(Err(WorkloadError::Io {
                             path: self.spec.path.clone(),
                             error: source,
                         }))
                     }
-                };
+                }
                 *line += 1;
+                let Ok(text) = std::str::from_utf8(&bytes) else {
+                    self.row += 1;
+                    return Some(Err(row_error(
+                        &self.spec.path,
+                        self.row,
+                        *line,
+                        "line",
+                        "not valid UTF-8".into(),
+                    )));
+                };
+                // A byte-order mark before the first object, as CSV allows.
+                let text = if *line == 1 {
+                    text.trim_start_matches('\u{feff}')
+                } else {
+                    text
+                };
                 if text.trim().is_empty() {
                     continue;
                 }
                 self.row += 1;
-                break parse_json_row(&self.spec, self.row, *line, &text);
+                break parse_json_row(&self.spec, self.row, *line, text);
             },
         };
         Some(parsed.and_then(|row| self.check_order(row)))

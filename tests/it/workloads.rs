@@ -161,3 +161,55 @@ fn any_scenario_can_name_the_built_in_azure_trace() {
         builtin.check_workload().unwrap()
     );
 }
+
+/// The error validating a scenario over `trace` (written as `file`).
+fn trace_error(file: &str, trace: &[u8], workload: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(file), trace).unwrap();
+    let text = format!(
+        "[model]\nname = \"llama-3.1-8b\"\nprecision = \"fp8\"\n[workload]\n{workload}\npath = \"{file}\"\n\
+         [batching]\npolicy = \"continuous\"\n[variants.a.pools.main]\naccelerator = \"h100\"\ntp = 1\nreplicas = 1\n"
+    );
+    let s = fleetsim::scenario::Scenario::from_toml(&text, "s.toml", dir.path()).unwrap();
+    match s.check_workload() {
+        Ok(n) => format!("ok {n}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn trace_errors_name_the_physical_line_with_crlf_blank_lines_bom_and_bad_utf8() {
+    let csv = "kind = \"azure\"";
+    let header = "TIMESTAMP,ContextTokens,GeneratedTokens";
+    let good = "2023-11-16 18:15:46.6805900,374,44";
+    let bad = "2023-11-16 18:15:50.9951690,x,19";
+    for (name, text, line) in [
+        ("lf", format!("{header}\n{good}\n{bad}\n"), 3),
+        ("crlf", format!("{header}\r\n{good}\r\n{bad}\r\n"), 3),
+        ("blank", format!("{header}\n{good}\n\n{bad}\n"), 4),
+        (
+            "crlf-blank",
+            format!("{header}\r\n\r\n{good}\r\n\r\n\r\n{bad}\r\n"),
+            6,
+        ),
+    ] {
+        let e = trace_error("t.csv", text.as_bytes(), csv);
+        assert!(e.contains(&format!("row 2 (line {line})")), "{name}: {e}");
+    }
+    let jsonl = "kind = \"jsonl\"\ntime_field = \"t\"\ntime_unit = \"s\"\ninput_field = \"i\"\noutput_field = \"o\"";
+    let e = trace_error(
+        "t.jsonl",
+        b"\xef\xbb\xbf{\"t\": 1, \"i\": 5, \"o\": 3}\n",
+        jsonl,
+    );
+    assert_eq!(e, "ok 1", "a byte-order mark is skipped");
+    let e = trace_error(
+        "t.jsonl",
+        b"{\"t\": 1, \"i\": 5, \"o\": 3}\n{\"t\": 2, \"i\": \xff5, \"o\": 3}\n",
+        jsonl,
+    );
+    assert!(
+        e.contains("row 2 (line 2)") && e.contains("not valid UTF-8"),
+        "{e}"
+    );
+}
