@@ -27,7 +27,7 @@ impl SimTime {
         }
     }
 
-    pub fn from_nanos(ns: u64) -> SimTime {
+    pub const fn from_nanos(ns: u64) -> SimTime {
         SimTime(ns)
     }
 

@@ -54,8 +54,31 @@ impl Ctx<'_> {
         }
     }
 
+    /// A whole number within the key's range.
+    pub(super) fn count(&self, key: &str, v: u64) -> Result<u64, ScenarioError> {
+        self.in_range(key, v as f64)?;
+        Ok(v)
+    }
+
+    /// `v` within the key's range (`ranges::RANGES`), when it has one.
+    fn in_range(&self, key: &str, v: f64) -> Result<(), ScenarioError> {
+        match super::ranges::range_of(key) {
+            Some((lo, hi, unit)) if !(lo..=hi).contains(&v) => Err(self.err(
+                key,
+                format!(
+                    "expected {} to {} {unit}, found {}",
+                    number(lo),
+                    number(hi),
+                    number(v)
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     pub(super) fn positive_f64(&self, key: &str, v: f64) -> Result<f64, ScenarioError> {
         if v.is_finite() && v > 0.0 {
+            self.in_range(key, v)?;
             Ok(v)
         } else {
             Err(self.err(key, format!("expected a number > 0, found {v}")))
@@ -64,6 +87,7 @@ impl Ctx<'_> {
 
     pub(super) fn non_negative_f64(&self, key: &str, v: f64) -> Result<f64, ScenarioError> {
         if v.is_finite() && v >= 0.0 {
+            self.in_range(key, v)?;
             Ok(v)
         } else {
             Err(self.err(key, format!("expected a number >= 0, found {v}")))
@@ -72,6 +96,7 @@ impl Ctx<'_> {
 
     pub(super) fn positive_u32(&self, key: &str, v: i64) -> Result<u32, ScenarioError> {
         if v >= 1 && v <= i64::from(u32::MAX) {
+            self.in_range(key, v as f64)?;
             Ok(v as u32)
         } else {
             Err(self.err(key, format!("expected a whole number >= 1, found {v}")))
@@ -140,7 +165,10 @@ impl Ctx<'_> {
         default: u64,
     ) -> Result<u64, ScenarioError> {
         match v {
-            Some(n) if n >= 0 => Ok(n as u64),
+            Some(n) if n >= 0 => {
+                self.in_range(key, n as f64)?;
+                Ok(n as u64)
+            }
             Some(n) => Err(self.err(key, format!("expected a whole number >= 0, found {n}"))),
             None => Ok(default),
         }
@@ -182,6 +210,15 @@ impl Ctx<'_> {
 }
 
 /// The directory a scenario file's relative paths start from.
+/// A number for a message: plain when moderate, scientific when huge or tiny.
+fn number(v: f64) -> String {
+    if v != 0.0 && !(1e-4..1e7).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 pub(super) fn base_dir_of(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
 }

@@ -9,6 +9,7 @@ mod overrides;
 mod policies;
 mod pool;
 mod purchase;
+pub mod ranges;
 pub(crate) mod raw;
 mod series;
 mod tagged;

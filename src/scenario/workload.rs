@@ -86,6 +86,9 @@ fn trace_workload(
             "expected a whole number >= 1, found 0",
         ));
     }
+    if let Some(n) = max_requests {
+        ctx.count("workload.max_requests", *n)?;
+    }
     Ok(Workload::Trace {
         trace,
         window_s: window(ctx, window_s)?,
@@ -240,9 +243,31 @@ fn synthetic(
     if requests == Some(0) {
         return Err(ctx.err("workload.requests", "expected a whole number >= 1, found 0"));
     }
+    if let Some(n) = requests {
+        ctx.count("workload.requests", n)?;
+    }
     let duration_s = duration_s
         .map(|d| ctx.positive_f64("workload.duration_s", d))
         .transpose()?;
+    let rate = match &arrivals {
+        ArrivalProcess::Poisson { rate_per_s } | ArrivalProcess::Gamma { rate_per_s, .. } => {
+            Some(*rate_per_s)
+        }
+        ArrivalProcess::Offline => None,
+    };
+    if let (None, Some(d), Some(r)) = (requests, duration_s, rate) {
+        let limit = super::ranges::range_of("requests").map_or(f64::INFINITY, |l| l.1);
+        if r * d > limit {
+            return Err(ctx.err(
+                "workload.duration_s",
+                format!(
+                    "{r} requests/s for {d} s is about {:.3e} requests, more than the {limit:e} one run holds; \
+                     set requests, a shorter duration_s, or split the run",
+                    r * d
+                ),
+            ));
+        }
+    }
     Ok(Workload::Synthetic {
         arrivals,
         input_tokens: lengths(ctx, "workload.input_tokens", input, files)?,

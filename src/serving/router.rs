@@ -3,11 +3,17 @@
 use super::config::RouterPolicy;
 use super::replica::Replica;
 
-/// A routing policy. `eligible(i)` says whether replica `i` can hold the
-/// request at all; routers only pick eligible replicas and return `None`
-/// when there is none.
+/// A routing policy. `candidates` are the indices (ascending) of the
+/// replicas that may take work at all; `eligible(i)` says whether replica
+/// `i` can hold this request. Routers pick an eligible candidate or return
+/// `None`; their cost is O(candidates), not O(replicas ever launched).
 pub trait Router: Send {
-    fn pick(&mut self, replicas: &[Replica], eligible: &dyn Fn(usize) -> bool) -> Option<usize>;
+    fn pick(
+        &mut self,
+        replicas: &[Replica],
+        candidates: &[usize],
+        eligible: &dyn Fn(usize) -> bool,
+    ) -> Option<usize>;
 }
 
 impl RouterPolicy {
@@ -25,10 +31,20 @@ pub struct RoundRobin {
 }
 
 impl Router for RoundRobin {
-    fn pick(&mut self, replicas: &[Replica], eligible: &dyn Fn(usize) -> bool) -> Option<usize> {
+    /// The first eligible candidate at or after `next` in index order,
+    /// wrapping around.
+    fn pick(
+        &mut self,
+        replicas: &[Replica],
+        candidates: &[usize],
+        eligible: &dyn Fn(usize) -> bool,
+    ) -> Option<usize> {
+        let start = candidates.partition_point(|&i| i < self.next);
         let n = replicas.len();
-        (0..n)
-            .map(|k| (self.next + k) % n)
+        candidates[start..]
+            .iter()
+            .chain(&candidates[..start])
+            .copied()
             .find(|&i| eligible(i))
             .inspect(|&i| {
                 self.next = (i + 1) % n;
@@ -41,13 +57,18 @@ impl Router for RoundRobin {
 pub struct LeastOutstandingWork;
 
 impl Router for LeastOutstandingWork {
-    fn pick(&mut self, replicas: &[Replica], eligible: &dyn Fn(usize) -> bool) -> Option<usize> {
+    fn pick(
+        &mut self,
+        replicas: &[Replica],
+        candidates: &[usize],
+        eligible: &dyn Fn(usize) -> bool,
+    ) -> Option<usize> {
         let mut best: Option<(usize, f64)> = None;
-        for (i, r) in replicas.iter().enumerate() {
+        for &i in candidates {
             if !eligible(i) {
                 continue;
             }
-            let w = r.outstanding_work_s();
+            let w = replicas[i].outstanding_work_s();
             if best.is_none_or(|(_, b)| w < b) {
                 best = Some((i, w));
             }
@@ -66,12 +87,20 @@ mod tests {
         let replicas: Vec<Replica> = (0..3).map(|_| replica(1000)).collect();
         let mut rr = RoundRobin { next: 0 };
         let all = |_: usize| true;
-        let picks: Vec<_> = (0..4).map(|_| rr.pick(&replicas, &all).unwrap()).collect();
+        let c = [0, 1, 2];
+        let picks: Vec<_> = (0..4)
+            .map(|_| rr.pick(&replicas, &c, &all).unwrap())
+            .collect();
         assert_eq!(picks, [0, 1, 2, 0]);
         let not_two = |i: usize| i != 2;
-        assert_eq!(rr.pick(&replicas, &not_two), Some(1));
-        assert_eq!(rr.pick(&replicas, &not_two), Some(0), "2 is skipped");
-        assert_eq!(rr.pick(&replicas, &|_| false), None);
+        assert_eq!(rr.pick(&replicas, &c, &not_two), Some(1));
+        assert_eq!(rr.pick(&replicas, &c, &not_two), Some(0), "2 is skipped");
+        assert_eq!(rr.pick(&replicas, &c, &|_| false), None);
+        assert_eq!(
+            rr.pick(&replicas, &[0, 2], &all),
+            Some(2),
+            "1 is not a candidate"
+        );
     }
 
     #[test]
@@ -82,8 +111,10 @@ mod tests {
         replicas[1].outstanding_decode_tokens = 5; // 0.05 s
         replicas[2].outstanding_decode_tokens = 5; // 0.05 s
         let mut low = LeastOutstandingWork;
-        assert_eq!(low.pick(&replicas, &|_| true), Some(1));
-        assert_eq!(low.pick(&replicas, &|i| i != 1), Some(2));
-        assert_eq!(low.pick(&replicas, &|i| i == 0), Some(0));
+        let c = [0, 1, 2];
+        assert_eq!(low.pick(&replicas, &c, &|_| true), Some(1));
+        assert_eq!(low.pick(&replicas, &c, &|i| i != 1), Some(2));
+        assert_eq!(low.pick(&replicas, &c, &|i| i == 0), Some(0));
+        assert_eq!(low.pick(&replicas, &[0, 2], &|_| true), Some(2));
     }
 }

@@ -33,6 +33,16 @@ pub enum WorkloadError {
         time_s: f64,
         previous_s: f64,
     },
+    #[error(
+        "no request finished for {stalled_days} simulated days while {waiting} requests waited \
+         (at t = {at_s:.0} s): the fleet cannot serve them (for example nodes interrupted faster \
+         than they boot, or capacity that never returns); set horizon_s to stop at a time, or change the fleet"
+    )]
+    Stalled {
+        stalled_days: u64,
+        waiting: u64,
+        at_s: f64,
+    },
     #[error("{source_name}: no requests{detail}")]
     Empty { source_name: String, detail: String },
 }

@@ -108,6 +108,7 @@ impl Workload {
             } => {
                 let rows = trace.open()?;
                 Box::new(TraceRequests {
+                    path: trace.path.clone(),
                     rows,
                     first_ns: None,
                     window_ns: window_s.map(|(a, b)| (secs_to_ns(a), secs_to_ns(b))),
@@ -154,7 +155,14 @@ fn secs_to_ns(s: f64) -> i64 {
     (s * 1e9).round() as i64
 }
 
+/// Arrivals later than this (seconds from the first) are refused: the
+/// simulator's clock is whole nanoseconds below 2^64 (584 years), and a
+/// trace spanning decades is a mistyped timestamp, not a workload.
+pub const MAX_ARRIVAL_S: f64 = 1e9;
+
 struct TraceRequests {
+    /// The trace, for errors.
+    path: std::path::PathBuf,
     rows: Box<dyn Iterator<Item = Result<TraceRow, WorkloadError>> + Send>,
     first_ns: Option<i64>,
     window_ns: Option<(i64, i64)>,
@@ -176,7 +184,10 @@ impl Iterator for TraceRequests {
                 }
             };
             let first = *self.first_ns.get_or_insert(row.time_ns);
-            let mut since_start = row.time_ns - first;
+            let Some(mut since_start) = row.time_ns.checked_sub(first) else {
+                self.done = true;
+                return Some(Err(self.too_late(row.time_ns as f64 - first as f64)));
+            };
             if let Some((start, end)) = self.window_ns {
                 if since_start >= end {
                     self.done = true;
@@ -189,6 +200,10 @@ impl Iterator for TraceRequests {
             }
             self.remaining -= 1;
             let arrival_s = since_start as f64 * 1e-9 * self.time_scale;
+            if arrival_s > MAX_ARRIVAL_S {
+                self.done = true;
+                return Some(Err(self.too_late(arrival_s * 1e9)));
+            }
             return Some(Ok(Request {
                 arrival: SimTime::from_secs_f64(arrival_s),
                 input_tokens: row.input_tokens,
@@ -196,6 +211,19 @@ impl Iterator for TraceRequests {
             }));
         }
         None
+    }
+}
+
+impl TraceRequests {
+    fn too_late(&self, since_first_ns: f64) -> WorkloadError {
+        WorkloadError::Format {
+            path: self.path.clone(),
+            message: format!(
+                "a row arrives {:.3e} s after the first (time scale applied), beyond the {MAX_ARRIVAL_S:e} s \
+                 (about 31 years) a run may span: a mistyped timestamp (a year such as 1723?) or a time_scale too large",
+                since_first_ns * 1e-9
+            ),
+        }
     }
 }
 

@@ -88,10 +88,20 @@ impl TraceSpec {
     fn open_file(&self) -> Result<TraceRows, WorkloadError> {
         let file: Box<dyn Read + Send> = match self.embedded {
             Some(bytes) => Box::new(bytes),
-            None => Box::new(File::open(&self.path).map_err(|source| WorkloadError::Io {
-                path: self.path.clone(),
-                error: source,
-            })?),
+            None => {
+                let io = |error| WorkloadError::Io {
+                    path: self.path.clone(),
+                    error,
+                };
+                // A device or pipe (/dev/zero) could be read forever.
+                if !std::fs::metadata(&self.path).map_err(io)?.is_file() {
+                    return Err(self.format_error(
+                        "not a regular file (a trace is read from a file, not a device or pipe)"
+                            .into(),
+                    ));
+                }
+                Box::new(File::open(&self.path).map_err(io)?)
+            }
         };
         let inner = match self.format {
             TraceFormat::Csv => {

@@ -582,3 +582,102 @@ fn includes_must_be_a_list_of_readable_files_that_include_nothing() {
         );
     }
 }
+
+/// The fuzzer's findings: values that validated but panicked, hung or ran
+/// away are refused with their key and range, or stop with a message.
+#[test]
+fn out_of_range_values_are_refused_with_their_range() {
+    let with = |old: &str, new: &str| {
+        assert!(GOOD.contains(old), "{old}");
+        GOOD.replacen(old, new, 1)
+    };
+    let pool = "replicas = 2\n";
+    let cases: Vec<(String, &str)> = vec![
+        (
+            with("rate_per_s = 5", "rate_per_s = 1e9"),
+            "workload.rate_per_s",
+        ),
+        (
+            with("requests = 20", "requests = 1000000000000"),
+            "workload.requests",
+        ),
+        (
+            with(
+                "output_tokens = { dist = \"fixed\", value = 10 }",
+                "output_tokens = { dist = \"lognormal\", mean = 10, cv = 1e200, max = 100 }",
+            ),
+            "workload.output_tokens.cv",
+        ),
+        (
+            format!("{GOOD}[fleet]\ntimeline_interval_s = 1e-10\n"),
+            "fleet.timeline_interval_s",
+        ),
+        (
+            format!("{GOOD}[fleet]\ntimeline_interval_s = 1e12\n"),
+            "fleet.timeline_interval_s",
+        ),
+        (
+            with(pool, "replicas = 4294967295\n"),
+            "variants.v.pools.main.replicas",
+        ),
+        (
+            with(pool, "replicas = 2\nprice_per_node_hour_usd = 1e308\n"),
+            "price_per_node_hour_usd",
+        ),
+        (
+            with(
+                pool,
+                "replicas = 2\npurchase = \"spot\"\nspot = { hazard_per_node_hour = 1e4 }\n",
+            ),
+            "spot.hazard_per_node_hour",
+        ),
+        (
+            with(
+                "policy = \"continuous\"\nmax_num_seqs = 16\nmax_batched_tokens = 2048",
+                "policy = \"static\"\nmax_batch = 4\nmax_wait_ms = 1e15\nmax_output_tokens = 100",
+            ),
+            "batching.max_wait_ms",
+        ),
+    ];
+    for (scenario, key) in cases {
+        expect_error(&scenario, None, &[key, "expected "]);
+    }
+    let mut trace = with_trace_workload();
+    trace = trace.replacen(
+        "path = \"trace.csv\"\n",
+        "path = \"trace.csv\"\ntime_scale = 1e12\n",
+        1,
+    );
+    expect_error(
+        &trace,
+        Some("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.68,10,5\n"),
+        &["workload.time_scale"],
+    );
+}
+
+#[test]
+fn runaway_traces_and_stalled_fleets_stop_with_a_message() {
+    // A mistyped year: 300 years between rows.
+    expect_error(
+        &with_trace_workload(),
+        Some("TIMESTAMP,ContextTokens,GeneratedTokens\n1723-11-16 18:15:46.68,10,5\n2023-11-16 18:15:46.68,10,5\n"),
+        &["beyond the 1e9 s", "1723?"],
+    );
+    // A device is not a trace.
+    let dev_zero =
+        with_trace_workload().replacen("path = \"trace.csv\"", "path = \"/dev/zero\"", 1);
+    expect_error(&dev_zero, None, &["not a regular file"]);
+    // Nodes interrupted every few seconds never finish booting: the run
+    // stops after 30 simulated days without a finished request.
+    let stalled = GOOD.replacen(
+        "replicas = 2\n",
+        "replicas = 2\npurchase = \"spot\"\nspot = { hazard_per_node_hour = 1000 }\n",
+        1,
+    );
+    let (code, stderr, _) = run_bad(&stalled, None);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("no request finished for 30 simulated days"),
+        "{stderr}"
+    );
+}

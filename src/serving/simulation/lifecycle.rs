@@ -63,6 +63,10 @@ impl Instance {
 /// Every unit launched in the run, in launch order, and what they lost.
 pub(super) struct Lifecycle {
     instances: Vec<Instance>,
+    /// Per pool, the indices of its units not yet terminated, in launch
+    /// order: what every per-event query walks, so that a run with many
+    /// replaced units does not slow down with their number.
+    unterminated: Vec<Vec<usize>>,
     /// Units fulfilled after t = 0.
     launches: u64,
     peak_serving: u32,
@@ -78,6 +82,7 @@ impl Lifecycle {
     pub fn new(pools: usize) -> Lifecycle {
         Lifecycle {
             instances: Vec::new(),
+            unterminated: vec![Vec::new(); pools],
             launches: 0,
             peak_serving: 0,
             interruptions_by_pool: vec![0; pools],
@@ -94,17 +99,27 @@ impl Lifecycle {
         &mut self.instances[id.index()]
     }
 
-    /// Ids of pool `pool`'s units that satisfy `keep`, in launch order.
+    /// Ids of pool `pool`'s units not terminated that satisfy `keep`, in
+    /// launch order. O(units alive).
     pub fn ids_where(&self, pool: PoolId, keep: impl Fn(&Instance) -> bool) -> Vec<InstanceId> {
-        (0..self.instances.len())
-            .filter(|&i| self.instances[i].pool == pool && keep(&self.instances[i]))
-            .map(InstanceId::new)
+        self.unterminated[pool.index()]
+            .iter()
+            .filter(|&&i| keep(&self.instances[i]))
+            .map(|&i| InstanceId::new(i))
             .collect()
     }
 
-    /// Pool `pool`'s units, in launch order.
+    /// Every unit pool `pool` ever had (terminated ones too, for bills),
+    /// in launch order. O(units launched in the run).
     pub fn of_pool(&self, pool: PoolId) -> impl Iterator<Item = &Instance> {
         self.instances.iter().filter(move |i| i.pool == pool)
+    }
+
+    /// Pool `pool`'s units not terminated, in launch order. O(units alive).
+    pub fn alive_of_pool(&self, pool: PoolId) -> impl Iterator<Item = &Instance> {
+        self.unterminated[pool.index()]
+            .iter()
+            .map(move |&i| &self.instances[i])
     }
 
     pub fn launches(&self) -> u64 {
@@ -148,6 +163,7 @@ impl Simulation<'_> {
     fn launch_unit(&mut self, p: PoolId, warm: bool, size: u32) {
         let pool = &self.config.pools[p.index()];
         let id = InstanceId::new(self.lifecycle.instances.len());
+        self.lifecycle.unterminated[p.index()].push(id.index());
         self.lifecycle.instances.push(Instance {
             pool: p,
             state: InstanceState::Pending,
@@ -187,8 +203,11 @@ impl Simulation<'_> {
         };
         let mut replicas = Vec::new();
         for _ in 0..self.lifecycle.get(id).size {
-            replicas.push(ReplicaId::new(self.replicas.len()));
-            self.replicas.push(Replica::new(p, pool, id, state));
+            let r = self.replicas.len();
+            replicas.push(ReplicaId::new(r));
+            self.replicas
+                .push(Replica::new(p, pool, id, ReplicaState::Provisioning));
+            self.set_replica_state(r, state);
         }
         let inst = self.lifecycle.get_mut(id);
         inst.replicas = replicas;
@@ -227,8 +246,8 @@ impl Simulation<'_> {
             return;
         }
         inst.state = InstanceState::Serving;
-        for &r in &inst.replicas {
-            self.replicas[r.index()].state = ReplicaState::Serving;
+        for r in inst.replicas.clone() {
+            self.set_replica_state(r.index(), ReplicaState::Serving);
         }
         self.note_serving();
         self.dispatch_backlog();
@@ -236,11 +255,7 @@ impl Simulation<'_> {
     }
 
     fn note_serving(&mut self) {
-        let serving = self
-            .replicas
-            .iter()
-            .filter(|r| r.state == ReplicaState::Serving)
-            .count() as u32;
+        let serving = self.serving.len() as u32;
         self.lifecycle.peak_serving = self.lifecycle.peak_serving.max(serving);
     }
 
@@ -252,7 +267,7 @@ impl Simulation<'_> {
             if self.replicas[r.index()].state == ReplicaState::Dead {
                 continue;
             }
-            self.replicas[r.index()].state = ReplicaState::Draining;
+            self.set_replica_state(r.index(), ReplicaState::Draining);
             let waiting: Vec<Slot> = self.replicas[r.index()].waiting.drain(..).collect();
             for slot in waiting {
                 self.unroute(r, slot);
@@ -324,6 +339,7 @@ impl Simulation<'_> {
         let p = self.lifecycle.get(id).pool;
         let replica_usd_per_s =
             self.config.pools[p.index()].usd_per_replica_hour(self.now) / 3600.0;
+        self.lifecycle.unterminated[p.index()].retain(|&i| i != id.index());
         let inst = self.lifecycle.get_mut(id);
         inst.state = InstanceState::Terminated;
         inst.generation = inst.generation.next();
@@ -332,11 +348,11 @@ impl Simulation<'_> {
         }
         let replicas = inst.replicas.clone();
         for r in replicas {
-            let replica = &mut self.replicas[r.index()];
-            if replica.state == ReplicaState::Dead {
+            if self.replicas[r.index()].state == ReplicaState::Dead {
                 continue;
             }
-            replica.state = ReplicaState::Dead;
+            self.set_replica_state(r.index(), ReplicaState::Dead);
+            let replica = &mut self.replicas[r.index()];
             replica.busy = false;
             replica.kv_used_tokens = 0;
             let slots: Vec<Slot> = replica

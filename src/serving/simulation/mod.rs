@@ -52,12 +52,21 @@ pub fn simulate(
 /// The state of one run, by part. Every part keeps its own state private;
 /// the methods that coordinate parts are `impl Simulation` blocks in the
 /// part's file (child modules, which alone see these private fields).
+/// A run without a horizon stops with an error when no request finishes
+/// (or is rejected) for this long while requests wait: nothing will serve
+/// them (interrupted faster than they boot, or preempted forever).
+const STALL_LIMIT: SimTime = SimTime::from_nanos(30 * 86_400 * 1_000_000_000);
+
 struct Simulation<'a> {
     config: &'a ServingConfig,
     agenda: Agenda,
     now: SimTime,
     requests: Requests,
     replicas: Vec<Replica>,
+    /// Indices of the replicas in state Serving, ascending: what routing
+    /// and the queue signals walk (replicas of replaced units stay in
+    /// `replicas` for the records but are never visited again).
+    serving: Vec<usize>,
     batcher: Box<dyn Batcher>,
     router: Box<dyn Router>,
     tally: Tally,
@@ -78,6 +87,7 @@ impl<'a> Simulation<'a> {
             now: SimTime::ZERO,
             requests: Requests::new(requests),
             replicas: Vec::new(),
+            serving: Vec::new(),
             batcher: config.batching.batcher(),
             router: config.router.router(),
             tally: Tally::new(config.pools.len(), config.record_requests),
@@ -94,6 +104,8 @@ impl<'a> Simulation<'a> {
         self.start_fleet();
         self.feed_arrival()?;
         let horizon = self.config.horizon.unwrap_or(SimTime::MAX);
+        // Progress: the last time a request left (or nothing waited).
+        let (mut last_departed, mut last_progress) = (0u64, SimTime::ZERO);
         while let Some(time) = self.agenda.peek_time() {
             if time > horizon {
                 break;
@@ -101,6 +113,18 @@ impl<'a> Simulation<'a> {
             let (time, event, recurring) = self.agenda.pop().expect("peeked");
             self.now = time;
             self.dispatch(event)?;
+            let departed = self.tally.arrived() - self.tally.in_system();
+            if departed != last_departed || self.tally.in_system() == 0 {
+                (last_departed, last_progress) = (departed, self.now);
+            } else if self.config.horizon.is_none()
+                && self.now.saturating_since(last_progress) > STALL_LIMIT
+            {
+                return Err(WorkloadError::Stalled {
+                    stalled_days: STALL_LIMIT.as_secs_f64() as u64 / 86_400,
+                    waiting: self.tally.in_system(),
+                    at_s: self.now.as_secs_f64(),
+                });
+            }
             if self.drained() {
                 break;
             }
@@ -116,6 +140,21 @@ impl<'a> Simulation<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Sets replica `r`'s state, keeping the index of serving replicas.
+    fn set_replica_state(&mut self, r: usize, state: crate::serving::ReplicaState) {
+        use crate::serving::ReplicaState;
+        let was = self.replicas[r].state == ReplicaState::Serving;
+        self.replicas[r].state = state;
+        let is = state == ReplicaState::Serving;
+        match (was, is, self.serving.binary_search(&r)) {
+            (false, true, Err(pos)) => self.serving.insert(pos, r),
+            (true, false, Ok(pos)) => {
+                self.serving.remove(pos);
+            }
+            _ => {}
+        }
     }
 
     /// Every request has arrived and left.

@@ -125,7 +125,7 @@ impl Simulation<'_> {
     /// Replicas of pool `p` in serving units.
     fn serving_replicas(&self, p: PoolId) -> u32 {
         self.lifecycle
-            .of_pool(p)
+            .alive_of_pool(p)
             .filter(|i| i.state == InstanceState::Serving)
             .map(|i| i.size)
             .sum()
@@ -143,7 +143,7 @@ impl Simulation<'_> {
                     0
                 } else {
                     self.lifecycle
-                        .of_pool(p)
+                        .alive_of_pool(p)
                         .filter(|i| i.is_active())
                         .map(|i| i.size)
                         .sum()

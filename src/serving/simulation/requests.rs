@@ -137,11 +137,7 @@ impl Simulation<'_> {
         } else {
             // Behind requests already waiting for a replica: keep arrival order.
             self.requests.push_backlog(slot);
-            if self
-                .replicas
-                .iter()
-                .any(|r| r.state == ReplicaState::Serving)
-            {
+            if !self.serving.is_empty() {
                 self.dispatch_backlog();
             }
         }
@@ -195,7 +191,7 @@ impl Simulation<'_> {
                 && need <= r.kv_capacity_tokens
                 && total <= config.pools[r.pool.index()].max_context_tokens
         };
-        let Some(target) = self.router.pick(replicas, &eligible) else {
+        let Some(target) = self.router.pick(replicas, &self.serving, &eligible) else {
             return false;
         };
         let target = ReplicaId::new(target);
@@ -214,6 +210,9 @@ impl Simulation<'_> {
 
     /// Routes backlogged requests, in order, while serving replicas can take them.
     pub(super) fn dispatch_backlog(&mut self) {
+        if self.serving.is_empty() {
+            return;
+        }
         let mut kept = VecDeque::new();
         while let Some(slot) = self.requests.backlog.pop_front() {
             if !self.route(slot) {

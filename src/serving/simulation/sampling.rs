@@ -45,7 +45,7 @@ impl Simulation<'_> {
     fn timeline_row(&self, p: PoolId) -> TimelineRow {
         let mut counts = [0u32; 4];
         let mut queue_len = 0u64;
-        for inst in self.lifecycle.of_pool(p) {
+        for inst in self.lifecycle.alive_of_pool(p) {
             let k = match inst.state {
                 InstanceState::Pending => 0,
                 InstanceState::Provisioning => 1,

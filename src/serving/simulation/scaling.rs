@@ -165,10 +165,9 @@ impl Simulation<'_> {
         let ttft_p99_s = w.ttft_p99_s(now, window);
         let queue_len = self.requests.backlog_len() as u64
             + self
-                .replicas
+                .serving
                 .iter()
-                .filter(|r| r.state == ReplicaState::Serving)
-                .map(|r| r.waiting.len() as u64)
+                .map(|&r| self.replicas[r].waiting.len() as u64)
                 .sum::<u64>();
         let replica_rate = self
             .config

@@ -20,7 +20,7 @@ impl Simulation<'_> {
             }
             let billed_units = if spec.purchase.is_elastic() {
                 self.lifecycle
-                    .of_pool(p)
+                    .alive_of_pool(p)
                     .filter(|i| i.is_billed_at(self.now))
                     .count()
             } else {
