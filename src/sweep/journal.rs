@@ -6,7 +6,6 @@ use super::error::SweepRunError;
 use super::record::RunRecord;
 use super::spec::Mode;
 use serde::{Deserialize, Serialize};
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 /// `sweep.json`. Fields in alphabetical order: the file's keys are sorted.
@@ -77,18 +76,33 @@ pub fn journals(dir: &Path) -> Vec<PathBuf> {
 /// Reads a journal; a truncated last line (a run killed mid-write) is ignored.
 pub fn read_journal(path: &Path) -> Result<Vec<RunRecord>, SweepRunError> {
     let file = std::fs::File::open(path).map_err(|error| write_error(path, error))?;
-    let lines: Vec<String> = std::io::BufReader::new(file)
-        .lines()
-        .collect::<Result<_, _>>()
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::BufReader::new(file), &mut bytes)
         .map_err(|error| write_error(path, error))?;
+    let lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    // The piece after the last newline is a record cut short by a kill
+    // (possibly inside a multi-byte character), or empty.
+    let last = lines.len() - 1;
     let mut out = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        if line.trim().is_empty() {
+        let torn_ok = i == last || (i + 1 == last && lines[last].is_empty());
+        let text = match std::str::from_utf8(line) {
+            Ok(t) => t,
+            Err(_) if torn_ok => continue,
+            Err(_) => {
+                return Err(SweepRunError::Journal {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    message: "not valid UTF-8".into(),
+                })
+            }
+        };
+        if text.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<RunRecord>(line) {
+        match serde_json::from_str::<RunRecord>(text) {
             Ok(r) => out.push(r),
-            Err(_) if i + 1 == lines.len() => {}
+            Err(_) if torn_ok => {}
             Err(e) => {
                 return Err(SweepRunError::Journal {
                     path: path.to_path_buf(),

@@ -17,7 +17,7 @@ mod table;
 
 pub use error::SweepRunError;
 pub use expand::{expand, Point};
-pub use journal::{read_journal, SweepMeta};
+pub use journal::{journals, read_journal, SweepMeta};
 pub use record::{flatten, RunRecord, VariantMetrics};
 pub use results::{is_sweep_dir, meeting_the_slo, point_means, sensitivity, PointMeans};
 pub use runner::{merge, run_sweep, Merged, Shard, SweepOptions, SweepPlan, SweepSummary};

@@ -51,6 +51,9 @@ impl Shard {
     }
 }
 
+/// The most points a sweep expands (each is held in memory).
+pub const MAX_POINTS: u64 = 1_000_000;
+
 /// A sweep ready to run: the base scenario, its spec and its points.
 pub struct SweepPlan {
     pub file: String,
@@ -91,6 +94,19 @@ impl SweepPlan {
             file: file.clone(),
             error,
         })?;
+        if spec.point_count() > MAX_POINTS {
+            return Err(SweepRunError::Spec {
+                file: file.clone(),
+                error: super::spec::SweepError {
+                    key: "sweep".into(),
+                    message: format!(
+                        "{} points, more than the {MAX_POINTS} a sweep expands; use fewer values, \
+                         a coarser grid, or mode = \"lhs\" with fewer samples",
+                        spec.point_count()
+                    ),
+                },
+            });
+        }
         let points = expand(&spec, scenario.seed);
         let varies_workload_file = spec.parameters.iter().any(|p| {
             p.segments.first().map(String::as_str) == Some("workload")
@@ -106,11 +122,27 @@ impl SweepPlan {
             }
             _ => None,
         };
+        // The trace's rows too: a trace edited between a kill and --resume
+        // would mix two workloads in one table.
+        let trace_digest = trace_cache.as_ref().map_or(0, |(_, rows)| {
+            rows.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, r| {
+                [
+                    r.time_ns as u64,
+                    u64::from(r.input_tokens),
+                    u64::from(r.output_tokens),
+                ]
+                .iter()
+                .fold(h, |h, x| (h ^ x).wrapping_mul(0x0000_0100_0000_01b3))
+            })
+        });
         let fingerprint = format!(
             "{:016x}",
             stream_seed(
                 scenario.seed,
-                &format!("{text}\u{0}{}", env!("CARGO_PKG_VERSION"))
+                &format!(
+                    "{text}\u{0}{}\u{0}{trace_digest:016x}",
+                    env!("CARGO_PKG_VERSION")
+                )
             )
         );
         Ok(SweepPlan {

@@ -303,3 +303,65 @@ fn integer_parameters_stay_integers_in_the_tables() {
         &DataType::Int64
     );
 }
+
+#[test]
+fn a_sweep_of_a_billion_points_is_refused_before_expanding() {
+    let e = bad_spec(
+        "[sweep]\n[sweep.parameters]\n\"workload.rate_per_s\" = { linear = [1, 30], steps = 100000 }\n\"batching.max_num_seqs\" = { linear = [8, 64], steps = 10000 }\n",
+    );
+    assert!(
+        e.contains("1000000000 points, more than the 1000000"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_journal_torn_inside_a_character_resumes_and_an_edited_trace_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    // The small sweep over a trace workload of its own.
+    let text = std::fs::read_to_string(small()).unwrap();
+    let start = text.find("[workload]").unwrap();
+    let end = text.find("[slo]").unwrap();
+    let scenario = format!(
+        "{}[workload]\nkind = \"azure\"\npath = \"trace.csv\"\ntime_scale = 0.05\n{}",
+        &text[..start],
+        &text[end..]
+    )
+    .replace("\"workload.rate_per_s\" = [10, 30]\n", "");
+    let trace = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/azure-conv-2023/AzureLLMInferenceTrace_conv.csv"
+    ))
+    .unwrap();
+    let head: String = trace.lines().take(200).collect::<Vec<_>>().join("\n") + "\n";
+    std::fs::write(dir.path().join("trace.csv"), &head).unwrap();
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, scenario).unwrap();
+    let out = dir.path().join("out");
+    let plan = SweepPlan::load(&path).unwrap();
+    sweep::run_sweep(&plan, &out, options(Shard::ALL, false)).unwrap();
+    // Cut the journal inside a multi-byte character on a new last line.
+    let journal = sweep::journals(&out).remove(0);
+    let mut bytes = std::fs::read(&journal).unwrap();
+    bytes.extend_from_slice(
+        "{\"point\": 0, \"x\": \"\u{e9}"
+            .as_bytes()
+            .split_last()
+            .unwrap()
+            .1,
+    );
+    std::fs::write(&journal, bytes).unwrap();
+    let plan = SweepPlan::load(&path).unwrap();
+    let s = sweep::run_sweep(&plan, &out, options(Shard::ALL, true)).unwrap();
+    assert_eq!(s.runs_done_now, 0, "every run was already done");
+    // The trace changes: resuming would mix two workloads.
+    let edited = head.replacen(",374,", ",375,", 1);
+    assert_ne!(edited, head);
+    std::fs::write(dir.path().join("trace.csv"), edited).unwrap();
+    let plan = SweepPlan::load(&path).unwrap();
+    let e = sweep::run_sweep(&plan, &out, options(Shard::ALL, true)).unwrap_err();
+    assert!(
+        e.to_string().contains("--resume needs the same scenario"),
+        "{e}"
+    );
+}
