@@ -25,7 +25,7 @@ pub const RANGES: &[(&str, f64, f64, &str)] = &[
         "requests per run (split longer runs into windows)",
     ),
     ("max_requests", 1.0, 1e8, "requests per run"),
-    ("rate_per_s", 0.0, 1e6, "requests/s"),
+    ("rate_per_s", 1e-6, 1e6, "requests/s"),
     ("duration_s", 0.0, 1e9, "s (about 31 years)"),
     ("time_scale", 1e-6, 1e6, "x the trace's clock"),
     ("cv", 0.0, 100.0, "coefficient of variation"),

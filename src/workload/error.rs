@@ -43,6 +43,12 @@ pub enum WorkloadError {
         waiting: u64,
         at_s: f64,
     },
+    /// A generated request outside what a run may span.
+    #[error("{source_name}: {message}")]
+    OutOfRange {
+        source_name: String,
+        message: String,
+    },
     #[error("{source_name}: no requests{detail}")]
     Empty { source_name: String, detail: String },
 }

@@ -251,6 +251,17 @@ impl Iterator for SyntheticRequests {
             self.remaining = 0;
             return None;
         }
+        if self.now_s > MAX_ARRIVAL_S {
+            self.remaining = 0;
+            return Some(Err(WorkloadError::OutOfRange {
+                source_name: "synthetic arrivals".into(),
+                message: format!(
+                    "a request would arrive at {:.3e} s, beyond the {MAX_ARRIVAL_S:e} s (about 31 years) \
+                     a run may span; raise rate_per_s or set fewer requests",
+                    self.now_s
+                ),
+            }));
+        }
         self.remaining -= 1;
         Some(Ok(Request {
             arrival: SimTime::from_secs_f64(self.now_s),

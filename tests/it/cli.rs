@@ -299,3 +299,14 @@ fn names_cannot_inject_formulas_markup_or_terminal_escapes() {
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(!md.contains("<script>") && !md.contains('\u{1b}'), "{md}");
 }
+
+#[test]
+fn the_readme_ranges_table_is_the_binarys() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let table = fleetsim::scenario::ranges::markdown();
+    assert!(
+        readme.contains(&table),
+        "regenerate the README's table with `fleetsim validate --ranges`"
+    );
+}

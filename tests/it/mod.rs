@@ -6,6 +6,7 @@ mod common;
 mod conservation;
 mod determinism;
 mod fleet;
+mod fuzz;
 mod gate;
 mod golden;
 mod hand_computed;
