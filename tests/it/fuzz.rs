@@ -167,3 +167,55 @@ proptest! {
         }
     }
 }
+
+/// A trace line: a valid row, or one with a field replaced by an edge value.
+fn trace_line() -> impl Strategy<Value = String> {
+    let field = prop_oneof![
+        Just(String::new()),
+        Just("-1".to_string()),
+        Just("1e400".to_string()),
+        Just("18446744073709551616".to_string()),
+        Just("\u{feff}x".to_string()),
+        Just("\"".to_string()),
+        Just("1723-01-01 00:00:00".to_string()),
+        (1u32..5000).prop_map(|n| n.to_string()),
+    ];
+    prop_oneof![
+        3 => (0u32..59, 1u32..4000, 1u32..500).prop_map(|(s, i, o)| format!("2023-11-16 18:15:{s:02}.5,{i},{o}")),
+        1 => (field.clone(), field.clone(), field).prop_map(|(t, i, o)| format!("{t},{i},{o}")),
+        1 => Just(String::new()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, .. ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_traces_exit_cleanly(lines in proptest::collection::vec(trace_line(), 0..30), crlf in any::<bool>()) {
+        let dir = tempfile::tempdir().unwrap();
+        let end = if crlf { "\r\n" } else { "\n" };
+        let mut text = format!("TIMESTAMP,ContextTokens,GeneratedTokens{end}");
+        for l in &lines {
+            text.push_str(l);
+            text.push_str(end);
+        }
+        std::fs::write(dir.path().join("t.csv"), text).unwrap();
+        let mut table: toml::Table = toml::from_str(BASE).unwrap();
+        let mut workload = toml::Table::new();
+        workload.insert("kind".into(), "azure".into());
+        workload.insert("path".into(), "t.csv".into());
+        table.insert("workload".into(), toml::Value::Table(workload));
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, toml::to_string(&table).unwrap()).unwrap();
+        let (code, stdout, stderr) =
+            run_with_deadline(&["run", path.to_str().unwrap(), "--json"], Duration::from_secs(15));
+        prop_assert!(matches!(code, 0 | 2), "exit {code}: {stderr}");
+        prop_assert!(!stderr.contains("panicked"), "{stderr}");
+        if code == 0 {
+            let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            prop_assert!(all_numbers_finite(&doc));
+        } else {
+            prop_assert!(stderr.contains("t.csv") || stderr.contains("s.toml"), "names the file: {stderr}");
+        }
+    }
+}
