@@ -19,7 +19,7 @@ pub(super) fn run_sections(dir: &Path) -> Result<Vec<Section>, ReportError> {
     let doc = ReportJson::read(&summary_path)?;
     let mut sections = vec![scenario_section(&doc), summary_section(&doc.variants)];
     let mut charts = Section::new("Charts");
-    latency_charts(dir, &mut charts)?;
+    latency_charts(dir, &doc.variants, &mut charts)?;
     cost_chart(dir, &doc.variants, &mut charts)?;
     timeline_charts(dir, &doc.variants, &mut charts)?;
     if !charts.is_empty() {
@@ -116,19 +116,29 @@ fn summary_section(variants: &[VariantSummary]) -> Section {
     section
 }
 
-fn latency_charts(dir: &Path, section: &mut Section) -> Result<(), ReportError> {
+fn latency_charts(
+    dir: &Path,
+    variants: &[VariantSummary],
+    section: &mut Section,
+) -> Result<(), ReportError> {
     let requests = dir.join("requests.csv");
     if !requests.exists() {
         return Ok(());
     }
-    for (col, label, stem) in [
-        ("ttft_s", "time to first token (s)", "cdf_ttft"),
-        ("e2e_s", "end-to-end latency (s)", "cdf_e2e"),
+    // The TTFT target (when every variant shares it) is drawn as a line.
+    let ttft_target = variants
+        .first()
+        .and_then(|v| v.slo.ttft_s)
+        .filter(|t| variants.iter().all(|v| v.slo.ttft_s == Some(*t)));
+    for (col, label, stem, threshold_s) in [
+        ("ttft_s", "time to first token (s)", "cdf_ttft", ttft_target),
+        ("e2e_s", "end-to-end latency (s)", "cdf_e2e", None),
     ] {
         let chart = charts::LatencyCdf {
             title: format!("Latency CDF: {label}"),
             x_label: label.into(),
             series: latency_series(&requests, col)?,
+            threshold_s,
         };
         let caption = format!("CDF of {label} per variant");
         section.push(chart_section(dir, &chart, stem, &caption)?);

@@ -47,6 +47,7 @@ impl Chart for CompareBars {
             .configure_mesh()
             .disable_y_mesh()
             .y_label_formatter(&segment_names(&names))
+            .x_label_formatter(&|x| super::tick(*x))
             .x_desc("difference from the baseline (% of its mean), 95% CI")
             .label_style((FONT, 12))
             .axis_desc_style((FONT, 15))

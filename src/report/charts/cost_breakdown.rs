@@ -27,6 +27,8 @@ pub fn components(c: &CostComponents) -> [(&'static str, f64); 9] {
 }
 
 impl Chart for CostBreakdown {
+    /// Horizontal stacked bars, one row per variant, so that long variant
+    /// names have room however many variants there are.
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let n = self.variants.len() as i32;
         let max = self
@@ -34,20 +36,22 @@ impl Chart for CostBreakdown {
             .iter()
             .map(|(_, c)| c.total())
             .fold(1e-9, f64::max);
-        let names: Vec<String> = self.variants.iter().map(|(v, _)| v.clone()).collect();
+        // Rows top to bottom in variant order.
+        let names: Vec<String> = self.variants.iter().rev().map(|(v, _)| v.clone()).collect();
+        let longest = names.iter().map(|n| n.chars().count()).max().unwrap_or(1) as u32;
         let mut chart = ChartBuilder::on(root)
             .caption(&self.title, (FONT, 24))
             .margin(15)
             .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d((0..(n - 1).max(0)).into_segmented(), 0.0..max * 1.5)
+            .y_label_area_size((longest * 8 + 20).clamp(60, 420))
+            .build_cartesian_2d(0.0..max * 1.45, (0..(n - 1).max(0)).into_segmented())
             .map_err(e)?;
         chart
             .configure_mesh()
-            .disable_x_mesh()
-            .x_label_formatter(&segment_names(&names))
-            .x_desc("variant")
-            .y_desc("cost (USD)")
+            .disable_y_mesh()
+            .y_label_formatter(&segment_names(&names))
+            .x_label_formatter(&|x| super::tick(*x))
+            .x_desc("cost (USD)")
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .draw()
@@ -58,22 +62,22 @@ impl Chart for CostBreakdown {
                 continue;
             }
             let color = PALETTE[k % PALETTE.len()];
-            let bars: Vec<Rectangle<(SegmentValue<i32>, f64)>> = self
+            let bars: Vec<Rectangle<(f64, SegmentValue<i32>)>> = self
                 .variants
                 .iter()
                 .enumerate()
                 .map(|(i, (_, c))| {
                     let parts = components(c);
                     let below: f64 = parts[..k].iter().map(|p| p.1).sum();
-                    let i = i as i32;
+                    let row = n - 1 - i as i32;
                     let mut bar = Rectangle::new(
                         [
-                            (SegmentValue::Exact(i), below),
-                            (SegmentValue::Exact(i + 1), below + parts[k].1),
+                            (below, SegmentValue::Exact(row)),
+                            (below + parts[k].1, SegmentValue::Exact(row + 1)),
                         ],
                         color.filled(),
                     );
-                    bar.set_margin(0, 0, 25, 25);
+                    bar.set_margin(6, 6, 0, 0);
                     bar
                 })
                 .collect();

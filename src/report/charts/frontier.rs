@@ -36,6 +36,8 @@ impl Chart for Frontier {
             .map_err(e)?;
         chart
             .configure_mesh()
+            .x_label_formatter(&|x| super::tick(*x))
+            .y_label_formatter(&|y| super::tick(*y))
             .x_desc(&self.x_label)
             .y_desc(&self.y_label)
             .label_style((FONT, 14))

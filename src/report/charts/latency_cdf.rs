@@ -1,6 +1,6 @@
 //! Empirical latency CDFs, one line per variant.
 
-use super::{e, legend, Chart, FONT, PALETTE};
+use super::{e, legend, tick, Chart, FONT, PALETTE};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -12,6 +12,8 @@ pub struct LatencyCdf {
     /// requests that arrived): the curve is over arrived requests, so it
     /// ends at the completed share, and the legend gives the rest.
     pub series: Vec<(String, Vec<f64>, usize)>,
+    /// The SLO's per-request target for this latency, drawn as a line.
+    pub threshold_s: Option<f64>,
 }
 
 impl Chart for LatencyCdf {
@@ -25,6 +27,7 @@ impl Chart for LatencyCdf {
                     .copied()
             })
             .fold(0.0, f64::max)
+            .max(self.threshold_s.unwrap_or(0.0))
             .max(1e-6);
         // Latencies span orders of magnitude across variants: log scale.
         let min = self
@@ -43,6 +46,8 @@ impl Chart for LatencyCdf {
             .map_err(e)?;
         chart
             .configure_mesh()
+            .x_label_formatter(&|x| tick(*x))
+            .y_label_formatter(&|y| tick(*y))
             .x_desc(format!("{} (log scale)", self.x_label))
             .y_desc("share of arrived requests at or below")
             .label_style((FONT, 14))
@@ -66,6 +71,20 @@ impl Chart for LatencyCdf {
                 .label(format!("{name} ({not_completed:.1}% not completed)"))
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x - 10, y), (x + 10, y)], color.stroke_width(2))
+                });
+        }
+        if let Some(t) = self.threshold_s {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(t, 0.0), (t, 1.0)],
+                    6,
+                    4,
+                    BLACK.stroke_width(2).into(),
+                ))
+                .map_err(e)?
+                .label(format!("SLO target {} s", tick(t)))
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x - 10, y), (x + 10, y)], BLACK.stroke_width(2))
                 });
         }
         legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;

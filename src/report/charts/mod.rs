@@ -7,6 +7,8 @@ mod compare_bars;
 mod cost_breakdown;
 mod frontier;
 mod latency_cdf;
+#[cfg(test)]
+mod overlap;
 mod plan_costs;
 mod price_sweep;
 mod timeline;
@@ -121,6 +123,25 @@ fn padded(lo: f64, hi: f64) -> (f64, f64) {
     }
     let span = (hi - lo).abs().max(hi.abs() * 0.05).max(1e-9);
     (lo - span * 0.08, hi + span * 0.08)
+}
+
+/// An axis tick: at most 3 significant digits, no float noise
+/// (0.30000000000000004 prints 0.3), scientific beyond 1e6 or below 1e-3.
+pub fn tick(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return "0".into();
+    }
+    let a = v.abs();
+    if !(1e-3..1e6).contains(&a) {
+        return format!("{v:.0e}");
+    }
+    let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 /// Labels the centre of segment `i` of a segmented axis with `names[i]`.

@@ -165,6 +165,8 @@ fn mesh<DB: DrawingBackend>(
         mesh.x_desc(x);
     }
     mesh.y_desc(y_desc)
+        .x_label_formatter(&|x| super::tick(*x))
+        .y_label_formatter(&|y| super::tick(*y))
         .label_style((FONT, 12))
         .axis_desc_style((FONT, 14))
         .draw()

@@ -36,6 +36,7 @@ impl Chart for Tornado {
             .configure_mesh()
             .disable_y_mesh()
             .y_label_formatter(&segment_names(&names))
+            .x_label_formatter(&|x| super::tick(*x))
             .x_desc(format!("mean {} over the parameter's values", self.metric))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 15))
