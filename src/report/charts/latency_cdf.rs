@@ -79,7 +79,7 @@ impl Chart for LatencyCdf {
                     [(t, 0.0), (t, 1.0)],
                     6,
                     4,
-                    BLACK.stroke_width(2).into(),
+                    BLACK.stroke_width(2),
                 ))
                 .map_err(e)?
                 .label(format!("SLO target {} s", tick(t)))
