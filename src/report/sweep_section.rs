@@ -81,20 +81,29 @@ pub(super) fn sweep_sections(dir: &Path) -> Result<Vec<Section>, ReportError> {
     Ok(vec![section])
 }
 
-/// Every point of a frontier, coloured by variant, cost on x.
+/// Every point of a frontier, coloured by accelerator (when the sweep
+/// varies it) or else by variant, cost on x.
 fn frontier_chart(
     frontier: &PointFrontier,
     points: &[PointMeans],
     title: &str,
     y_label: &str,
 ) -> charts::Frontier {
+    let group = |p: &PointMeans| -> String {
+        p.params
+            .iter()
+            .find(|(k, _)| k.ends_with(".accelerator"))
+            .and_then(|(_, v)| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| p.variant.clone())
+    };
     let mut series: Vec<String> = Vec::new();
     for p in points {
-        if !series.contains(&p.variant) {
-            series.push(p.variant.clone());
+        let g = group(p);
+        if !series.contains(&g) {
+            series.push(g);
         }
     }
-    let colour = |p: &PointMeans| series.iter().position(|s| *s == p.variant).unwrap_or(0);
+    let colour = |p: &PointMeans| series.iter().position(|s| *s == group(p)).unwrap_or(0);
     let points = points
         .iter()
         .zip(&frontier.xy)

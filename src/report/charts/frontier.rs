@@ -80,7 +80,20 @@ impl Chart for Frontier {
             .legend(|(x, y)| {
                 PathElement::new(vec![(x - 10, y), (x + 10, y)], BLACK.stroke_width(2))
             });
+        // Label frontier points left to right, skipping a label that would
+        // overlap one already placed (estimated at 0.55 em per character).
+        let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
         for p in &front {
+            let (x, y) = chart.backend_coord(&(p.0, p.1));
+            let w = (0.55 * 12.0 * p.2.chars().count() as f64) as i32;
+            let b = (x, y, x + w, y + 12);
+            let clash = placed
+                .iter()
+                .any(|o| b.0 < o.2 && o.0 < b.2 && b.1 < o.3 && o.1 < b.3);
+            if clash {
+                continue;
+            }
+            placed.push(b);
             chart
                 .draw_series(std::iter::once(Text::new(
                     p.2.clone(),

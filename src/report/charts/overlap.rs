@@ -131,6 +131,60 @@ mod tests {
     }
 
     #[test]
+    fn a_compare_chart_with_one_huge_difference_labels_every_row() {
+        let diff = |i: usize, pct: f64| crate::compare::Difference {
+            variant: format!("v{i}"),
+            baseline: "base".into(),
+            metric: "latency_s.ttft.p99".into(),
+            better: crate::gate::Better::Lower,
+            baseline_mean: 1.0,
+            variant_mean: 1.0 + pct / 100.0,
+            difference: pct / 100.0,
+            ci95: 0.01,
+            replicas: 10,
+            verdict: crate::compare::Verdict::Worse,
+        };
+        let diffs: Vec<_> = (0..10)
+            .map(|i| diff(i, if i == 3 { 23_000.0 } else { 5.0 + i as f64 }))
+            .collect();
+        let svg = svg(&CompareBars {
+            title: "A/B".into(),
+            diffs,
+        });
+        for i in 0..10 {
+            assert!(
+                svg.contains(&format!("v{i}: latency_s.ttft.p99")),
+                "row v{i} labelled"
+            );
+        }
+        assert_no_overlap("compare", &svg);
+    }
+
+    #[test]
+    fn frontier_labels_of_crowded_points_do_not_overlap() {
+        let points = (0..40)
+            .map(|i| {
+                let x = 1.0 + f64::from(i) * 0.01;
+                (
+                    x,
+                    1000.0 + f64::from(i) * 3.0,
+                    format!("#{i}"),
+                    true,
+                    (i % 3) as usize,
+                )
+            })
+            .collect();
+        let chart = Frontier {
+            title: "Frontier".into(),
+            x_label: "cost (USD per 1M output tokens)".into(),
+            y_label: "output tokens/s".into(),
+            points,
+            series: vec!["gaudi3".into(), "h100".into(), "h200".into()],
+        };
+        assert_no_overlap("frontier", &svg(&chart));
+    }
+
+    #[test]
     fn plan_and_price_sweep_charts_do_not_overlap() {
         let bars = |base: f64| {
             PurchaseOption::ALL
