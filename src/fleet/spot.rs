@@ -62,8 +62,15 @@ impl Hazard {
                 }
                 let exp = Exp::new(max).expect("max > 0");
                 let mut t_h = from.as_secs_f64() / 3600.0;
+                // Thinning ends past the clock's range (584 years): a hazard
+                // so small interrupts no run, and at such magnitudes the hour
+                // of day is lost to rounding, so the loop might never accept.
+                let horizon_h = SimTime::MAX.as_secs_f64() / 3600.0;
                 loop {
                     t_h += exp.sample(rng);
+                    if t_h > horizon_h {
+                        return None;
+                    }
                     let hour = ((start_hour + t_h).rem_euclid(24.0)) as usize % 24;
                     if rng.random::<f64>() * max <= per_node_hour[hour] * nodes {
                         return Some(SimTime::from_secs_f64(t_h * 3600.0));
@@ -133,6 +140,20 @@ pub fn notice_preset(name: &str) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_vanishing_hourly_hazard_ends_thinning() {
+        let mut per_node_hour = [0.0; 24];
+        per_node_hour[0] = 1e-20;
+        let h = Hazard::HourOfDay {
+            per_node_hour,
+            start_hour: 0.0,
+        };
+        let mut rng = crate::engine::stream(1, "t");
+        for _ in 0..100 {
+            assert_eq!(h.next_interruption(SimTime::ZERO, 1, &mut rng), None);
+        }
+    }
     use crate::engine::stream;
 
     #[test]
