@@ -148,6 +148,7 @@ pub const DEFAULT_BOOT_S: f64 = 480.0;
 pub(super) struct FleetDefaults {
     pub billing_minimum: SimTime,
     pub timeline_interval: SimTime,
+    pub budget_interval: SimTime,
     pub start_hour_utc: f64,
     pub boot_s: f64,
     pub storage_gb_per_s: f64,
@@ -158,6 +159,10 @@ pub(super) fn fleet_defaults(
     raw: Option<&RawFleet>,
 ) -> Result<FleetDefaults, ScenarioError> {
     let r = raw.cloned().unwrap_or_default();
+    let timeline_interval_s = r
+        .timeline_interval_s
+        .map(|v| ctx.positive_f64("fleet.timeline_interval_s", v))
+        .transpose()?;
     Ok(FleetDefaults {
         billing_minimum: SimTime::from_secs_f64(
             r.billing_minimum_s
@@ -165,12 +170,10 @@ pub(super) fn fleet_defaults(
                 .transpose()?
                 .unwrap_or(60.0),
         ),
-        timeline_interval: SimTime::from_secs_f64(
-            r.timeline_interval_s
-                .map(|v| ctx.positive_f64("fleet.timeline_interval_s", v))
-                .transpose()?
-                .unwrap_or(60.0),
-        ),
+        timeline_interval: SimTime::from_secs_f64(timeline_interval_s.unwrap_or(5.0)),
+        // Budgets are checked every 60 s, or at the interval the scenario
+        // sets for its timeline (as before the timeline got a finer default).
+        budget_interval: SimTime::from_secs_f64(timeline_interval_s.unwrap_or(60.0)),
         start_hour_utc: match r.start_hour_utc {
             Some(h) if (0.0..24.0).contains(&h) => h,
             Some(h) => {

@@ -303,6 +303,7 @@ fn fleet_config(
         costs: shared.costs.clone(),
         billing_minimum: defaults.billing_minimum,
         timeline_interval: defaults.timeline_interval,
+        budget_interval: defaults.budget_interval,
         start_hour_utc: defaults.start_hour_utc,
     })
 }

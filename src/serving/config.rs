@@ -208,8 +208,10 @@ pub struct FleetConfig {
     pub costs: CostRates,
     /// Shortest billed span of one node (e.g. 60 s).
     pub billing_minimum: SimTime,
-    /// Timeline sampling interval.
+    /// Timeline sampling interval (with `record_requests`).
     pub timeline_interval: SimTime,
+    /// How often a budget is checked.
+    pub budget_interval: SimTime,
     /// Hour of day (UTC) at simulated time 0, for hour-of-day profiles.
     pub start_hour_utc: f64,
 }
@@ -222,7 +224,8 @@ impl Default for FleetConfig {
             budget: None,
             costs: CostRates::default(),
             billing_minimum: SimTime::from_secs_f64(60.0),
-            timeline_interval: SimTime::from_secs_f64(60.0),
+            timeline_interval: SimTime::from_secs_f64(5.0),
+            budget_interval: SimTime::from_secs_f64(60.0),
             start_hour_utc: 0.0,
         }
     }

@@ -106,15 +106,20 @@ pub(super) enum Event {
     AutoscalerTick,
     /// Placement looks again (a fallback delay has passed).
     Reconcile,
-    /// Timeline sample and budget check.
+    /// Timeline sample (runs that record).
     Sample,
+    /// Budget check (variants with a budget).
+    BudgetCheck,
 }
 
 impl Event {
     /// Recurring events reschedule themselves for ever; they alone cannot
     /// make progress.
     fn is_recurring(&self) -> bool {
-        matches!(self, Event::Sample | Event::AutoscalerTick)
+        matches!(
+            self,
+            Event::Sample | Event::BudgetCheck | Event::AutoscalerTick
+        )
     }
 }
 

@@ -195,6 +195,7 @@ impl<'a> Simulation<'a> {
             Event::AutoscalerTick => self.on_autoscaler_tick(),
             Event::Reconcile => self.reconcile(),
             Event::Sample => self.on_sample(),
+            Event::BudgetCheck => self.on_budget_check(),
         }
         Ok(())
     }
@@ -230,7 +231,12 @@ impl<'a> Simulation<'a> {
         self.reconcile_with(true);
         self.lifecycle.forget_initial_launches();
         self.start_scaling();
-        self.schedule(SimTime::ZERO, Event::Sample);
+        if self.budget.is_some() {
+            self.schedule(SimTime::ZERO, Event::BudgetCheck);
+        }
+        if self.timeline.records() {
+            self.schedule(SimTime::ZERO, Event::Sample);
+        }
     }
 
     /// Keeps the next arrival in the FIFO lane; the stream is pulled one

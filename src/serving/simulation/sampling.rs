@@ -1,5 +1,6 @@
-//! Periodic samples: the fleet timeline (when requests are recorded) and
-//! the budget check, every `timeline_interval` from t = 0.
+//! Periodic samples from t = 0: the fleet timeline every
+//! `timeline_interval` (when requests are recorded) and the budget check
+//! every `budget_interval` (when the variant has a budget).
 
 use super::lifecycle::InstanceState;
 use super::Simulation;
@@ -26,19 +27,26 @@ impl Timeline {
     pub fn into_rows(self) -> Vec<TimelineRow> {
         self.rows
     }
+
+    pub fn records(&self) -> bool {
+        self.record
+    }
 }
 
 impl Simulation<'_> {
     pub(super) fn on_sample(&mut self) {
-        self.check_budget();
-        if self.timeline.record {
-            for p in 0..self.config.pools.len() {
-                let row = self.timeline_row(PoolId::new(p));
-                self.timeline.rows.push(row);
-            }
+        for p in 0..self.config.pools.len() {
+            let row = self.timeline_row(PoolId::new(p));
+            self.timeline.rows.push(row);
         }
         let next = self.now + self.timeline.interval;
         self.schedule(next, Event::Sample);
+    }
+
+    pub(super) fn on_budget_check(&mut self) {
+        self.check_budget();
+        let next = self.now + self.config.fleet.budget_interval;
+        self.schedule(next, Event::BudgetCheck);
     }
 
     /// Pool `p` now: replicas by unit state, queued requests, spend rate.
