@@ -15,10 +15,29 @@ pub struct Frontier {
     pub series: Vec<String>,
 }
 
+/// An axis that spans more than 20x with positive values is drawn on a log
+/// scale (values plotted as log10, ticks labelled with the values), so one
+/// 87 s point does not flatten the rest.
+fn log_axis(values: impl Iterator<Item = f64> + Clone) -> bool {
+    let lo = values.clone().fold(f64::INFINITY, f64::min);
+    let hi = values.fold(f64::NEG_INFINITY, f64::max);
+    lo > 0.0 && hi / lo > 20.0
+}
+
 impl Chart for Frontier {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let xs = self.points.iter().map(|p| p.0).filter(|x| x.is_finite());
-        let ys = self.points.iter().map(|p| p.1).filter(|y| y.is_finite());
+        let finite = |v: f64| v.is_finite();
+        let log_x = log_axis(self.points.iter().map(|p| p.0).filter(|v| finite(*v)));
+        let log_y = log_axis(self.points.iter().map(|p| p.1).filter(|v| finite(*v)));
+        let fx = move |x: f64| if log_x { x.log10() } else { x };
+        let fy = move |y: f64| if log_y { y.log10() } else { y };
+        let points: Vec<(f64, f64, String, bool, usize)> = self
+            .points
+            .iter()
+            .map(|p| (fx(p.0), fy(p.1), p.2.clone(), p.3, p.4))
+            .collect();
+        let xs = points.iter().map(|p| p.0).filter(|x| x.is_finite());
+        let ys = points.iter().map(|p| p.1).filter(|y| y.is_finite());
         let (x0, x1) = padded(
             xs.clone().fold(f64::INFINITY, f64::min),
             xs.fold(f64::NEG_INFINITY, f64::max),
@@ -36,10 +55,18 @@ impl Chart for Frontier {
             .map_err(e)?;
         chart
             .configure_mesh()
-            .x_label_formatter(&|x| super::tick(*x))
-            .y_label_formatter(&|y| super::tick(*y))
-            .x_desc(&self.x_label)
-            .y_desc(&self.y_label)
+            .x_label_formatter(&|x| super::tick(if log_x { 10f64.powf(*x) } else { *x }))
+            .y_label_formatter(&|y| super::tick(if log_y { 10f64.powf(*y) } else { *y }))
+            .x_desc(if log_x {
+                format!("{} (log scale)", self.x_label)
+            } else {
+                self.x_label.clone()
+            })
+            .y_desc(if log_y {
+                format!("{} (log scale)", self.y_label)
+            } else {
+                self.y_label.clone()
+            })
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .draw()
@@ -48,7 +75,7 @@ impl Chart for Frontier {
             let color = PALETTE[s % PALETTE.len()];
             chart
                 .draw_series(
-                    self.points
+                    points
                         .iter()
                         .filter(|p| p.4 == s && p.0.is_finite() && p.1.is_finite())
                         .map(|p| {
@@ -68,7 +95,7 @@ impl Chart for Frontier {
                 .legend(move |(x, y)| Circle::new((x, y), 5, color.filled()));
         }
         let mut front: Vec<&(f64, f64, String, bool, usize)> =
-            self.points.iter().filter(|p| p.3).collect();
+            points.iter().filter(|p| p.3).collect();
         front.sort_by(|a, b| a.0.total_cmp(&b.0));
         chart
             .draw_series(LineSeries::new(

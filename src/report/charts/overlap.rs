@@ -185,6 +185,25 @@ mod tests {
     }
 
     #[test]
+    fn a_frontier_spanning_orders_of_magnitude_goes_log() {
+        let points = vec![
+            (1.0, 0.2, "#0".to_string(), true, 0),
+            (2.0, 0.5, "#1".to_string(), true, 0),
+            (3.0, 87.0, "#2".to_string(), true, 1),
+        ];
+        let chart = Frontier {
+            title: "Frontier".into(),
+            x_label: "cost (USD per 1M output tokens)".into(),
+            y_label: "TTFT p99 (s)".into(),
+            points,
+            series: vec!["gaudi3".into(), "h100".into()],
+        };
+        let svg = svg(&chart);
+        assert!(svg.contains("TTFT p99 (s) (log scale)"), "{svg}");
+        assert_no_overlap("log frontier", &svg);
+    }
+
+    #[test]
     fn plan_and_price_sweep_charts_do_not_overlap() {
         let bars = |base: f64| {
             PurchaseOption::ALL
