@@ -17,8 +17,9 @@ fn inject(summary: &std::path::Path, path: &[&str], factor: f64) {
     std::fs::write(summary, serde_json::to_string(&doc).unwrap()).unwrap();
 }
 
-#[test]
-fn gate_fails_on_an_injected_regression_and_passes_within_tolerance() {
+/// The golden scenario run into a fresh directory: (dir, the run's
+/// directory, where a baseline may go).
+fn golden_run() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/golden.toml");
     let run = dir.path().join("run");
@@ -27,6 +28,12 @@ fn gate_fails_on_an_injected_regression_and_passes_within_tolerance() {
         fleetsim(&["run", scenario, "--out", run.to_str().unwrap()]).0,
         0
     );
+    (dir, run, baseline)
+}
+
+#[test]
+fn gate_fails_on_an_injected_regression_and_passes_within_tolerance() {
+    let (_dir, run, baseline) = golden_run();
     let (code, _, _) = fleetsim(&[
         "check",
         run.to_str().unwrap(),
@@ -197,14 +204,7 @@ fn compare_on_a_deterministic_trace_warns_and_uses_batch_means() {
 
 #[test]
 fn check_flags_new_variants_other_scenarios_and_writes_junit_and_markdown() {
-    let dir = tempfile::tempdir().unwrap();
-    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/golden.toml");
-    let run = dir.path().join("run");
-    let baseline = dir.path().join("baseline.json");
-    assert_eq!(
-        fleetsim(&["run", scenario, "--out", run.to_str().unwrap()]).0,
-        0
-    );
+    let (dir, run, baseline) = golden_run();
     let check = |extra: &[&str]| {
         let mut args = vec![
             "check",
