@@ -8,6 +8,11 @@ use crate::engine::SimTime;
 use crate::metrics::TimelineRow;
 use crate::serving::event::{Event, PoolId};
 
+/// At most this many timeline rows are held: past it, every other sample
+/// is dropped and the interval doubles, so a long run keeps a timeline of
+/// its whole span in bounded memory (about 100 MB).
+pub(super) const MAX_TIMELINE_ROWS: usize = 1_000_000;
+
 /// Timeline rows in time order, pools in scenario order within a time.
 pub(super) struct Timeline {
     interval: SimTime,
@@ -31,14 +36,31 @@ impl Timeline {
     pub fn records(&self) -> bool {
         self.record
     }
+
+    /// Past `max_rows`, keeps every other sample (of `per_sample` rows)
+    /// and doubles the interval.
+    fn thin(&mut self, per_sample: usize, max_rows: usize) {
+        if self.rows.len() <= max_rows || per_sample == 0 {
+            return;
+        }
+        let mut k = 0;
+        self.rows.retain(|_| {
+            let keep = (k / per_sample) % 2 == 0;
+            k += 1;
+            keep
+        });
+        self.interval = SimTime::from_nanos(self.interval.as_nanos().saturating_mul(2));
+    }
 }
 
 impl Simulation<'_> {
     pub(super) fn on_sample(&mut self) {
-        for p in 0..self.config.pools.len() {
+        let pools = self.config.pools.len();
+        for p in 0..pools {
             let row = self.timeline_row(PoolId::new(p));
             self.timeline.rows.push(row);
         }
+        self.timeline.thin(pools, MAX_TIMELINE_ROWS);
         let next = self.now + self.timeline.interval;
         self.schedule(next, Event::Sample);
     }
@@ -81,5 +103,42 @@ impl Simulation<'_> {
             cost_rate_usd_per_h: self.cost_rate_usd_per_h(Some(p)),
             spot_available: self.capacity.is_available(p),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(t: f64) -> TimelineRow {
+        TimelineRow {
+            variant: String::new(),
+            time_s: t,
+            pool: "p".into(),
+            pending: 0,
+            provisioning: 0,
+            serving: 1,
+            draining: 0,
+            queue_len: 0,
+            backlog: 0,
+            cost_rate_usd_per_h: 0.0,
+            spot_available: true,
+        }
+    }
+
+    #[test]
+    fn a_full_timeline_keeps_every_other_sample_and_doubles_its_interval() {
+        let mut t = Timeline::new(SimTime::from_secs_f64(5.0), true);
+        for i in 0..5 {
+            // Two pools per sample.
+            t.rows.push(row(f64::from(i) * 5.0));
+            t.rows.push(row(f64::from(i) * 5.0));
+        }
+        t.thin(2, 8);
+        let times: Vec<f64> = t.rows.iter().map(|r| r.time_s).collect();
+        assert_eq!(times, [0.0, 0.0, 10.0, 10.0, 20.0, 20.0]);
+        assert_eq!(t.interval, SimTime::from_secs_f64(10.0));
+        t.thin(2, 8);
+        assert_eq!(t.rows.len(), 6, "under the cap: nothing dropped");
     }
 }
