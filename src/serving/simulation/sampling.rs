@@ -45,7 +45,7 @@ impl Timeline {
         }
         let mut k = 0;
         self.rows.retain(|_| {
-            let keep = (k / per_sample) % 2 == 0;
+            let keep = (k / per_sample).is_multiple_of(2);
             k += 1;
             keep
         });
