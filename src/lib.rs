@@ -28,4 +28,5 @@ pub mod scenario;
 pub mod serving;
 pub mod sweep;
 pub mod table;
+pub mod training;
 pub mod workload;

@@ -11,6 +11,7 @@ mod plan;
 mod report;
 mod run;
 mod sweep;
+mod train_plan;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -49,6 +50,8 @@ enum Command {
     Compare(compare::Args),
     /// The cheapest fleet meeting the SLO: fewest nodes per accelerator, TP and purchase option, cost per month.
     Plan(plan::Args),
+    /// Training: the fastest data/tensor/pipeline layouts of a job per accelerator, with memory, MFU and cost per 1B tokens.
+    TrainPlan(train_plan::Args),
     /// The highest arrival rate each variant serves within SLO (bisection on the rate multiplier).
     Capacity(capacity::Args),
     /// Write report.html (self-contained) and report.md from a results directory.
@@ -107,6 +110,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Merge(a) => sweep::merge(a),
         Command::Compare(a) => compare::run(a),
         Command::Plan(a) => plan::run(a),
+        Command::TrainPlan(a) => train_plan::run(a),
         Command::Capacity(a) => capacity::run(a),
         Command::Report(a) => report::run(a),
         Command::Check(a) => check::run(a),

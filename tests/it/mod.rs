@@ -15,4 +15,5 @@ mod plan;
 mod report;
 mod roofline;
 mod sweep;
+mod training;
 mod workloads;

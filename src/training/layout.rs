@@ -1,0 +1,103 @@
+//! What is trained and how it is split over the devices.
+
+use crate::catalog::{Accelerator, LlmModel, Precision};
+use serde::Serialize;
+
+/// One training job's shape: the model, the devices, the batch.
+#[derive(Debug, Clone)]
+pub struct TrainingJob<'a> {
+    pub model: &'a LlmModel,
+    pub accelerator: &'a Accelerator,
+    /// Matrix-multiply precision (weights and activations are kept in
+    /// BF16 either way; FP8 changes the peak).
+    pub precision: Precision,
+    pub devices: u32,
+    /// Tokens per sequence.
+    pub seq_len: u32,
+    /// Sequences per optimizer step (over all data-parallel replicas).
+    pub global_batch: u32,
+    /// Matrix-multiply efficiency in training (share of the dense peak).
+    pub efficiency: f64,
+    /// Share of the data-parallel gradient traffic hidden behind the
+    /// backward pass.
+    pub dp_overlap: f64,
+}
+
+/// Activation recomputation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Recompute {
+    /// Keep every activation.
+    None,
+    /// Recompute the attention core (softmax, QK^T, AV) in the backward pass.
+    Selective,
+    /// Keep only each layer's input and recompute the layer.
+    Full,
+}
+
+impl Recompute {
+    pub const ALL: [Recompute; 3] = [Recompute::None, Recompute::Selective, Recompute::Full];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Recompute::None => "none",
+            Recompute::Selective => "selective",
+            Recompute::Full => "full",
+        }
+    }
+}
+
+/// How the job is split: dp x tp x pp devices, `micro_batch` sequences
+/// per micro-batch, ZeRO stage 0-3 over the data-parallel group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Layout {
+    pub dp: u32,
+    pub tp: u32,
+    pub pp: u32,
+    pub micro_batch: u32,
+    pub zero: u8,
+    pub recompute: Recompute,
+}
+
+impl Layout {
+    /// Micro-batches per step on each data-parallel replica (the gradient
+    /// accumulation steps): global batch / (dp x micro_batch).
+    pub fn micro_batches(&self, job: &TrainingJob) -> u32 {
+        job.global_batch / (self.dp * self.micro_batch)
+    }
+
+    /// Why the layout is impossible for `job`, if it is.
+    pub fn invalid(&self, job: &TrainingJob) -> Option<String> {
+        let m = job.model;
+        let per_node = job.accelerator.devices_per_node;
+        if self.dp * self.tp * self.pp != job.devices {
+            return Some(format!(
+                "dp {} x tp {} x pp {} is not the {} devices",
+                self.dp, self.tp, self.pp, job.devices
+            ));
+        }
+        if !m.heads.is_multiple_of(self.tp) || !per_node.is_multiple_of(self.tp) {
+            return Some(format!(
+                "tp {} must divide the {} attention heads and the {}-device node",
+                self.tp, m.heads, per_node
+            ));
+        }
+        if !m.layers.is_multiple_of(self.pp) {
+            return Some(format!(
+                "pp {} must divide the {} layers",
+                self.pp, m.layers
+            ));
+        }
+        let per_replica = self.dp * self.micro_batch;
+        if self.micro_batch == 0 || !job.global_batch.is_multiple_of(per_replica) {
+            return Some(format!(
+                "the global batch of {} sequences must split into dp {} x micro-batches of {}",
+                job.global_batch, self.dp, self.micro_batch
+            ));
+        }
+        if self.zero > 3 {
+            return Some(format!("ZeRO stage {} does not exist (0-3)", self.zero));
+        }
+        None
+    }
+}

@@ -1,0 +1,89 @@
+//! Memory per device in training: weights, gradients and Adam's state
+//! (mixed precision: 2 + 2 + 12 bytes per parameter, the ZeRO paper's
+//! accounting, sharded over the data-parallel group by ZeRO stage), and the
+//! activations the pipeline schedule keeps in flight (Korthikanti et al.
+//! 2022, BF16, no sequence parallelism).
+
+use super::layout::{Layout, Recompute, TrainingJob};
+use serde::Serialize;
+
+const GIB: f64 = (1u64 << 30) as f64;
+
+/// Share of HBM that training may use (the rest: framework, allocator
+/// fragmentation, communication buffers). An assumption (A).
+pub const USABLE_HBM_FRACTION: f64 = 0.9;
+
+/// Bytes per device, by part.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MemoryBreakdown {
+    pub weights_bytes: f64,
+    pub gradients_bytes: f64,
+    pub optimizer_bytes: f64,
+    pub activations_bytes: f64,
+    pub usable_bytes: f64,
+}
+
+impl MemoryBreakdown {
+    pub fn total_bytes(&self) -> f64 {
+        self.weights_bytes + self.gradients_bytes + self.optimizer_bytes + self.activations_bytes
+    }
+
+    pub fn fits(&self) -> bool {
+        self.total_bytes() <= self.usable_bytes
+    }
+
+    /// Free share of usable memory (negative when it does not fit).
+    pub fn headroom(&self) -> f64 {
+        1.0 - self.total_bytes() / self.usable_bytes
+    }
+
+    pub fn describe(&self) -> String {
+        format!(
+            "weights {:.1} + gradients {:.1} + optimizer {:.1} + activations {:.1} = {:.1} GiB of {:.1} usable",
+            self.weights_bytes / GIB,
+            self.gradients_bytes / GIB,
+            self.optimizer_bytes / GIB,
+            self.activations_bytes / GIB,
+            self.total_bytes() / GIB,
+            self.usable_bytes / GIB
+        )
+    }
+}
+
+/// Activation bytes of one layer for one micro-batch on one device.
+/// `s b h (34 + 5 a s / h)` without recomputation and without tensor
+/// parallelism; with it, `s b h (10 + 24/t + 5 a s / (h t))`; selective
+/// recomputation drops the attention-core term; full keeps the layer input
+/// only, `2 s b h`.
+pub fn activation_bytes_per_layer(job: &TrainingJob, layout: &Layout) -> f64 {
+    let m = job.model;
+    let (s, b, h, a, t) = (
+        f64::from(job.seq_len),
+        f64::from(layout.micro_batch),
+        f64::from(m.hidden),
+        f64::from(m.heads),
+        f64::from(layout.tp),
+    );
+    match layout.recompute {
+        Recompute::None => s * b * h * (10.0 + 24.0 / t + 5.0 * a * s / (h * t)),
+        Recompute::Selective => s * b * h * (10.0 + 24.0 / t),
+        Recompute::Full => 2.0 * s * b * h,
+    }
+}
+
+/// Memory per device of the first pipeline stage (the one with the most
+/// micro-batches in flight under 1F1B: min(pp, micro-batches)).
+pub fn memory(job: &TrainingJob, layout: &Layout) -> MemoryBreakdown {
+    let params = job.model.params_b * 1e9 / f64::from(layout.tp * layout.pp);
+    let dp = f64::from(layout.dp);
+    let shard = |stage: u8| if layout.zero >= stage { dp } else { 1.0 };
+    let layers = f64::from(job.model.layers / layout.pp);
+    let in_flight = f64::from(layout.pp.min(layout.micro_batches(job)).max(1));
+    MemoryBreakdown {
+        weights_bytes: 2.0 * params / shard(3),
+        gradients_bytes: 2.0 * params / shard(2),
+        optimizer_bytes: 12.0 * params / shard(1),
+        activations_bytes: activation_bytes_per_layer(job, layout) * layers * in_flight,
+        usable_bytes: job.accelerator.hbm_bytes() * USABLE_HBM_FRACTION,
+    }
+}

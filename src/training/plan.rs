@@ -1,0 +1,159 @@
+//! `train-plan`: every valid layout of a job on each accelerator, the
+//! micro-batch that makes it fastest among those that fit, ranked by step
+//! time. O(tp x pp x ZeRO stages x recomputation x micro-batch divisors).
+
+use super::layout::{Layout, Recompute, TrainingJob};
+use super::memory::{memory, MemoryBreakdown};
+use super::step::{model_flops_per_token, peak_flops, step_time, StepBreakdown};
+use serde::Serialize;
+
+/// A layout that fits, with its time, memory and cost.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlannedLayout {
+    pub accelerator: String,
+    pub layout: Layout,
+    /// Gradient-accumulation steps (micro-batches per replica per step).
+    pub micro_batches: u32,
+    /// The largest micro-batch that fits this layout (the one chosen may be
+    /// smaller: more micro-batches shrink the pipeline bubble).
+    pub largest_fitting_micro_batch: u32,
+    pub step: StepBreakdown,
+    pub memory: MemoryBreakdown,
+    pub tokens_per_s: f64,
+    /// Model FLOPs utilisation: model FLOPs per second over the peak.
+    pub mfu: f64,
+    pub nodes: u32,
+    /// USD per 1B trained tokens at the node-hour price, when there is one.
+    pub usd_per_billion_tokens: Option<f64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainPlanError {
+    #[error("{accelerator}: no layout of {model} fits on {devices} devices: {detail}")]
+    NothingFits {
+        accelerator: String,
+        model: String,
+        devices: u32,
+        detail: String,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn divisors(n: u32) -> impl Iterator<Item = u32> {
+    (1..=n).filter(move |d| n.is_multiple_of(*d))
+}
+
+/// The largest micro-batch among the divisors of the per-replica batch
+/// that fits `layout` (its micro_batch ignored), or `None`. Memory grows
+/// with the micro-batch, so this is a binary search over the divisors.
+pub fn largest_fitting_micro_batch(job: &TrainingJob, layout: &Layout) -> Option<u32> {
+    let per_replica = job.global_batch / layout.dp;
+    let ds: Vec<u32> = divisors(per_replica).collect();
+    let fits = |b: u32| {
+        let l = Layout {
+            micro_batch: b,
+            ..*layout
+        };
+        memory(job, &l).fits()
+    };
+    let n = ds.partition_point(|&b| fits(b));
+    n.checked_sub(1).map(|i| ds[i])
+}
+
+/// Every fitting layout of `job`, fastest first; the price (USD per
+/// node-hour) prices them.
+pub fn train_plan(
+    job: &TrainingJob,
+    accelerator_name: &str,
+    model_name: &str,
+    usd_per_node_hour: Option<f64>,
+) -> Result<Vec<PlannedLayout>, TrainPlanError> {
+    let per_node = job.accelerator.devices_per_node;
+    if job.devices == 0 || (job.devices > per_node && !job.devices.is_multiple_of(per_node)) {
+        return Err(TrainPlanError::Invalid(format!(
+            "--devices {}: expected whole {per_node}-device nodes of {accelerator_name}",
+            job.devices
+        )));
+    }
+    let nodes = job.devices.div_ceil(per_node);
+    let mut out = Vec::new();
+    let mut least: Option<MemoryBreakdown> = None;
+    for tp in divisors(per_node).filter(|t| job.model.heads.is_multiple_of(*t)) {
+        for pp in divisors(job.model.layers) {
+            if !job.devices.is_multiple_of(tp * pp) {
+                continue;
+            }
+            let dp = job.devices / (tp * pp);
+            if !job.global_batch.is_multiple_of(dp) {
+                continue;
+            }
+            for zero in 0..=3u8 {
+                for recompute in Recompute::ALL {
+                    let base = Layout {
+                        dp,
+                        tp,
+                        pp,
+                        micro_batch: 1,
+                        zero,
+                        recompute,
+                    };
+                    let smallest = memory(job, &base);
+                    if least.is_none_or(|l| smallest.total_bytes() < l.total_bytes()) {
+                        least = Some(smallest);
+                    }
+                    let Some(largest) = largest_fitting_micro_batch(job, &base) else {
+                        continue;
+                    };
+                    let best = divisors(largest)
+                        .filter(|b| (job.global_batch / dp).is_multiple_of(*b))
+                        .map(|b| Layout {
+                            micro_batch: b,
+                            ..base
+                        })
+                        .map(|l| (step_time(job, &l), l))
+                        .min_by(|a, b| a.0.step_s.total_cmp(&b.0.step_s).then(a.1.cmp(&b.1)))
+                        .expect("the largest fitting micro-batch divides itself");
+                    let (step, layout) = best;
+                    let tokens = f64::from(job.global_batch) * f64::from(job.seq_len);
+                    let tokens_per_s = tokens / step.step_s;
+                    out.push(PlannedLayout {
+                        accelerator: accelerator_name.to_string(),
+                        layout,
+                        micro_batches: layout.micro_batches(job),
+                        largest_fitting_micro_batch: largest,
+                        step,
+                        memory: memory(job, &layout),
+                        tokens_per_s,
+                        mfu: model_flops_per_token(job) * tokens_per_s
+                            / (f64::from(job.devices) * peak_flops(job)),
+                        nodes,
+                        usd_per_billion_tokens: usd_per_node_hour
+                            .map(|p| f64::from(nodes) * p / 3600.0 / tokens_per_s * 1e9),
+                    });
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(TrainPlanError::NothingFits {
+            accelerator: accelerator_name.to_string(),
+            model: model_name.to_string(),
+            devices: job.devices,
+            detail: match least {
+                Some(m) => format!(
+                    "the least memory any layout needs per device: {}",
+                    m.describe()
+                ),
+                None => "no valid split of the devices and the global batch".into(),
+            },
+        });
+    }
+    out.sort_by(|a, b| {
+        a.step
+            .step_s
+            .total_cmp(&b.step.step_s)
+            .then(a.layout.cmp(&b.layout))
+    });
+    Ok(out)
+}

@@ -1,0 +1,123 @@
+//! Time of one optimizer step: compute at the (efficiency-scaled) peak,
+//! tensor-parallel all-reduces over the links the group really has (a
+//! Gaudi mesh gives a TP2 pair 3 links, a switch the full bandwidth), the
+//! pipeline bubble (p - 1) / m, point-to-point sends between stages, and
+//! the exposed part of the data-parallel gradient all-reduce (ZeRO-3 adds
+//! the parameter all-gathers).
+
+use super::layout::{Layout, Recompute, TrainingJob};
+use crate::catalog::Precision;
+use serde::Serialize;
+
+/// Seconds per step, by part.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct StepBreakdown {
+    pub compute_s: f64,
+    pub tensor_parallel_s: f64,
+    pub pipeline_p2p_s: f64,
+    /// Extra time of the pipeline bubble.
+    pub bubble_s: f64,
+    /// Data-parallel traffic not hidden behind the backward pass.
+    pub data_parallel_s: f64,
+    pub step_s: f64,
+}
+
+/// Model FLOPs per trained token: 6 x parameters (forward + backward) plus
+/// causal attention, 6 x layers x sequence x hidden.
+pub fn model_flops_per_token(job: &TrainingJob) -> f64 {
+    let m = job.model;
+    6.0 * m.active_params_b * 1e9
+        + 6.0 * f64::from(m.layers) * f64::from(job.seq_len) * f64::from(m.hidden)
+}
+
+/// FLOPs actually executed per token, recomputation included: full adds a
+/// forward pass (a third of the model FLOPs), selective the attention
+/// core's forward (a third of the attention term).
+pub fn executed_flops_per_token(job: &TrainingJob, recompute: Recompute) -> f64 {
+    let m = job.model;
+    let dense = 6.0 * m.active_params_b * 1e9;
+    let attention = 6.0 * f64::from(m.layers) * f64::from(job.seq_len) * f64::from(m.hidden);
+    match recompute {
+        Recompute::None => dense + attention,
+        Recompute::Selective => dense + attention * 4.0 / 3.0,
+        Recompute::Full => (dense + attention) * 4.0 / 3.0,
+    }
+}
+
+/// Dense peak per device, FLOP/s, at the job's precision.
+pub fn peak_flops(job: &TrainingJob) -> f64 {
+    let a = job.accelerator;
+    let tflops = match job.precision {
+        Precision::Fp8 => a.fp8_tflops.unwrap_or(a.bf16_tflops),
+        _ => a.bf16_tflops,
+    };
+    tflops * 1e12
+}
+
+/// One step of `layout`.
+pub fn step_time(job: &TrainingJob, layout: &Layout) -> StepBreakdown {
+    let m = job.model;
+    let a = job.accelerator;
+    let tokens = f64::from(job.global_batch) * f64::from(job.seq_len);
+    let compute_s = tokens * executed_flops_per_token(job, layout.recompute)
+        / (f64::from(job.devices) * peak_flops(job) * job.efficiency);
+    let micro = f64::from(layout.micro_batches(job));
+    let layers = f64::from(m.layers / layout.pp);
+    // Activations of one micro-batch at a layer boundary, BF16.
+    let activation_bytes =
+        f64::from(job.seq_len) * f64::from(layout.micro_batch) * f64::from(m.hidden) * 2.0;
+    let tensor_parallel_s = if layout.tp > 1 {
+        let t = f64::from(layout.tp);
+        let bw = a.scale_up.group_bytes_per_s(layout.tp);
+        let latency_s =
+            f64::from(a.scale_up.allreduce_steps(layout.tp)) * a.scale_up.latency_us() * 1e-6;
+        let one = 2.0 * (t - 1.0) / t * activation_bytes / bw + latency_s;
+        // Two all-reduces per layer forward, two backward; full
+        // recomputation repeats the forward's.
+        let per_layer = if layout.recompute == Recompute::Full {
+            6.0
+        } else {
+            4.0
+        };
+        micro * layers * per_layer * one
+    } else {
+        0.0
+    };
+    // Stage boundaries cross nodes when a replica spans more than a node.
+    let per_node = a.devices_per_node;
+    let link_bytes_per_s = |group_devices: u32| {
+        if group_devices <= per_node {
+            a.scale_up.group_bytes_per_s(2)
+        } else {
+            a.scale_out_gb_per_s * 1e9
+        }
+    };
+    let pipeline_p2p_s = if layout.pp > 1 {
+        micro * 2.0 * activation_bytes / link_bytes_per_s(layout.tp * layout.pp)
+    } else {
+        0.0
+    };
+    let busy = compute_s + tensor_parallel_s + pipeline_p2p_s;
+    let bubble_s = busy * f64::from(layout.pp - 1) / micro;
+    let data_parallel_s = if layout.dp > 1 {
+        let d = f64::from(layout.dp);
+        let shard_params = m.params_b * 1e9 / f64::from(layout.tp * layout.pp);
+        // Gradients reduced (BF16); ZeRO-3 also gathers parameters twice.
+        let mut bytes = 2.0 * (d - 1.0) / d * shard_params * 2.0;
+        if layout.zero >= 3 {
+            bytes += 2.0 * (d - 1.0) / d * shard_params * 2.0;
+        }
+        let bw = link_bytes_per_s(layout.dp * layout.tp * layout.pp);
+        bytes / bw * (1.0 - job.dp_overlap)
+    } else {
+        0.0
+    };
+    StepBreakdown {
+        compute_s,
+        tensor_parallel_s,
+        pipeline_p2p_s,
+        bubble_s,
+        data_parallel_s,
+        step_s: busy + bubble_s + data_parallel_s,
+    }
+}

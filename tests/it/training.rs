@@ -1,0 +1,194 @@
+//! Training's first cut: step time and activation memory by hand, the
+//! micro-batch search against brute force, and train-plan's CLI.
+
+use super::common::{assert_close, fleetsim};
+use fleetsim::catalog::{Catalog, Precision};
+use fleetsim::training::memory::{activation_bytes_per_layer, memory};
+use fleetsim::training::plan::largest_fitting_micro_batch;
+use fleetsim::training::step::step_time;
+use fleetsim::training::{Layout, Recompute, TrainingJob};
+
+fn job<'a>(catalog: &'a Catalog, model: &str, accelerator: &str, devices: u32) -> TrainingJob<'a> {
+    TrainingJob {
+        model: catalog.model(model).unwrap(),
+        accelerator: catalog.accelerator(accelerator).unwrap(),
+        precision: Precision::Bf16,
+        devices,
+        seq_len: 2048,
+        global_batch: 64,
+        efficiency: 0.5,
+        dp_overlap: 0.7,
+    }
+}
+
+#[test]
+fn a_data_parallel_step_by_hand() {
+    let catalog = Catalog::builtin();
+    let j = job(&catalog, "llama-3.1-8b", "h100", 8);
+    let m = j.model;
+    let layout = Layout {
+        dp: 8,
+        tp: 1,
+        pp: 1,
+        micro_batch: 1,
+        zero: 1,
+        recompute: Recompute::None,
+    };
+    let s = step_time(&j, &layout);
+    let tokens = 64.0 * 2048.0;
+    let flops = 6.0 * m.params_b * 1e9 + 6.0 * f64::from(m.layers) * 2048.0 * f64::from(m.hidden);
+    assert_close(
+        s.compute_s,
+        tokens * flops / (8.0 * 989e12 * 0.5),
+        1e-12,
+        "compute",
+    );
+    assert_eq!(
+        (s.tensor_parallel_s, s.pipeline_p2p_s, s.bubble_s),
+        (0.0, 0.0, 0.0)
+    );
+    // Ring all-reduce of BF16 gradients over NVSwitch (one node), 70% hidden.
+    let dp = 2.0 * 7.0 / 8.0 * m.params_b * 1e9 * 2.0 / 450e9 * 0.3;
+    assert_close(s.data_parallel_s, dp, 1e-12, "data parallel");
+    assert_close(s.step_s, s.compute_s + dp, 1e-12, "step");
+}
+
+#[test]
+fn activation_memory_matches_korthikanti_by_hand() {
+    let catalog = Catalog::builtin();
+    let j = job(&catalog, "llama-3.1-8b", "h100", 8);
+    // s = 2048, b = 1, h = 4096, a = 32, t = 1: s b h (34 + 5 a s / h).
+    let none = Layout {
+        dp: 8,
+        tp: 1,
+        pp: 1,
+        micro_batch: 1,
+        zero: 0,
+        recompute: Recompute::None,
+    };
+    assert_eq!(
+        activation_bytes_per_layer(&j, &none),
+        2048.0 * 4096.0 * (34.0 + 5.0 * 32.0 * 2048.0 / 4096.0)
+    );
+    let tp2 = Layout {
+        tp: 2,
+        dp: 4,
+        ..none
+    };
+    assert_eq!(
+        activation_bytes_per_layer(&j, &tp2),
+        2048.0 * 4096.0 * (10.0 + 12.0 + 5.0 * 32.0 * 2048.0 / 8192.0)
+    );
+    let sel = Layout {
+        recompute: Recompute::Selective,
+        ..none
+    };
+    assert_eq!(activation_bytes_per_layer(&j, &sel), 2048.0 * 4096.0 * 34.0);
+    let full = Layout {
+        recompute: Recompute::Full,
+        ..none
+    };
+    assert_eq!(activation_bytes_per_layer(&j, &full), 2.0 * 2048.0 * 4096.0);
+    // ZeRO-1 shards the 12 optimizer bytes per parameter over dp.
+    let z1 = Layout { zero: 1, ..none };
+    let p = j.model.params_b * 1e9;
+    assert_close(
+        memory(&j, &z1).optimizer_bytes,
+        12.0 * p / 8.0,
+        1e-12,
+        "ZeRO-1",
+    );
+    assert_close(
+        memory(&j, &z1).weights_bytes,
+        2.0 * p,
+        1e-12,
+        "weights unsharded",
+    );
+}
+
+#[test]
+fn the_micro_batch_search_equals_brute_force() {
+    let catalog = Catalog::builtin();
+    for (model, acc, devices) in [
+        ("llama-3.1-8b", "h100", 8),
+        ("llama-3.1-70b", "gaudi3", 16),
+        ("llama-3.1-70b", "a100", 32),
+    ] {
+        let mut j = job(&catalog, model, acc, devices);
+        j.global_batch = 256;
+        for tp in [1, 2, 4, 8] {
+            for recompute in Recompute::ALL {
+                let dp = devices / tp;
+                let base = Layout {
+                    dp,
+                    tp,
+                    pp: 1,
+                    micro_batch: 1,
+                    zero: 1,
+                    recompute,
+                };
+                let brute = (1..=256 / dp)
+                    .filter(|b| (256 / dp) % b == 0)
+                    .filter(|&b| {
+                        memory(
+                            &j,
+                            &Layout {
+                                micro_batch: b,
+                                ..base
+                            },
+                        )
+                        .fits()
+                    })
+                    .max();
+                assert_eq!(
+                    largest_fitting_micro_batch(&j, &base),
+                    brute,
+                    "{model} {acc} tp{tp} {recompute:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn train_plan_ranks_layouts_and_refuses_what_cannot_be() {
+    let (code, out, err) = fleetsim(&[
+        "train-plan",
+        "--devices",
+        "16",
+        "--accelerators",
+        "gaudi3,h100",
+        "--top",
+        "3",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("the fastest layout per accelerator:")
+            && out.contains("gaudi3")
+            && out.contains("h100"),
+        "{out}"
+    );
+    let (code, _, err) = fleetsim(&["train-plan", "--devices", "12", "--accelerators", "h100"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--devices 12: expected whole 8-device nodes of h100"),
+        "{err}"
+    );
+    let (code, _, err) = fleetsim(&[
+        "train-plan",
+        "--devices",
+        "1",
+        "--model",
+        "llama-3.1-405b",
+        "--accelerators",
+        "h100",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("no layout of llama-3.1-405b fits on 1 devices") && err.contains("GiB of"),
+        "{err}"
+    );
+    let (code, _, err) = fleetsim(&["train-plan", "--devices", "8", "--accelerators", "h1000"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("h1000"), "{err}");
+}
