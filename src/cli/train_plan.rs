@@ -97,10 +97,14 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             )))
         }
     };
-    if args.seq_len == 0 || args.global_batch == 0 {
-        return Err(bad_input(anyhow!(
-            "--seq-len and --global-batch: expected at least 1"
-        )));
+    for (flag, v, max) in [
+        ("--devices", args.devices, 1_000_000),
+        ("--seq-len", args.seq_len, 10_000_000),
+        ("--global-batch", args.global_batch, 1_000_000),
+    ] {
+        if v == 0 || v > max {
+            return Err(bad_input(anyhow!("{flag} {v}: expected 1 to {max}")));
+        }
     }
     let names: Vec<String> = match &args.accelerators {
         Some(a) => a.clone(),

@@ -27,6 +27,17 @@ pub struct PlannedLayout {
     pub usd_per_billion_tokens: Option<f64>,
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn divisors_are_ascending_and_complete() {
+        for n in 1..200u32 {
+            let brute: Vec<u32> = (1..=n).filter(|d| n % d == 0).collect();
+            assert_eq!(super::divisors(n).collect::<Vec<_>>(), brute, "{n}");
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TrainPlanError {
     #[error("{accelerator}: no layout of {model} fits on {devices} devices: {detail}")]
@@ -40,8 +51,21 @@ pub enum TrainPlanError {
     Invalid(String),
 }
 
+/// The divisors of `n`, ascending, in O(sqrt n).
 fn divisors(n: u32) -> impl Iterator<Item = u32> {
-    (1..=n).filter(move |d| n.is_multiple_of(*d))
+    let mut small = Vec::new();
+    let mut large = Vec::new();
+    let mut d = 1u32;
+    while u64::from(d) * u64::from(d) <= u64::from(n) {
+        if n.is_multiple_of(d) {
+            small.push(d);
+            if d != n / d {
+                large.push(n / d);
+            }
+        }
+        d += 1;
+    }
+    small.into_iter().chain(large.into_iter().rev())
 }
 
 /// The largest micro-batch among the divisors of the per-replica batch

@@ -188,6 +188,18 @@ fn train_plan_ranks_layouts_and_refuses_what_cannot_be() {
         err.contains("no layout of llama-3.1-405b fits on 1 devices") && err.contains("GiB of"),
         "{err}"
     );
+    let (code, _, err) = fleetsim(&[
+        "train-plan",
+        "--devices",
+        "8",
+        "--global-batch",
+        "4000000000",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--global-batch 4000000000: expected 1 to 1000000"),
+        "{err}"
+    );
     let (code, _, err) = fleetsim(&["train-plan", "--devices", "8", "--accelerators", "h1000"]);
     assert_eq!(code, 2);
     assert!(err.contains("h1000"), "{err}");
