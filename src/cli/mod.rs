@@ -118,6 +118,37 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
     }
 }
 
+/// `ACCELERATOR=USD` pairs from a repeatable flag (`--price`, ...), each
+/// a number >= 0 and, when `catalog` is given, an accelerator of it (plan
+/// checks names against its scenario's catalog later).
+fn priced_pairs(
+    flag: &str,
+    pairs: &[String],
+    catalog: Option<&fleetsim::catalog::Catalog>,
+) -> Result<std::collections::BTreeMap<String, f64>, Failure> {
+    let mut out = std::collections::BTreeMap::new();
+    for p in pairs {
+        let parsed = p
+            .split_once('=')
+            .and_then(|(name, usd)| Some((name.trim(), usd.trim().parse::<f64>().ok()?)));
+        match parsed {
+            Some((name, usd)) if usd.is_finite() && usd >= 0.0 && !name.is_empty() => {
+                if let Some(c) = catalog {
+                    c.accelerator(name)
+                        .map_err(|e| bad_input(anyhow::anyhow!("{flag} {p}: {e}")))?;
+                }
+                out.insert(name.to_string(), usd);
+            }
+            _ => {
+                return Err(bad_input(anyhow::anyhow!(
+                    "{flag} {p}: expected ACCELERATOR=USD with USD a number >= 0"
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Pretty JSON on stdout.
 fn print_json(doc: &impl serde::Serialize) {
     println!(

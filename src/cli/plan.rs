@@ -5,7 +5,6 @@ use super::{bad_input, failure, load, print_json, Failure};
 use anyhow::anyhow;
 use fleetsim::fleet::spot::ADVISOR_BUCKETS;
 use fleetsim::plan::{self, PlanSpec, PurchaseOption, RateTarget};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -72,27 +71,6 @@ pub struct Args {
     out: Option<PathBuf>,
 }
 
-/// `NAME=USD` pairs.
-fn priced(flag: &str, pairs: &[String]) -> Result<BTreeMap<String, f64>, Failure> {
-    let mut out = BTreeMap::new();
-    for p in pairs {
-        let parsed = p
-            .split_once('=')
-            .and_then(|(name, usd)| Some((name.trim(), usd.trim().parse::<f64>().ok()?)));
-        match parsed {
-            Some((name, usd)) if usd.is_finite() && usd >= 0.0 && !name.is_empty() => {
-                out.insert(name.to_string(), usd);
-            }
-            _ => {
-                return Err(bad_input(anyhow!(
-                    "{flag} {p}: expected ACCELERATOR=USD with USD a number >= 0"
-                )))
-            }
-        }
-    }
-    Ok(out)
-}
-
 fn spec(args: &Args) -> Result<PlanSpec, Failure> {
     let positive = |flag: &str, v: f64| {
         if v.is_finite() && v > 0.0 {
@@ -149,8 +127,8 @@ fn spec(args: &Args) -> Result<PlanSpec, Failure> {
         accelerators: args.accelerators.clone(),
         tps: args.tp.clone(),
         options,
-        prices: priced("--price", &args.prices)?,
-        owned_kit_usd: priced("--owned-price", &args.owned_prices)?,
+        prices: super::priced_pairs("--price", &args.prices, None)?,
+        owned_kit_usd: super::priced_pairs("--owned-price", &args.owned_prices, None)?,
         spot_advisor: args.spot_advisor.clone(),
         max_nodes: args.max_nodes,
         replicas: args.replicas,

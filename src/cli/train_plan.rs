@@ -110,18 +110,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         Some(a) => a.clone(),
         None => catalog.accelerators.keys().cloned().collect(),
     };
-    let mut prices = std::collections::BTreeMap::new();
-    for p in &args.prices {
-        let parsed = p
-            .split_once('=')
-            .and_then(|(a, u)| Some((a.trim().to_string(), u.trim().parse::<f64>().ok()?)));
-        match parsed {
-            Some((a, u)) if u.is_finite() && u >= 0.0 => {
-                prices.insert(a, u);
-            }
-            _ => return Err(bad_input(anyhow!("--price {p}: expected ACCELERATOR=USD"))),
-        }
-    }
+    let prices = super::priced_pairs("--price", &args.prices, Some(&catalog))?;
     let mut plans: Vec<PlannedLayout> = Vec::new();
     let mut notes = Vec::new();
     for name in &names {

@@ -200,6 +200,12 @@ fn train_plan_ranks_layouts_and_refuses_what_cannot_be() {
         err.contains("--global-batch 4000000000: expected 1 to 1000000"),
         "{err}"
     );
+    let (code, _, err) = fleetsim(&["train-plan", "--devices", "8", "--price", "h1000=5"]);
+    assert_eq!(code, 2, "a price for an unknown accelerator is not ignored");
+    assert!(
+        err.contains("--price h1000=5") && err.contains("h1000"),
+        "{err}"
+    );
     let (code, _, err) = fleetsim(&["train-plan", "--devices", "8", "--accelerators", "h1000"]);
     assert_eq!(code, 2);
     assert!(err.contains("h1000"), "{err}");
