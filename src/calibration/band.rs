@@ -38,7 +38,7 @@ impl Band {
     /// One line: the band and where it comes from.
     pub fn describe(&self) -> String {
         format!(
-            "band: {} iteration time x{:.3} to x{:.3} (modelled throughput {:+.1}% to {:+.1}% of published over {} calibration rows)",
+            "band: {} iteration time x{:.3} to x{:.3} (modelled throughput {:+.1}% to {:+.1}% of published over {} published rows)",
             self.accelerator,
             self.optimistic_time_scale(),
             self.pessimistic_time_scale(),
@@ -72,13 +72,16 @@ impl BandVerdict {
     }
 }
 
-/// The band of every accelerator with calibration rows (check rows are not
+/// The band of every accelerator with calibration rows, over its calibration
+/// and outlier rows (a row its source contradicts is still a measurement the
+/// hardware produced; check rows, whose input length is assumed, are not
 /// used), with `catalog`'s factors: O(rows) offline runs, in parallel.
 pub fn bands(catalog: &Catalog) -> Result<Vec<Band>, CalibrationError> {
     let rows: Vec<_> = reference_rows()
         .into_iter()
         .filter(|r| {
-            r.kind == RowKind::Calibration && catalog.accelerators.contains_key(r.accelerator)
+            matches!(r.kind, RowKind::Calibration | RowKind::Outlier)
+                && catalog.accelerators.contains_key(r.accelerator)
         })
         .collect();
     let results = run_rows(catalog, &rows)?;

@@ -43,6 +43,8 @@ pub struct RowResult {
     pub simulated_tokens_per_s: f64,
     /// (simulated - published) / published.
     pub relative_error: f64,
+    /// Why an outlier row is one (null for the others: one CSV column).
+    pub note: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +92,7 @@ pub fn run_row(catalog: &Catalog, row: &ReferenceRow) -> Result<RowResult, Calib
         published_tokens_per_s: row.published_tokens_per_s,
         simulated_tokens_per_s: simulated,
         relative_error: simulated / row.published_tokens_per_s - 1.0,
+        note: row.note.map(str::to_string),
     })
 }
 
@@ -317,9 +320,11 @@ pub fn fit_accelerator(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AcceleratorFit {
     pub accelerator: String,
-    /// Like-for-like rows (asserted) and weaker check rows (reported).
+    /// Like-for-like rows (asserted), weaker check rows and rows their own
+    /// source contradicts (both reported, not fitted).
     pub calibration_rows: usize,
     pub check_rows: usize,
+    pub outlier_rows: usize,
     /// Mean and worst |relative error| over the calibration rows.
     pub mean_abs_error: f64,
     pub worst_abs_error: f64,
@@ -335,6 +340,7 @@ pub fn fits(results: &[RowResult]) -> Vec<AcceleratorFit> {
                 accelerator: r.accelerator.clone(),
                 calibration_rows: 0,
                 check_rows: 0,
+                outlier_rows: 0,
                 mean_abs_error: 0.0,
                 worst_abs_error: 0.0,
             });
@@ -345,6 +351,7 @@ pub fn fits(results: &[RowResult]) -> Vec<AcceleratorFit> {
             .expect("just added");
         match r.kind {
             RowKind::Check => fit.check_rows += 1,
+            RowKind::Outlier => fit.outlier_rows += 1,
             RowKind::Calibration => {
                 fit.calibration_rows += 1;
                 let e = r.relative_error.abs();
@@ -370,6 +377,7 @@ pub fn fits_table(fits: &[AcceleratorFit]) -> crate::table::Table {
         ("mean error", Align::Right),
         ("worst error", Align::Right),
         ("check rows", Align::Right),
+        ("outlier rows", Align::Right),
     ]);
     for f in fits {
         let pct = |x: f64| {
@@ -385,18 +393,86 @@ pub fn fits_table(fits: &[AcceleratorFit]) -> crate::table::Table {
             pct(f.mean_abs_error),
             pct(f.worst_abs_error),
             f.check_rows.to_string(),
+            f.outlier_rows.to_string(),
         ]);
     }
     t
 }
 
-/// Every row, then the fit per accelerator.
+/// Per accelerator with calibration rows: its factors in `catalog` and how
+/// close its rows come (the README's calibration table, in row order).
+pub fn factors_table(catalog: &Catalog, results: &[RowResult]) -> crate::table::Table {
+    use crate::table::{Align, Table};
+    let mut t = Table::new(&[
+        ("accelerator", Align::Left),
+        ("compute", Align::Right),
+        ("weight reads", Align::Right),
+        ("KV reads", Align::Right),
+        ("half-saturation", Align::Right),
+        ("overhead", Align::Right),
+        ("per sequence", Align::Right),
+        ("rows", Align::Right),
+        ("outliers", Align::Right),
+        ("mean error", Align::Right),
+        ("worst error", Align::Right),
+    ]);
+    for f in fits(results).iter().filter(|f| f.calibration_rows > 0) {
+        let Ok(a) = catalog.accelerator(&f.accelerator) else {
+            continue;
+        };
+        let e = &a.efficiency;
+        t.push(vec![
+            a.display_name.clone(),
+            format!("{:.2}", e.compute),
+            format!("{:.2}", e.memory),
+            format!("{:.2}", e.kv_memory),
+            format!("{:.0} tokens", e.half_saturation_tokens),
+            format!("{:.0} us", e.iteration_overhead_us),
+            format!("{:.1} us", e.per_sequence_us),
+            f.calibration_rows.to_string(),
+            f.outlier_rows.to_string(),
+            format!("{:.1}%", f.mean_abs_error * 100.0),
+            format!("{:.1}%", f.worst_abs_error * 100.0),
+        ]);
+    }
+    t
+}
+
+/// Every row, the outliers' notes, then the fit per accelerator.
 pub fn render(results: &[RowResult]) -> String {
     format!(
-        "{}\n{}",
+        "{}\n{}{}",
         rows_table(results).terminal(),
+        outlier_notes(results),
         fits_table(&fits(results)).terminal()
     )
+}
+
+/// One paragraph per outlier row, numbered as in the rows table's kind
+/// column ("outlier 1"); empty when there are none.
+pub fn outlier_notes(results: &[RowResult]) -> String {
+    let mut out = String::new();
+    for (i, r) in results
+        .iter()
+        .filter(|r| r.kind == RowKind::Outlier)
+        .enumerate()
+    {
+        if i == 0 {
+            out.push_str("Outliers (not fitted; counted in the uncertainty band):\n");
+        }
+        out.push_str(&format!(
+            "  {}. {}: {}\n",
+            i + 1,
+            r.label,
+            r.note
+                .as_deref()
+                .unwrap_or("contradicted by its source's other rows")
+        ));
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out
 }
 
 /// One row per published figure: published, simulated, error, kind.
@@ -410,18 +486,23 @@ pub fn rows_table(results: &[RowResult]) -> crate::table::Table {
         ("KV", Align::Left),
         ("kind", Align::Left),
     ]);
+    let mut outliers = 0;
     for r in results {
+        let kind = match r.kind {
+            RowKind::Calibration => "calibration (fitted; target within 15%)".to_string(),
+            RowKind::Check => "check (reported only)".to_string(),
+            RowKind::Outlier => {
+                outliers += 1;
+                format!("outlier {outliers} (contradicted by its source; not fitted)")
+            }
+        };
         t.push(vec![
             r.label.clone(),
             format!("{:.0}", r.published_tokens_per_s),
             format!("{:.0}", r.simulated_tokens_per_s),
             format!("{:+.1}%", r.relative_error * 100.0),
             r.kv_cache_dtype.clone(),
-            match r.kind {
-                RowKind::Calibration => "calibration (fitted; target within 15%)",
-                RowKind::Check => "check (reported only)",
-            }
-            .to_string(),
+            kind,
         ]);
     }
     t

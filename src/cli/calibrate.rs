@@ -121,7 +121,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     }
     let results = calibration::run_all(&catalog).map_err(failure)?;
     let written = match &args.report {
-        Some(dir) => write_calibration_report(dir, &results).map_err(failure)?,
+        Some(dir) => write_calibration_report(dir, &catalog, &results).map_err(failure)?,
         None => Vec::new(),
     };
     if args.json {

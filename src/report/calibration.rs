@@ -4,7 +4,8 @@
 
 use super::charts::{self, CalibrationScatter};
 use super::error::ReportError;
-use crate::calibration::{fits, fits_table, rows_table, RowResult};
+use crate::calibration::{factors_table, fits, fits_table, rows_table, RowResult};
+use crate::catalog::Catalog;
 use std::path::{Path, PathBuf};
 
 /// Half-width of the band the chart draws around simulated = published.
@@ -14,6 +15,7 @@ pub const BAND: f64 = 0.15;
 /// into `dir` (atomically); returns the files written.
 pub fn write_calibration_report(
     dir: &Path,
+    catalog: &Catalog,
     results: &[RowResult],
 ) -> Result<Vec<PathBuf>, ReportError> {
     let write_error = |path: &Path| {
@@ -46,7 +48,7 @@ pub fn write_calibration_report(
                     r.published_tokens_per_s,
                     r.simulated_tokens_per_s,
                     i.unwrap_or(0),
-                    r.kind == crate::calibration::RowKind::Check,
+                    r.kind != crate::calibration::RowKind::Calibration,
                 )
             })
             .collect(),
@@ -56,9 +58,11 @@ pub fn write_calibration_report(
     charts::render(&chart, dir, "calibration")?;
     let md_path = dir.join("calibration.md");
     let md = format!(
-        "# fleetsim calibration\n\n## Per accelerator\n\n{}\n## Rows\n\n{}\n![simulated vs published](calibration.png)\n",
+        "# fleetsim calibration\n\n## Factors and errors\n\n{}\n## Rows per accelerator\n\n{}\n## Rows\n\n{}\n{}![simulated vs published](calibration.png)\n",
+        factors_table(catalog, results).markdown(),
         fits_table(&fits(results)).markdown(),
-        rows_table(results).markdown()
+        rows_table(results).markdown(),
+        crate::calibration::outlier_notes(results)
     );
     crate::atomic::write_text_atomic(&md_path, &md).map_err(write_error(&md_path))?;
     Ok(vec![

@@ -5,11 +5,11 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// Points coloured by accelerator on log-log axes (filled: calibration
-/// rows; hollow: check rows), the y = x line and a band of +/- `band`
+/// rows; hollow: check and outlier rows), the y = x line and a band of +/- `band`
 /// around it.
 pub struct CalibrationScatter {
     pub title: String,
-    /// (published, simulated tokens/s, accelerator index, is a check row).
+    /// (published, simulated tokens/s, accelerator index, not fitted).
     pub points: Vec<(f64, f64, usize, bool)>,
     pub accelerators: Vec<String>,
     /// Relative half-width of the band, e.g. 0.15.
@@ -79,7 +79,7 @@ impl Chart for CalibrationScatter {
             chart
                 .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
                 .map_err(e)?
-                .label("hollow: check row (reported, not fitted)")
+                .label("hollow: check or outlier row (reported, not fitted)")
                 .legend(|(x, y)| Circle::new((x, y), 5, BLACK.stroke_width(2)));
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)
