@@ -128,6 +128,12 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         print_json(&results);
     } else {
         print!("{}", calibration::render(&results));
+        println!();
+        print!(
+            "{}",
+            fleetsim::training::calibration::render_training(&catalog)
+                .map_err(|e| failure(anyhow::anyhow!(e)))?
+        );
         for f in written.iter().chain(&args.write_override) {
             println!("wrote {}", f.display());
         }

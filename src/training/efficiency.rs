@@ -1,19 +1,33 @@
 //! Matrix-multiply efficiency in training, per accelerator: the share of
-//! the dense peak large training GEMMs reach. First-cut values from the
-//! published figures in REFERENCE.md, not yet fitted (issue 11, item 4).
+//! the dense peak (at the job's precision) the model's GEMMs reach.
+//! Gaudi 2 and H100 are fitted to the published rows of
+//! [`super::calibration`] (`fleetsim calibrate` re-fits them and a test
+//! checks these values); the rest are assumptions (A), derived as stated.
 
 /// (accelerator, efficiency, where it comes from).
 pub const TRAINING_EFFICIENCY: &[(&str, f64, &str)] = &[
     (
         "h100",
-        0.50,
-        "Llama 3 405B reached 38-43% MFU end to end on H100 BF16 (communication included); 50% for the GEMMs alone (A)",
+        0.872,
+        "fit to Meta's Llama 3 405B rows (43% / 41% MFU on 8,192 / 16,384 GPUs, TP8 PP16); high: it absorbs what Meta's stack does better than the model (memory-balanced stages, more overlapped communication)",
     ),
-    ("h200", 0.50, "as H100: the same die (A)"),
-    ("b200", 0.50, "as H100 (A: no published training row)"),
-    ("a100", 0.55, "Megatron-LM reached about 52% MFU on A100 end to end; 55% for the GEMMs (A)"),
-    ("gaudi2", 0.60, "Databricks measured about 60% of peak (>260 TFLOPS) training MPT-7B on Gaudi 2"),
-    ("gaudi3", 0.60, "as Gaudi 2 (A: Gaudi 3 has no like-for-like row; derived from Gaudi 2's figure)"),
+    ("h200", 0.872, "as H100: the same die and software (A)"),
+    ("b200", 0.872, "as H100 (A: no published training row)"),
+    (
+        "a100",
+        0.55,
+        "Megatron-LM reached about 52% MFU on A100 end to end; 55% for the GEMMs (A, not fitted)",
+    ),
+    (
+        "gaudi2",
+        0.438,
+        "fit to Intel's Gaudi 2 FP8 rows (Llama 2 7B, 13B, 70B on 8, 16, 64 HPUs)",
+    ),
+    (
+        "gaudi3",
+        0.438,
+        "as Gaudi 2 (A: Gaudi 3 has no published training row; the same architecture and software, so Gaudi 2's fit applied to Gaudi 3's peak)",
+    ),
 ];
 
 /// The efficiency and its source for `accelerator` (0.5, marked assumed,

@@ -48,7 +48,9 @@ impl Recompute {
 }
 
 /// How the job is split: dp x tp x pp devices, `micro_batch` sequences
-/// per micro-batch, ZeRO stage 0-3 over the data-parallel group.
+/// per micro-batch, ZeRO stage 0-3 over the data-parallel group, and
+/// `virtual_stages` model chunks per pipeline stage (Megatron's interleaved
+/// 1F1B; 1 = plain 1F1B).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Layout {
     pub dp: u32,
@@ -57,6 +59,7 @@ pub struct Layout {
     pub micro_batch: u32,
     pub zero: u8,
     pub recompute: Recompute,
+    pub virtual_stages: u32,
 }
 
 impl Layout {
@@ -68,6 +71,13 @@ impl Layout {
 
     /// Why the layout is impossible for `job`, if it is.
     pub fn invalid(&self, job: &TrainingJob) -> Option<String> {
+        self.invalid_with(job, false)
+    }
+
+    /// As [`Layout::invalid`], but with `uneven_stages` a pp that does not
+    /// divide the layers is allowed (the first stages take one more layer;
+    /// Meta ran Llama 3 405B's 126 layers in 16 stages).
+    pub fn invalid_with(&self, job: &TrainingJob, uneven_stages: bool) -> Option<String> {
         let m = job.model;
         let per_node = job.accelerator.devices_per_node;
         if self.dp * self.tp * self.pp != job.devices {
@@ -82,7 +92,10 @@ impl Layout {
                 self.tp, m.heads, per_node
             ));
         }
-        if !m.layers.is_multiple_of(self.pp) {
+        if self.pp == 0
+            || self.pp > m.layers
+            || (!uneven_stages && !m.layers.is_multiple_of(self.pp))
+        {
             return Some(format!(
                 "pp {} must divide the {} layers",
                 self.pp, m.layers
@@ -93,6 +106,18 @@ impl Layout {
             return Some(format!(
                 "the global batch of {} sequences must split into dp {} x micro-batches of {}",
                 job.global_batch, self.dp, self.micro_batch
+            ));
+        }
+        let per_stage = m.layers.div_ceil(self.pp);
+        if self.virtual_stages == 0
+            || (self.virtual_stages > 1
+                && (self.pp == 1
+                    || !per_stage.is_multiple_of(self.virtual_stages)
+                    || !self.micro_batches(job).is_multiple_of(self.pp)))
+        {
+            return Some(format!(
+                "{} virtual stages: interleaving needs pp > 1, a divisor of the {per_stage} layers per stage and micro-batches a multiple of pp",
+                self.virtual_stages
             ));
         }
         if self.zero > 3 {

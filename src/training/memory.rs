@@ -52,9 +52,10 @@ impl MemoryBreakdown {
 
 /// Activation bytes of one layer for one micro-batch on one device.
 /// `s b h (34 + 5 a s / h)` without recomputation and without tensor
-/// parallelism; with it, `s b h (10 + 24/t + 5 a s / (h t))`; selective
-/// recomputation drops the attention-core term; full keeps the layer input
-/// only, `2 s b h`.
+/// parallelism; with it, Megatron's sequence parallelism (on whenever
+/// tp > 1, as Megatron-LM recommends) splits every term over the group,
+/// `s b h (34 + 5 a s / h) / t`; selective recomputation drops the
+/// attention-core term; full keeps the layer input only, `2 s b h / t`.
 pub fn activation_bytes_per_layer(job: &TrainingJob, layout: &Layout) -> f64 {
     let m = job.model;
     let (s, b, h, a, t) = (
@@ -65,9 +66,9 @@ pub fn activation_bytes_per_layer(job: &TrainingJob, layout: &Layout) -> f64 {
         f64::from(layout.tp),
     );
     match layout.recompute {
-        Recompute::None => s * b * h * (10.0 + 24.0 / t + 5.0 * a * s / (h * t)),
-        Recompute::Selective => s * b * h * (10.0 + 24.0 / t),
-        Recompute::Full => 2.0 * s * b * h,
+        Recompute::None => s * b * h * (34.0 + 5.0 * a * s / h) / t,
+        Recompute::Selective => s * b * h * 34.0 / t,
+        Recompute::Full => 2.0 * s * b * h / t,
     }
 }
 
@@ -77,8 +78,18 @@ pub fn memory(job: &TrainingJob, layout: &Layout) -> MemoryBreakdown {
     let params = job.model.params_b * 1e9 / f64::from(layout.tp * layout.pp);
     let dp = f64::from(layout.dp);
     let shard = |stage: u8| if layout.zero >= stage { dp } else { 1.0 };
-    let layers = f64::from(job.model.layers / layout.pp);
-    let in_flight = f64::from(layout.pp.min(layout.micro_batches(job)).max(1));
+    // The first stage holds the most layers when they do not divide evenly.
+    let layers = f64::from(job.model.layers.div_ceil(layout.pp));
+    let p = f64::from(layout.pp);
+    let v = f64::from(layout.virtual_stages.max(1));
+    // Interleaving keeps (1 + (p - 1) / (p v)) times more in flight
+    // (Korthikanti et al. 2022, section 4.2.3); 1 for v = 1.
+    let interleave = if v > 1.0 {
+        1.0 + (p - 1.0) / (p * v)
+    } else {
+        1.0
+    };
+    let in_flight = f64::from(layout.pp.min(layout.micro_batches(job)).max(1)) * interleave;
     MemoryBreakdown {
         weights_bytes: 2.0 * params / shard(3),
         gradients_bytes: 2.0 * params / shard(2),

@@ -8,6 +8,7 @@
 //! functions of their inputs; `plan` returns layouts fastest first, ties
 //! broken by the layout's fields.
 
+pub mod calibration;
 pub mod efficiency;
 pub mod layout;
 pub mod memory;

@@ -85,6 +85,45 @@ pub fn largest_fitting_micro_batch(job: &TrainingJob, layout: &Layout) -> Option
     n.checked_sub(1).map(|i| ds[i])
 }
 
+/// Virtual stages worth trying with `pp` stages: 1, and for pp > 1 the
+/// divisors of the layers per stage up to 8 (Megatron's interleaved
+/// schedule; more chunks add sends for a bubble already small).
+fn virtual_stage_options(job: &TrainingJob, pp: u32) -> Vec<u32> {
+    if pp == 1 {
+        return vec![1];
+    }
+    divisors(job.model.layers.div_ceil(pp))
+        .filter(|v| *v <= 8)
+        .collect()
+}
+
+/// A planned layout's figures.
+pub(crate) fn planned(
+    job: &TrainingJob,
+    accelerator_name: &str,
+    layout: Layout,
+    largest: u32,
+    step: StepBreakdown,
+    usd_per_node_hour: Option<f64>,
+) -> PlannedLayout {
+    let tokens = f64::from(job.global_batch) * f64::from(job.seq_len);
+    let tokens_per_s = tokens / step.step_s;
+    let nodes = job.devices.div_ceil(job.accelerator.devices_per_node);
+    PlannedLayout {
+        accelerator: accelerator_name.to_string(),
+        layout,
+        micro_batches: layout.micro_batches(job),
+        largest_fitting_micro_batch: largest,
+        step,
+        memory: memory(job, &layout),
+        tokens_per_s,
+        mfu: model_flops_per_token(job) * tokens_per_s / (f64::from(job.devices) * peak_flops(job)),
+        nodes,
+        usd_per_billion_tokens: usd_per_node_hour
+            .map(|p| f64::from(nodes) * p / 3600.0 / tokens_per_s * 1e9),
+    }
+}
+
 /// Every fitting layout of `job`, fastest first; the price (USD per
 /// node-hour) prices them.
 pub fn train_plan(
@@ -100,7 +139,6 @@ pub fn train_plan(
             job.devices
         )));
     }
-    let nodes = job.devices.div_ceil(per_node);
     let mut out = Vec::new();
     let mut least: Option<MemoryBreakdown> = None;
     for tp in divisors(per_node).filter(|t| job.model.heads.is_multiple_of(*t)) {
@@ -114,47 +152,44 @@ pub fn train_plan(
             }
             for zero in 0..=3u8 {
                 for recompute in Recompute::ALL {
-                    let base = Layout {
-                        dp,
-                        tp,
-                        pp,
-                        micro_batch: 1,
-                        zero,
-                        recompute,
-                    };
-                    let smallest = memory(job, &base);
-                    if least.is_none_or(|l| smallest.total_bytes() < l.total_bytes()) {
-                        least = Some(smallest);
+                    for virtual_stages in virtual_stage_options(job, pp) {
+                        let base = Layout {
+                            dp,
+                            tp,
+                            pp,
+                            micro_batch: 1,
+                            zero,
+                            recompute,
+                            virtual_stages,
+                        };
+                        let smallest = memory(job, &base);
+                        if least.is_none_or(|l| smallest.total_bytes() < l.total_bytes()) {
+                            least = Some(smallest);
+                        }
+                        let Some(largest) = largest_fitting_micro_batch(job, &base) else {
+                            continue;
+                        };
+                        let best = divisors(largest)
+                            .filter(|b| (job.global_batch / dp).is_multiple_of(*b))
+                            .map(|b| Layout {
+                                micro_batch: b,
+                                ..base
+                            })
+                            .filter(|l| l.invalid(job).is_none())
+                            .map(|l| (step_time(job, &l), l))
+                            .min_by(|a, b| a.0.step_s.total_cmp(&b.0.step_s).then(a.1.cmp(&b.1)));
+                        let Some((step, layout)) = best else {
+                            continue;
+                        };
+                        out.push(planned(
+                            job,
+                            accelerator_name,
+                            layout,
+                            largest,
+                            step,
+                            usd_per_node_hour,
+                        ));
                     }
-                    let Some(largest) = largest_fitting_micro_batch(job, &base) else {
-                        continue;
-                    };
-                    let best = divisors(largest)
-                        .filter(|b| (job.global_batch / dp).is_multiple_of(*b))
-                        .map(|b| Layout {
-                            micro_batch: b,
-                            ..base
-                        })
-                        .map(|l| (step_time(job, &l), l))
-                        .min_by(|a, b| a.0.step_s.total_cmp(&b.0.step_s).then(a.1.cmp(&b.1)))
-                        .expect("the largest fitting micro-batch divides itself");
-                    let (step, layout) = best;
-                    let tokens = f64::from(job.global_batch) * f64::from(job.seq_len);
-                    let tokens_per_s = tokens / step.step_s;
-                    out.push(PlannedLayout {
-                        accelerator: accelerator_name.to_string(),
-                        layout,
-                        micro_batches: layout.micro_batches(job),
-                        largest_fitting_micro_batch: largest,
-                        step,
-                        memory: memory(job, &layout),
-                        tokens_per_s,
-                        mfu: model_flops_per_token(job) * tokens_per_s
-                            / (f64::from(job.devices) * peak_flops(job)),
-                        nodes,
-                        usd_per_billion_tokens: usd_per_node_hour
-                            .map(|p| f64::from(nodes) * p / 3600.0 / tokens_per_s * 1e9),
-                    });
                 }
             }
         }

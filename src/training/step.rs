@@ -1,7 +1,8 @@
 //! Time of one optimizer step: compute at the (efficiency-scaled) peak,
 //! tensor-parallel all-reduces over the links the group really has (a
 //! Gaudi mesh gives a TP2 pair 3 links, a switch the full bandwidth), the
-//! pipeline bubble (p - 1) / m, point-to-point sends between stages, and
+//! pipeline bubble (p - 1) / (v m) for v virtual stages, point-to-point
+//! sends between stages, and
 //! the exposed part of the data-parallel gradient all-reduce (ZeRO-3 adds
 //! the parameter all-gathers).
 
@@ -59,10 +60,13 @@ pub fn step_time(job: &TrainingJob, layout: &Layout) -> StepBreakdown {
     let m = job.model;
     let a = job.accelerator;
     let tokens = f64::from(job.global_batch) * f64::from(job.seq_len);
-    let compute_s = tokens * executed_flops_per_token(job, layout.recompute)
+    // Uneven stages: the pipeline runs at the pace of the fullest one.
+    let imbalance = f64::from(m.layers.div_ceil(layout.pp) * layout.pp) / f64::from(m.layers);
+    let compute_s = tokens * executed_flops_per_token(job, layout.recompute) * imbalance
         / (f64::from(job.devices) * peak_flops(job) * job.efficiency);
     let micro = f64::from(layout.micro_batches(job));
-    let layers = f64::from(m.layers / layout.pp);
+    // The slowest stage (the most layers when they do not divide evenly).
+    let layers = f64::from(m.layers.div_ceil(layout.pp));
     // Activations of one micro-batch at a layer boundary, BF16.
     let activation_bytes =
         f64::from(job.seq_len) * f64::from(layout.micro_batch) * f64::from(m.hidden) * 2.0;
@@ -92,13 +96,16 @@ pub fn step_time(job: &TrainingJob, layout: &Layout) -> StepBreakdown {
             a.scale_out_gb_per_s * 1e9
         }
     };
+    let v = f64::from(layout.virtual_stages.max(1));
     let pipeline_p2p_s = if layout.pp > 1 {
-        micro * 2.0 * activation_bytes / link_bytes_per_s(layout.tp * layout.pp)
+        v * micro * 2.0 * activation_bytes / link_bytes_per_s(layout.tp * layout.pp)
     } else {
         0.0
     };
     let busy = compute_s + tensor_parallel_s + pipeline_p2p_s;
-    let bubble_s = busy * f64::from(layout.pp - 1) / micro;
+    // Interleaving divides the bubble by the virtual stages (Narayanan et
+    // al. 2021) at the price of v times the point-to-point sends.
+    let bubble_s = busy * f64::from(layout.pp - 1) / (micro * v);
     let data_parallel_s = if layout.dp > 1 {
         let d = f64::from(layout.dp);
         let shard_params = m.params_b * 1e9 / f64::from(layout.tp * layout.pp);

@@ -33,6 +33,7 @@ fn a_data_parallel_step_by_hand() {
         micro_batch: 1,
         zero: 1,
         recompute: Recompute::None,
+        virtual_stages: 1,
     };
     let s = step_time(&j, &layout);
     let tokens = 64.0 * 2048.0;
@@ -65,6 +66,7 @@ fn activation_memory_matches_korthikanti_by_hand() {
         micro_batch: 1,
         zero: 0,
         recompute: Recompute::None,
+        virtual_stages: 1,
     };
     assert_eq!(
         activation_bytes_per_layer(&j, &none),
@@ -77,15 +79,18 @@ fn activation_memory_matches_korthikanti_by_hand() {
     };
     assert_eq!(
         activation_bytes_per_layer(&j, &tp2),
-        2048.0 * 4096.0 * (10.0 + 12.0 + 5.0 * 32.0 * 2048.0 / 8192.0)
+        // Sequence parallelism splits every term over the pair.
+        2048.0 * 4096.0 * (34.0 + 5.0 * 32.0 * 2048.0 / 4096.0) / 2.0
     );
     let sel = Layout {
         recompute: Recompute::Selective,
+        virtual_stages: 1,
         ..none
     };
     assert_eq!(activation_bytes_per_layer(&j, &sel), 2048.0 * 4096.0 * 34.0);
     let full = Layout {
         recompute: Recompute::Full,
+        virtual_stages: 1,
         ..none
     };
     assert_eq!(activation_bytes_per_layer(&j, &full), 2.0 * 2048.0 * 4096.0);
@@ -126,6 +131,7 @@ fn the_micro_batch_search_equals_brute_force() {
                     micro_batch: 1,
                     zero: 1,
                     recompute,
+                    virtual_stages: 1,
                 };
                 let brute = (1..=256 / dp)
                     .filter(|b| (256 / dp) % b == 0)
@@ -209,4 +215,34 @@ fn train_plan_ranks_layouts_and_refuses_what_cannot_be() {
     let (code, _, err) = fleetsim(&["train-plan", "--devices", "8", "--accelerators", "h1000"]);
     assert_eq!(code, 2);
     assert!(err.contains("h1000"), "{err}");
+}
+
+#[test]
+fn training_efficiencies_are_the_fits_to_the_published_rows() {
+    use fleetsim::training::calibration::{fit_training_efficiency, run_training_rows};
+    use fleetsim::training::efficiency::training_efficiency;
+    let catalog = Catalog::builtin();
+    for accelerator in ["gaudi2", "h100"] {
+        let fitted = fit_training_efficiency(&catalog, accelerator).unwrap();
+        let used = training_efficiency(accelerator).0;
+        assert!(
+            (fitted - used).abs() < 0.002,
+            "{accelerator}: {used} in use, {fitted} fitted: update efficiency.rs"
+        );
+    }
+    // Derived (A): Gaudi 3 from Gaudi 2, H200 from H100.
+    assert_eq!(
+        training_efficiency("gaudi3").0,
+        training_efficiency("gaudi2").0
+    );
+    assert_eq!(training_efficiency("h200").0, training_efficiency("h100").0);
+    // One factor per accelerator leaves each row within 25%.
+    for r in run_training_rows(&catalog).unwrap() {
+        assert!(
+            r.relative_error.abs() < 0.25,
+            "{} {:+.1}%",
+            r.label,
+            r.relative_error * 100.0
+        );
+    }
 }
