@@ -29,6 +29,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
+    if let Some(path) = args.scenario.as_deref().filter(|p| is_training_file(p)) {
+        return run_training(&args, path);
+    }
     let scenario = load(args.scenario.as_deref())?;
     let options = RunOptions {
         record_requests: args.out.is_some(),
@@ -75,6 +78,43 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         if let Some(b) = &bands {
             print!("{}", fleetsim::run::bands::describe(b));
         }
+        for f in &written {
+            println!("wrote {}", f.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Whether `path` holds a training scenario (a `training` table). A file
+/// that cannot be read or parsed is left to the serving loader, whose error
+/// names it.
+fn is_training_file(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_some_and(|doc| fleetsim::scenario::training::is_training_document(&doc))
+}
+
+/// `fleetsim run` on a training scenario: time and cost to train per fleet.
+fn run_training(args: &Args, path: &std::path::Path) -> Result<ExitCode, Failure> {
+    use fleetsim::report::training::{render_training, training_json, write_training_outputs};
+    if args.bands || args.requests != RequestsFormat::Csv {
+        return Err(bad_input(anyhow::anyhow!(
+            "--bands and --requests apply to serving scenarios; {} is a training scenario",
+            path.display()
+        )));
+    }
+    let scenario = fleetsim::scenario::training::TrainingScenario::load(path).map_err(bad_input)?;
+    let runs = fleetsim::run::training::run_training(&scenario);
+    let document = training_json(&scenario, &runs);
+    let written = match &args.out {
+        Some(dir) => write_training_outputs(dir, &document, &scenario, &runs).map_err(failure)?,
+        None => Vec::new(),
+    };
+    if args.json {
+        print_json(&document);
+    } else {
+        print!("{}", render_training(&scenario, &runs));
         for f in &written {
             println!("wrote {}", f.display());
         }

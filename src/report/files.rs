@@ -29,15 +29,14 @@ pub enum RequestsFormat {
     None,
 }
 
-/// Writes the summary, the per-request records (all variants, one table,
-/// sorted by variant order then request id) and the timeline. Returns the
-/// files written.
-pub fn write_outputs(
+/// Runs `write` on a staging directory inside `dir` and renames the files
+/// it names into `dir` only when it succeeds (a failure removes the
+/// staging directory and leaves `dir` as it was). Returns the paths
+/// written and their names.
+pub fn write_staged(
     dir: &Path,
-    report: &ReportJson,
-    outputs: &[RunOutput],
-    requests: RequestsFormat,
-) -> Result<Vec<PathBuf>, OutputError> {
+    write: impl FnOnce(&Path) -> Result<Vec<String>, OutputError>,
+) -> Result<(Vec<PathBuf>, Vec<String>), OutputError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |error| OutputError { path, error }
@@ -45,8 +44,7 @@ pub fn write_outputs(
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let staging = dir.join(format!(".fleetsim-staging-{}", std::process::id()));
     std::fs::create_dir_all(&staging).map_err(io(&staging))?;
-    let result = write_set(&staging, report, outputs, requests);
-    let names = match result {
+    let names = match write(&staging) {
         Ok(names) => names,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&staging);
@@ -60,6 +58,24 @@ pub fn write_outputs(
         written.push(to);
     }
     let _ = std::fs::remove_dir_all(&staging);
+    Ok((written, names))
+}
+
+/// Writes the summary, the per-request records (all variants, one table,
+/// sorted by variant order then request id) and the timeline. Returns the
+/// files written.
+pub fn write_outputs(
+    dir: &Path,
+    report: &ReportJson,
+    outputs: &[RunOutput],
+    requests: RequestsFormat,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |error| OutputError { path, error }
+    };
+    let (written, names) =
+        write_staged(dir, |staging| write_set(staging, report, outputs, requests))?;
     for stale in [
         "report.html",
         "report.md",

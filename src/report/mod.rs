@@ -14,6 +14,7 @@ mod run_section;
 mod section;
 mod summary_table;
 mod sweep_section;
+pub mod training;
 
 pub use calibration::write_calibration_report;
 pub use error::ReportError;

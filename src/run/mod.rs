@@ -3,6 +3,7 @@
 //! Results come back in the scenario's variant order whatever the thread count.
 
 pub mod bands;
+pub mod training;
 
 use crate::scenario::Scenario;
 use crate::serving::{simulate, RunLabel, RunOutput};

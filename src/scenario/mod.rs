@@ -13,6 +13,7 @@ pub mod ranges;
 pub(crate) mod raw;
 mod series;
 mod tagged;
+pub mod training;
 mod validate;
 mod workload;
 
@@ -63,7 +64,7 @@ pub struct Variant {
     pub serving: ServingConfig,
 }
 
-fn parse_error(file: &str, e: toml::de::Error) -> ScenarioError {
+pub(crate) fn parse_error(file: &str, e: toml::de::Error) -> ScenarioError {
     ScenarioError::Parse {
         file: file.to_string(),
         message: e.to_string().trim_end().to_string(),

@@ -51,7 +51,7 @@ pub(super) fn pool(
         .expect("checked by the caller");
     let (perf, plan) = replica_model(ctx, key, &p.accelerator, accelerator, tp, env)?;
     let (region_name, region) = region(ctx, key, p, env)?;
-    let (base_usd, base_source) = base_price(ctx, key, p, env, (&region_name, region))?;
+    let (base_usd, base_source) = base_price(ctx, key, p, env.catalog, (&region_name, region))?;
     let base = BasePrice {
         usd: base_usd,
         source: &base_source,
@@ -190,14 +190,13 @@ fn region<'e>(
 /// a named catalog offering, or the accelerator's default offering, each
 /// times the region's multiplier (an explicit price is the us-east-1 price,
 /// like the catalog's, so that pools in one region compare on equal terms).
-fn base_price(
+pub(super) fn base_price(
     ctx: &Ctx,
     key: &str,
     p: &RawPool,
-    env: &PoolEnv,
+    catalog: &Catalog,
     (region_name, region): (&str, &fleet::Region),
 ) -> Result<(f64, String), ScenarioError> {
-    let catalog = env.catalog;
     if let Some(price) = p.price_per_node_hour_usd {
         let usd = ctx.non_negative_f64(&format!("{key}.price_per_node_hour_usd"), price)?;
         return Ok((
@@ -235,7 +234,7 @@ fn base_price(
                 "{} has no public on-demand price in the catalog; set price_per_node_hour_usd \
                  on this pool (USD per {}-device node-hour) or add a [catalog.prices.NAME] entry",
                 p.accelerator,
-                env.catalog
+                catalog
                     .accelerator(&p.accelerator)
                     .expect("checked by the caller")
                     .devices_per_node

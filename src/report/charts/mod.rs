@@ -6,6 +6,7 @@ mod calibration;
 mod compare_bars;
 mod cost_breakdown;
 mod frontier;
+mod gantt;
 mod latency_cdf;
 #[cfg(test)]
 mod overlap;
@@ -18,6 +19,7 @@ pub use calibration::CalibrationScatter;
 pub use compare_bars::{compare_chart, CompareBars};
 pub use cost_breakdown::{components, CostBreakdown};
 pub use frontier::Frontier;
+pub use gantt::Gantt;
 pub use latency_cdf::LatencyCdf;
 pub use plan_costs::PlanCosts;
 pub use price_sweep::PriceSweep;

@@ -1,0 +1,332 @@
+//! Reports of a training run: a summary per variant (time and cost to
+//! train, interruptions, lost device-hours), the jobs, the JSON document
+//! and the `--out` files (training.json, jobs.csv, segments.csv and a Gantt
+//! chart per variant).
+
+use super::charts::{self, Gantt};
+use super::files::{write_staged, OutputError};
+use crate::run::training::TrainingRun;
+use crate::scenario::training::TrainingScenario;
+use crate::table::{printable, Align, Table};
+use crate::training::cluster::JobOutcome;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One variant's totals.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainingSummary {
+    pub variant: String,
+    pub description: String,
+    /// "8 x gaudi3 spot (USD 13.11/node-h: ...)" per pool.
+    pub pools: Vec<String>,
+    pub jobs: usize,
+    pub jobs_finished: usize,
+    /// Last job end, hours.
+    pub makespan_h: f64,
+    /// Mean over finished jobs of end minus arrival, hours.
+    pub mean_time_to_train_h: f64,
+    pub mean_queue_h: f64,
+    pub tokens_trained: f64,
+    pub total_usd: f64,
+    pub compute_usd: BTreeMap<String, f64>,
+    pub storage_usd: f64,
+    pub usd_per_billion_tokens: f64,
+    pub interruptions: u32,
+    pub checkpoints: u32,
+    pub held_device_hours: f64,
+    /// Share of held device-hours whose work was lost or spent on
+    /// checkpoints, restores and restarts.
+    pub lost_share: f64,
+    /// Kept model FLOPs over the held devices' peak.
+    pub achieved_mfu: f64,
+    pub deadlines: usize,
+    pub deadlines_met: usize,
+    pub migrations: usize,
+    pub utilisation: f64,
+}
+
+/// The summary of one run.
+pub fn summarise(scenario: &TrainingScenario, run: &TrainingRun) -> TrainingSummary {
+    let variant = scenario
+        .variants
+        .iter()
+        .find(|v| v.name == run.variant)
+        .expect("runs come from the scenario's variants");
+    let o = &run.outcome;
+    let finished: Vec<&JobOutcome> = o.jobs.iter().filter(|j| j.end_s.is_some()).collect();
+    let mean = |f: &dyn Fn(&JobOutcome) -> f64| {
+        if finished.is_empty() {
+            0.0
+        } else {
+            finished.iter().map(|j| f(j)).sum::<f64>() / finished.len() as f64
+        }
+    };
+    let held: f64 = o.jobs.iter().map(|j| j.held_device_hours).sum();
+    let lost: f64 = o.jobs.iter().map(|j| j.lost_device_hours).sum();
+    let mfu_weight: f64 = o
+        .jobs
+        .iter()
+        .map(|j| j.achieved_mfu * j.held_device_hours)
+        .sum();
+    TrainingSummary {
+        variant: run.variant.clone(),
+        description: variant.description.clone(),
+        pools: variant
+            .config
+            .pools
+            .iter()
+            .zip(&variant.price_sources)
+            .map(|(p, src)| {
+                format!(
+                    "{} x {} {} at {:.2} USD/node-h ({})",
+                    p.nodes,
+                    p.accelerator,
+                    p.purchase.name(),
+                    p.price.first(),
+                    src
+                )
+            })
+            .collect(),
+        jobs: o.jobs.len(),
+        jobs_finished: o.jobs_finished,
+        makespan_h: o.makespan_s / 3600.0,
+        mean_time_to_train_h: mean(&|j| j.time_to_train_s.unwrap_or(0.0)) / 3600.0,
+        mean_queue_h: mean(&|j| j.queue_s.unwrap_or(0.0)) / 3600.0,
+        tokens_trained: o.tokens_trained,
+        total_usd: o.total_usd,
+        compute_usd: o.compute_usd.clone(),
+        storage_usd: o.storage_usd,
+        usd_per_billion_tokens: if o.tokens_trained > 0.0 {
+            o.total_usd / o.tokens_trained * 1e9
+        } else {
+            0.0
+        },
+        interruptions: o.jobs.iter().map(|j| j.interruptions).sum(),
+        checkpoints: o.jobs.iter().map(|j| j.checkpoints).sum(),
+        held_device_hours: held,
+        lost_share: if held > 0.0 { lost / held } else { 0.0 },
+        achieved_mfu: if held > 0.0 { mfu_weight / held } else { 0.0 },
+        deadlines: o.jobs.iter().filter(|j| j.deadline_s.is_some()).count(),
+        deadlines_met: o
+            .jobs
+            .iter()
+            .filter(|j| j.met_deadline == Some(true))
+            .count(),
+        migrations: o.jobs.iter().filter(|j| j.migrated).count(),
+        utilisation: o.utilisation,
+    }
+}
+
+/// The `--json` document: the scenario, then per variant its training
+/// summary and its jobs.
+pub fn training_json(scenario: &TrainingScenario, runs: &[TrainingRun]) -> serde_json::Value {
+    let variants: Vec<serde_json::Value> = runs
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "name": r.variant,
+                "training": summarise(scenario, r),
+                "jobs": r.outcome.jobs,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "scenario": {
+            "name": scenario.name,
+            "source": scenario.source,
+            "seed": scenario.seed,
+            "kind": "training",
+            "jobs": scenario.jobs_source,
+            "precision": scenario.shape.precision.name(),
+            "seq_len": scenario.shape.seq_len,
+            "global_batch": scenario.shape.global_batch,
+        },
+        "variants": variants,
+    })
+}
+
+fn hours(h: f64) -> String {
+    if h >= 48.0 {
+        format!("{:.1} d", h / 24.0)
+    } else {
+        format!("{h:.1} h")
+    }
+}
+
+/// The terminal report: one row per variant, then each variant's pools and
+/// the layout its first job runs with.
+pub fn render_training(scenario: &TrainingScenario, runs: &[TrainingRun]) -> String {
+    let mut t = Table::new(&[
+        ("variant", Align::Left),
+        ("jobs done", Align::Right),
+        ("time to train", Align::Right),
+        ("makespan", Align::Right),
+        ("cost USD", Align::Right),
+        ("USD / 1B tokens", Align::Right),
+        ("interruptions", Align::Right),
+        ("lost", Align::Right),
+        ("MFU", Align::Right),
+        ("deadlines met", Align::Right),
+    ]);
+    let summaries: Vec<TrainingSummary> = runs.iter().map(|r| summarise(scenario, r)).collect();
+    for s in &summaries {
+        t.push(vec![
+            printable(&s.variant),
+            format!("{}/{}", s.jobs_finished, s.jobs),
+            hours(s.mean_time_to_train_h),
+            hours(s.makespan_h),
+            format!("{:.0}", s.total_usd),
+            format!("{:.2}", s.usd_per_billion_tokens),
+            s.interruptions.to_string(),
+            format!("{:.1}%", s.lost_share * 100.0),
+            format!("{:.1}%", s.achieved_mfu * 100.0),
+            if s.deadlines > 0 {
+                format!("{}/{}", s.deadlines_met, s.deadlines)
+            } else {
+                "-".into()
+            },
+        ]);
+    }
+    let mut out = format!(
+        "{}\njobs: {}; {} seq {} x global batch {}\n",
+        printable(&scenario.name),
+        printable(&scenario.jobs_source),
+        scenario.shape.precision.name(),
+        scenario.shape.seq_len,
+        scenario.shape.global_batch
+    );
+    out.push_str(&t.terminal());
+    out.push_str("time to train: mean over finished jobs of end - arrival; lost: held device-hours rolled back or spent on checkpoints, restores and restarts\n");
+    for (s, v) in summaries.iter().zip(&scenario.variants) {
+        out.push_str(&format!("\n{}:\n", printable(&s.variant)));
+        for p in &s.pools {
+            out.push_str(&format!("  pool: {}\n", printable(p)));
+        }
+        if let Some(Some(first)) = v.speeds.first().map(|row| row.iter().flatten().next()) {
+            let l = first.layout;
+            out.push_str(&format!(
+                "  {}: dp {} x tp {} x pp {} (virtual {}), micro-batch {}, ZeRO-{}, {} recompute: {:.0} tokens/s\n",
+                printable(&scenario.jobs[0].name),
+                l.dp,
+                l.tp,
+                l.pp,
+                l.virtual_stages,
+                l.micro_batch,
+                l.zero,
+                l.recompute.name(),
+                first.speed.tokens_per_s
+            ));
+        }
+        let costs: Vec<String> = s
+            .compute_usd
+            .iter()
+            .map(|(k, v)| format!("{k} {v:.0}"))
+            .chain(std::iter::once(format!(
+                "checkpoint storage {:.0}",
+                s.storage_usd
+            )))
+            .collect();
+        out.push_str(&format!("  cost USD: {}\n", costs.join(", ")));
+    }
+    out
+}
+
+/// `--out DIR`: training.json, jobs.csv, segments.csv and
+/// gantt-VARIANT.{svg,png}, as one set.
+pub fn write_training_outputs(
+    dir: &Path,
+    document: &serde_json::Value,
+    scenario: &TrainingScenario,
+    runs: &[TrainingRun],
+) -> Result<Vec<PathBuf>, OutputError> {
+    let (written, _) = write_staged(dir, |staging| {
+        let io = |name: &str| {
+            let path = dir.join(name);
+            move |error| OutputError { path, error }
+        };
+        let mut names = Vec::new();
+        let text = serde_json::to_string_pretty(document).expect("documents serialize");
+        crate::atomic::write_text_atomic(&staging.join("training.json"), &(text + "\n"))
+            .map_err(io("training.json"))?;
+        names.push("training.json".to_string());
+        let mut jobs = String::from("variant,job,model,devices,tokens,arrival_s,first_start_s,end_s,queue_s,time_to_train_s,interruptions,checkpoints,held_device_hours,lost_device_hours,achieved_mfu,compute_usd,storage_usd,total_usd,deadline_s,met_deadline,migrated\n");
+        let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.3}"));
+        for r in runs {
+            for j in &r.outcome.jobs {
+                jobs.push_str(&format!(
+                    "{},{},{},{},{},{:.3},{},{},{},{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{},{},{}\n",
+                    crate::table::csv_safe(&r.variant),
+                    crate::table::csv_safe(&j.name),
+                    crate::table::csv_safe(&j.model),
+                    j.devices,
+                    j.tokens,
+                    j.arrival_s,
+                    opt(j.first_start_s),
+                    opt(j.end_s),
+                    opt(j.queue_s),
+                    opt(j.time_to_train_s),
+                    j.interruptions,
+                    j.checkpoints,
+                    j.held_device_hours,
+                    j.lost_device_hours,
+                    j.achieved_mfu,
+                    j.compute_usd.values().sum::<f64>(),
+                    j.storage_usd,
+                    j.total_usd,
+                    opt(j.deadline_s),
+                    j.met_deadline.map_or(String::new(), |m| m.to_string()),
+                    j.migrated
+                ));
+            }
+        }
+        crate::atomic::write_text_atomic(&staging.join("jobs.csv"), &jobs)
+            .map_err(io("jobs.csv"))?;
+        names.push("jobs.csv".to_string());
+        let mut segments = String::from("variant,job,pool,nodes,start_s,end_s,end\n");
+        for r in runs {
+            for s in &r.outcome.segments {
+                segments.push_str(&format!(
+                    "{},{},{},{},{:.3},{:.3},{}\n",
+                    crate::table::csv_safe(&r.variant),
+                    crate::table::csv_safe(&s.job),
+                    crate::table::csv_safe(&s.pool),
+                    s.nodes,
+                    s.start_s,
+                    s.end_s,
+                    serde_json::to_value(s.end)
+                        .expect("serializes")
+                        .as_str()
+                        .unwrap_or("")
+                ));
+            }
+        }
+        crate::atomic::write_text_atomic(&staging.join("segments.csv"), &segments)
+            .map_err(io("segments.csv"))?;
+        names.push("segments.csv".to_string());
+        for (r, v) in runs.iter().zip(&scenario.variants) {
+            let stem = format!("gantt-{}", r.variant);
+            let mut jobs: Vec<(f64, String)> = r
+                .outcome
+                .jobs
+                .iter()
+                .map(|j| (j.first_start_s.unwrap_or(f64::INFINITY), j.name.clone()))
+                .collect();
+            jobs.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let chart = Gantt {
+                title: format!("Jobs on {}", r.variant),
+                pools: v.config.pools.iter().map(|p| p.name.clone()).collect(),
+                jobs: jobs.into_iter().map(|(_, n)| n).collect(),
+                segments: r.outcome.segments.clone(),
+            };
+            charts::render(&chart, staging, &stem).map_err(|e| OutputError {
+                path: e.path.clone(),
+                error: std::io::Error::other(e.message),
+            })?;
+            names.push(format!("{stem}.svg"));
+            names.push(format!("{stem}.png"));
+        }
+        Ok(names)
+    })?;
+    Ok(written)
+}
