@@ -5,6 +5,7 @@ mod calibrate;
 mod capacity;
 mod catalog;
 mod check;
+mod checkpoint_sweep;
 mod compare;
 mod frontier;
 mod plan;
@@ -52,6 +53,8 @@ enum Command {
     Plan(plan::Args),
     /// Training: the fastest data/tensor/pipeline layouts of a job per accelerator, with memory, MFU and cost per 1B tokens.
     TrainPlan(train_plan::Args),
+    /// Training: a scenario's jobs at checkpoint intervals around Young/Daly's over many seeds; the simulated best.
+    CheckpointSweep(checkpoint_sweep::Args),
     /// The highest arrival rate each variant serves within SLO (bisection on the rate multiplier).
     Capacity(capacity::Args),
     /// Write report.html (self-contained) and report.md from a results directory.
@@ -111,6 +114,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Compare(a) => compare::run(a),
         Command::Plan(a) => plan::run(a),
         Command::TrainPlan(a) => train_plan::run(a),
+        Command::CheckpointSweep(a) => checkpoint_sweep::run(a),
         Command::Capacity(a) => capacity::run(a),
         Command::Report(a) => report::run(a),
         Command::Check(a) => check::run(a),

@@ -16,4 +16,5 @@ mod report;
 mod roofline;
 mod sweep;
 mod training;
+mod training_cluster;
 mod workloads;

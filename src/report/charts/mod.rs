@@ -3,6 +3,7 @@
 //! fonts. Every chart has a title, axis labels with units and a legend.
 
 mod calibration;
+mod checkpoint_interval;
 mod compare_bars;
 mod cost_breakdown;
 mod frontier;
@@ -16,6 +17,7 @@ mod timeline;
 mod tornado;
 
 pub use calibration::CalibrationScatter;
+pub use checkpoint_interval::CheckpointIntervalChart;
 pub use compare_bars::{compare_chart, CompareBars};
 pub use cost_breakdown::{components, CostBreakdown};
 pub use frontier::Frontier;

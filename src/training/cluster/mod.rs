@@ -4,6 +4,7 @@
 //! and time of every job.
 
 pub mod checkpoint;
+pub mod interval_sweep;
 pub mod job;
 pub mod sim;
 pub mod speeds;

@@ -49,7 +49,7 @@ impl ClusterPool {
     }
 
     /// Interruptions per hour of `nodes` nodes, at the hazard's mean.
-    fn interruptions_per_hour(&self, nodes: u32) -> f64 {
+    pub fn interruptions_per_hour(&self, nodes: u32) -> f64 {
         match &self.hazard {
             None => 0.0,
             Some(Hazard::Constant { per_node_hour }) => per_node_hour * f64::from(nodes),
@@ -404,7 +404,7 @@ impl<R: Rng> Sim<'_, R> {
     }
 
     /// The longest stretch a job on a spot pool goes without a deadline
-    /// check: one training interval and its write.
+    /// check: a restart's setup, one training interval and its write.
     fn deadline_margin_s(&self, j: usize) -> f64 {
         (0..self.config.pools.len())
             .filter(|&p| self.config.pools[p].is_spot() && self.speeds[j][p].is_some())
@@ -412,7 +412,7 @@ impl<R: Rng> Sim<'_, R> {
                 let train = self
                     .interval_s(j, p)
                     .unwrap_or(self.jobs[j].tokens / self.speeds[j][p].unwrap().tokens_per_s);
-                train + self.write_s(j, p)
+                self.config.checkpoint.restart_overhead_s + 2.0 * self.write_s(j, p) + train
             })
             .fold(0.0, f64::max)
     }

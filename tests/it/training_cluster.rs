@@ -1,0 +1,296 @@
+//! The training cluster: costs and times by hand, spot against on-demand
+//! without interruptions, the best checkpoint interval against Young/Daly,
+//! the deadline policy, conservation of tokens, EASY's reservation.
+
+use fleetsim::engine::stream;
+use fleetsim::fleet::{Hazard, PriceSchedule, Purchase};
+use fleetsim::training::cluster::{
+    simulate_cluster, young_daly_s, CheckpointPolicy, ClusterConfig, ClusterPool, Interval,
+    JobSpec, JobSpeed, SchedulerPolicy,
+};
+use proptest::prelude::*;
+
+fn pool(name: &str, nodes: u32, purchase: Purchase, usd: f64, hazard: f64) -> ClusterPool {
+    ClusterPool {
+        name: name.into(),
+        accelerator: "h100".into(),
+        devices_per_node: 8,
+        nodes,
+        purchase,
+        price: PriceSchedule::constant(usd),
+        hazard: (hazard > 0.0).then_some(Hazard::Constant {
+            per_node_hour: hazard,
+        }),
+        replacement_s: 0.0,
+    }
+}
+
+/// A job speed of `tokens_per_s` on `nodes` nodes; checkpoints of
+/// `params` parameters.
+fn speed(tokens_per_s: f64, nodes: u32, params: f64) -> JobSpeed {
+    JobSpeed {
+        tokens_per_s,
+        nodes,
+        model_flops_per_token: 6.0 * params,
+        peak_flops_per_device: 1e15,
+        params,
+    }
+}
+
+fn job(name: &str, arrival_s: f64, tokens: f64, nodes: u32) -> JobSpec {
+    JobSpec {
+        name: name.into(),
+        arrival_s,
+        model: "m".into(),
+        tokens,
+        devices: nodes * 8,
+        priority: 0,
+        deadline_s: None,
+    }
+}
+
+fn checkpoint(interval: Interval, restart_overhead_s: f64) -> CheckpointPolicy {
+    CheckpointPolicy {
+        interval,
+        gb_per_s_per_node: 1.0,
+        restart_overhead_s,
+        storage_usd_per_gb_month: 0.0,
+        keep: 1,
+    }
+}
+
+fn config(
+    pools: Vec<ClusterPool>,
+    scheduler: SchedulerPolicy,
+    ckpt: CheckpointPolicy,
+) -> ClusterConfig {
+    ClusterConfig {
+        pools,
+        scheduler,
+        checkpoint: ckpt,
+        deadline_aware: true,
+        horizon_s: 1e12,
+    }
+}
+
+#[test]
+fn without_interruptions_spot_and_on_demand_train_in_the_same_time_at_their_prices() {
+    // 3.6e9 tokens at 1e6 tokens/s on 2 nodes: 3,600 s; on demand 10 USD per
+    // node-hour: 2 x 1 h x 10 = 20 USD; spot at 4 USD: 8 USD.
+    let jobs = vec![job("a", 0.0, 3.6e9, 2)];
+    for (purchase, usd, expected) in [(Purchase::OnDemand, 10.0, 20.0), (Purchase::Spot, 4.0, 8.0)]
+    {
+        let c = config(
+            vec![pool("p", 2, purchase, usd, 0.0)],
+            SchedulerPolicy::Easy,
+            checkpoint(Interval::Auto, 300.0),
+        );
+        let speeds = vec![vec![Some(speed(1e6, 2, 1e9))]];
+        let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(1, "t"));
+        let j = &o.jobs[0];
+        assert_eq!(j.time_to_train_s, Some(3600.0), "{purchase:?}");
+        assert_eq!(
+            j.checkpoints, 0,
+            "nothing interrupts: Young/Daly writes none"
+        );
+        assert!(
+            (o.total_usd - expected).abs() < 1e-9,
+            "{purchase:?}: {}",
+            o.total_usd
+        );
+        assert!((j.held_device_hours - 16.0).abs() < 1e-9);
+        assert!(j.lost_device_hours.abs() < 1e-9);
+        assert_eq!(o.utilisation, 1.0);
+    }
+}
+
+#[test]
+fn fixed_checkpoints_cost_their_writes_by_hand() {
+    // 7,200 s of training in 1,800 s intervals: 3 writes (none after the
+    // last segment) of 14e9 bytes x 1e9 params / (1 GB/s x 2 nodes) = 7 s.
+    let jobs = vec![job("a", 0.0, 7.2e9, 2)];
+    let c = config(
+        vec![pool("p", 2, Purchase::OnDemand, 10.0, 0.0)],
+        SchedulerPolicy::Fifo,
+        checkpoint(Interval::FixedS(1800.0), 0.0),
+    );
+    let o = simulate_cluster(
+        &c,
+        &jobs,
+        &[vec![Some(speed(1e6, 2, 1e9))]],
+        &mut stream(1, "t"),
+    );
+    let j = &o.jobs[0];
+    assert_eq!(j.checkpoints, 3);
+    assert!((j.time_to_train_s.unwrap() - (7200.0 + 3.0 * 7.0)).abs() < 1e-6);
+    assert!((j.lost_device_hours - 3.0 * 7.0 * 16.0 / 3600.0).abs() < 1e-9);
+}
+
+#[test]
+fn the_best_simulated_checkpoint_interval_is_within_15_percent_of_young_daly() {
+    // One node, 1 interruption per node-hour (M = 3,600 s), writes of 60 s:
+    // Young/Daly sqrt(2 x 60 x 3,600) = 657 s. The mean time to train over
+    // 150 seeds (the same seeds at every interval) is smallest near it.
+    let write_s = 60.0;
+    let params = write_s * 1e9 / 14.0; // 1 GB/s x 1 node
+    let yd = young_daly_s(write_s, 3600.0);
+    // 100 hours of training: about 100 interruptions a run.
+    let jobs = vec![job("a", 0.0, 3.6e8, 1)];
+    let speeds = vec![vec![Some(speed(1000.0, 1, params))]];
+    let mut best = (f64::INFINITY, 0.0);
+    let mut factor = 0.5;
+    while factor <= 2.0 + 1e-9 {
+        let c = config(
+            vec![pool("spot", 1, Purchase::Spot, 1.0, 1.0)],
+            SchedulerPolicy::Fifo,
+            checkpoint(Interval::FixedS(yd * factor), 0.0),
+        );
+        let mean: f64 = (0..150u64)
+            .map(|seed| {
+                let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(seed, "yd"));
+                o.jobs[0].time_to_train_s.unwrap()
+            })
+            .sum::<f64>()
+            / 150.0;
+        if mean < best.0 {
+            best = (mean, yd * factor);
+        }
+        factor += 0.05;
+    }
+    let off = best.1 / yd - 1.0;
+    println!("best {:.0} s, Young/Daly {yd:.0} s", best.1);
+    assert!(
+        off.abs() <= 0.15,
+        "best interval {:.0} s vs Young/Daly {yd:.0} s ({:+.0}%)",
+        best.1,
+        off * 100.0
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    /// A deadline the job could meet on on-demand from its arrival (with
+    /// the policy's margin of one restart, interval and write) is met,
+    /// however often spot interrupts.
+    #[test]
+    fn the_deadline_policy_never_misses_a_feasible_deadline(
+        hours in 1.0f64..40.0,
+        hazard in 0.0f64..2.0,
+        slack in 0.0f64..1.0,
+        spot_speedup in 0.5f64..2.0,
+        seed in 0u64..1000,
+    ) {
+        let rate = 1e6;
+        let tokens = hours * 3600.0 * rate;
+        let params = 1e9;
+        let restart = 300.0;
+        let write_s = 14.0 * params / 1e9 / 2.0;
+        let mut spec = job("d", 100.0, tokens, 2);
+        let c = config(
+            vec![
+                pool("spot", 2, Purchase::Spot, 1.0, hazard),
+                pool("od", 2, Purchase::OnDemand, 3.0, 0.0),
+            ],
+            SchedulerPolicy::Easy,
+            checkpoint(Interval::Auto, restart),
+        );
+        let spot_rate = rate * spot_speedup;
+        let interval = if hazard > 0.0 { young_daly_s(write_s, 3600.0 / (2.0 * hazard)) } else { tokens / spot_rate };
+        let margin = restart + 2.0 * write_s + interval;
+        let on_demand = restart + tokens / rate;
+        spec.deadline_s = Some(100.0 + on_demand + margin + slack * hours * 3600.0);
+        let speeds = vec![vec![Some(speed(spot_rate, 2, params)), Some(speed(rate, 2, params))]];
+        let o = simulate_cluster(&c, &[spec], &speeds, &mut stream(seed, "deadline"));
+        let j = &o.jobs[0];
+        prop_assert_eq!(j.met_deadline, Some(true), "{:?}", j);
+        prop_assert_eq!(j.tokens_trained, tokens);
+    }
+
+    /// Every finished job trained exactly its tokens, its kept work is its
+    /// tokens at its speed, and it held at least that.
+    #[test]
+    fn tokens_are_conserved_through_interruptions(
+        n in 1usize..12,
+        hazard in 0.0f64..0.5,
+        seed in 0u64..1000,
+    ) {
+        let jobs: Vec<JobSpec> = (0..n)
+            .map(|i| job(&format!("j{i}"), i as f64 * 600.0, 1e9 * (1 + i % 4) as f64, 1 + (i % 3) as u32))
+            .collect();
+        let speeds: Vec<Vec<Option<JobSpeed>>> = jobs
+            .iter()
+            .map(|j| vec![Some(speed(2e5, j.devices / 8, 1e9))])
+            .collect();
+        let c = config(
+            vec![pool("spot", 4, Purchase::Spot, 1.0, hazard)],
+            SchedulerPolicy::Easy,
+            checkpoint(Interval::Auto, 120.0),
+        );
+        let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(seed, "conserve"));
+        prop_assert_eq!(o.jobs_finished, n);
+        for (j, spec) in o.jobs.iter().zip(&jobs) {
+            prop_assert_eq!(j.tokens_trained, spec.tokens);
+            let useful_h = spec.tokens / 2e5 * f64::from(spec.devices) / 3600.0;
+            prop_assert!((j.useful_device_hours - useful_h).abs() < 1e-6 * useful_h);
+            prop_assert!(j.held_device_hours >= j.useful_device_hours - 1e-9);
+        }
+    }
+
+    /// With exact runtimes (nothing interrupts), EASY never starts a job
+    /// later than the reservation it got when it first headed a blocked
+    /// queue.
+    #[test]
+    fn easy_backfilling_never_delays_the_head_job(
+        sizes in prop::collection::vec((1u32..5, 1.0f64..20.0, 0.0f64..7200.0), 2..25),
+    ) {
+        let jobs: Vec<JobSpec> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, (nodes, hours, arrival))| job(&format!("j{i}"), *arrival, hours * 3600.0 * 1e5, *nodes))
+            .collect();
+        let speeds: Vec<Vec<Option<JobSpeed>>> = sizes
+            .iter()
+            .map(|(nodes, ..)| vec![Some(speed(1e5, *nodes, 1e9))])
+            .collect();
+        let c = config(
+            vec![pool("p", 4, Purchase::OnDemand, 1.0, 0.0)],
+            SchedulerPolicy::Easy,
+            checkpoint(Interval::FixedS(3600.0), 0.0),
+        );
+        let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(0, "easy"));
+        prop_assert_eq!(o.jobs_finished, jobs.len());
+        for j in &o.jobs {
+            if let Some(r) = j.reservation_s {
+                prop_assert!(j.first_start_s.unwrap() <= r + 1e-6, "{} started {:?} after its reservation {}", j.name, j.first_start_s, r);
+            }
+        }
+    }
+}
+
+#[test]
+fn easy_backfills_a_small_job_fifo_does_not() {
+    // 4 nodes: A holds 3 for 10 h; B wants 4 (waits for A); C wants 1 for
+    // 1 h. FIFO: C waits behind B; EASY: C runs in the free node at once.
+    let jobs = vec![
+        job("a", 0.0, 10.0 * 3600.0 * 1e5, 3),
+        job("b", 1.0, 3600.0 * 1e5, 4),
+        job("c", 2.0, 3600.0 * 1e5, 1),
+    ];
+    let speeds: Vec<Vec<Option<JobSpeed>>> = [3, 4, 1]
+        .iter()
+        .map(|n| vec![Some(speed(1e5, *n, 1e9))])
+        .collect();
+    let start_of_c = |scheduler| {
+        let c = config(
+            vec![pool("p", 4, Purchase::OnDemand, 1.0, 0.0)],
+            scheduler,
+            checkpoint(Interval::Auto, 0.0),
+        );
+        let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(0, "t"));
+        assert_eq!(o.jobs[1].first_start_s, Some(36000.0));
+        o.jobs[2].first_start_s.unwrap()
+    };
+    assert_eq!(start_of_c(SchedulerPolicy::Easy), 2.0);
+    assert_eq!(start_of_c(SchedulerPolicy::Fifo), 36000.0 + 3600.0);
+}
