@@ -105,7 +105,11 @@ pub fn summarise(scenario: &TrainingScenario, run: &TrainingRun) -> TrainingSumm
         interruptions: o.jobs.iter().map(|j| j.interruptions).sum(),
         checkpoints: o.jobs.iter().map(|j| j.checkpoints).sum(),
         held_device_hours: held,
-        lost_share: if held > 0.0 { lost / held } else { 0.0 },
+        lost_share: if held > 0.0 {
+            (lost / held).max(0.0)
+        } else {
+            0.0
+        },
         achieved_mfu: if held > 0.0 { mfu_weight / held } else { 0.0 },
         deadlines: o.jobs.iter().filter(|j| j.deadline_s.is_some()).count(),
         deadlines_met: o
@@ -203,11 +207,17 @@ pub fn render_training(scenario: &TrainingScenario, runs: &[TrainingRun]) -> Str
         for p in &s.pools {
             out.push_str(&format!("  pool: {}\n", printable(p)));
         }
-        if let Some(Some(first)) = v.speeds.first().map(|row| row.iter().flatten().next()) {
+        let first = v.speeds.first().and_then(|row| {
+            row.iter()
+                .zip(&v.config.pools)
+                .find_map(|(s, p)| s.as_ref().map(|s| (s, p)))
+        });
+        if let Some((first, pool)) = first {
             let l = first.layout;
             out.push_str(&format!(
-                "  {}: dp {} x tp {} x pp {} (virtual {}), micro-batch {}, ZeRO-{}, {} recompute: {:.0} tokens/s\n",
+                "  {} on {}: dp {} x tp {} x pp {} (virtual {}), micro-batch {}, ZeRO-{}, {} recompute: {:.0} tokens/s\n",
                 printable(&scenario.jobs[0].name),
+                printable(&pool.name),
                 l.dp,
                 l.tp,
                 l.pp,

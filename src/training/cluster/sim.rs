@@ -474,11 +474,25 @@ impl<R: Rng> Sim<'_, R> {
         }
     }
 
+    /// The pools job j may run on, in the order it tries them: the
+    /// scenario's order, except that an urgent job tries the non-spot pools
+    /// first (and spot only when none has room, so it is not left waiting).
     fn pools_allowed(&self, j: usize) -> Vec<usize> {
-        (0..self.config.pools.len())
+        let mut pools: Vec<usize> = (0..self.config.pools.len())
             .filter(|&p| self.speeds[j][p].is_some())
-            .filter(|&p| !(self.state[j].urgent && self.config.pools[p].is_spot()))
-            .collect()
+            .collect();
+        if self.state[j].urgent {
+            pools.sort_by_key(|&p| self.config.pools[p].is_spot());
+        }
+        pools
+    }
+
+    /// Whether a non-spot pool has room for job j now.
+    fn safe_room(&self, j: usize) -> bool {
+        (0..self.config.pools.len()).any(|p| {
+            !self.config.pools[p].is_spot()
+                && self.speeds[j][p].is_some_and(|s| self.free_nodes(p) >= s.nodes)
+        })
     }
 
     fn start(&mut self, j: usize, pool: usize) {
@@ -599,8 +613,11 @@ impl<R: Rng> Sim<'_, R> {
                 let st = &mut self.state[j];
                 st.checkpoints += 1;
                 st.first_checkpoint_s.get_or_insert(now);
-                let leave = self.config.pools[r.pool].is_spot()
-                    && self.urgent_at_s(j).is_some_and(|at| now >= at);
+                let urgent = self.urgent_at_s(j).is_some_and(|at| now >= at);
+                if urgent {
+                    self.state[j].urgent = true;
+                }
+                let leave = urgent && self.config.pools[r.pool].is_spot() && self.safe_room(j);
                 if leave {
                     self.release(j, SegmentEnd::Migrated);
                     let st = &mut self.state[j];
