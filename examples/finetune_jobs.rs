@@ -12,7 +12,8 @@ use rand_distr::{Distribution, Exp};
 fn main() {
     let mut rng = fleetsim::engine::stream(2026, "finetune-jobs");
     // (model, devices choices, token range, tokens/s per device, rough).
-    let kinds: [(&str, &[u32], (f64, f64), f64); 3] = [
+    type Kind = (&'static str, &'static [u32], (f64, f64), f64);
+    let kinds: [Kind; 3] = [
         ("llama-3.1-8b", &[8, 16], (2e9, 2e10), 1.4e4),
         ("llama-2-7b", &[8], (1e9, 1e10), 1.6e4),
         ("llama-3.1-70b", &[32, 64], (2e9, 1e10), 1.6e3),

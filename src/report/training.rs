@@ -132,6 +132,7 @@ pub fn training_json(scenario: &TrainingScenario, runs: &[TrainingRun]) -> serde
                 "name": r.variant,
                 "training": summarise(scenario, r),
                 "jobs": r.outcome.jobs,
+                "engine": r.engine,
             })
         })
         .collect();

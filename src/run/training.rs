@@ -11,6 +11,9 @@ use rayon::prelude::*;
 pub struct TrainingRun {
     pub variant: String,
     pub outcome: ClusterOutcome,
+    /// Events popped, wall seconds and their rate (the only field that
+    /// differs between identical runs).
+    pub engine: crate::metrics::EngineSummary,
 }
 
 /// The speeds table the simulator reads.
@@ -29,14 +32,26 @@ pub fn run_variant(
     seed: u64,
 ) -> TrainingRun {
     let mut rng = crate::engine::stream(seed, &format!("training:{}", variant.name));
+    let started = std::time::Instant::now();
+    let outcome = simulate_cluster(
+        &variant.config,
+        &scenario.jobs,
+        &speeds_of(variant),
+        &mut rng,
+    );
+    let wall_s = started.elapsed().as_secs_f64();
     TrainingRun {
         variant: variant.name.clone(),
-        outcome: simulate_cluster(
-            &variant.config,
-            &scenario.jobs,
-            &speeds_of(variant),
-            &mut rng,
-        ),
+        engine: crate::metrics::EngineSummary {
+            events: outcome.events,
+            wall_s,
+            events_per_s: if wall_s > 0.0 {
+                outcome.events as f64 / wall_s
+            } else {
+                0.0
+            },
+        },
+        outcome,
     }
 }
 

@@ -16,5 +16,6 @@ mod report;
 mod roofline;
 mod sweep;
 mod training;
+mod training_cli;
 mod training_cluster;
 mod workloads;

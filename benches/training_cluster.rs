@@ -1,0 +1,56 @@
+//! Training cluster speed: a 1,000-job trace on a 512-device fleet (64
+//! nodes: 32 spot H100 interrupted at 0.02 per node-hour with Young/Daly
+//! checkpoints, 32 on-demand) under EASY backfilling (issue 11's target:
+//! under 1 s on one core).
+//!
+//!     cargo bench --bench training_cluster
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use fleetsim::run::training::run_variant;
+use fleetsim::scenario::training::TrainingScenario;
+use std::hint::black_box;
+
+const SCENARIO: &str = r#"
+name = "1,000 jobs on 512 devices"
+seed = 1
+[training]
+model = "llama-3.1-8b"
+global_batch = 512
+[training.synthetic]
+jobs = 1000
+rate_per_hour = 6.0
+tokens_mean = 2.0e9
+tokens_cv = 1.0
+devices = [8, 16, 32, 64]
+[variants.mixed.pools.spot]
+accelerator = "h100"
+nodes = 32
+purchase = "spot"
+spot = { hazard_per_node_hour = 0.02 }
+[variants.mixed.pools.on-demand]
+accelerator = "h100"
+nodes = 32
+"#;
+
+fn thousand_jobs(c: &mut Criterion) {
+    let scenario = TrainingScenario::from_toml(SCENARIO, "bench", std::path::Path::new("."))
+        .expect("the bench scenario is valid");
+    let variant = &scenario.variants[0];
+    let run = run_variant(&scenario, variant, 1);
+    assert_eq!(run.outcome.jobs_finished, 1000);
+    eprintln!(
+        "1,000 jobs: {} events, {} interruptions",
+        run.outcome.events,
+        run.outcome
+            .jobs
+            .iter()
+            .map(|j| j.interruptions)
+            .sum::<u32>()
+    );
+    c.bench_function("training_cluster_1000_jobs_512_devices", |b| {
+        b.iter(|| black_box(run_variant(&scenario, variant, 1)))
+    });
+}
+
+criterion_group!(benches, thousand_jobs);
+criterion_main!(benches);

@@ -1,0 +1,220 @@
+//! `fleetsim run` on training scenarios and `fleetsim checkpoint-sweep`:
+//! the shipped scenario's costs by hand, determinism, files, bad input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn fleetsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fleetsim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+const PRETRAIN: &str = "scenarios/training-llama70b-gaudi3-vs-h100.toml";
+
+#[test]
+fn the_pretraining_scenario_prices_node_hours_and_trains_every_token() {
+    let doc = json(&fleetsim(&["run", PRETRAIN, "--json"]));
+    assert_eq!(doc["scenario"]["kind"], "training");
+    let variants = doc["variants"].as_array().unwrap();
+    let names: Vec<&str> = variants
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "gaudi3-on-demand",
+            "gaudi3-spot",
+            "h100-on-demand",
+            "h100-spot"
+        ]
+    );
+    let mut by_name = std::collections::HashMap::new();
+    for v in variants {
+        let job = &v["jobs"][0];
+        assert_eq!(job["tokens_trained"].as_f64(), Some(1e11), "{}", v["name"]);
+        // Compute cost = node-hours held x the node-hour price.
+        let node_hours = job["held_device_hours"].as_f64().unwrap() / 8.0;
+        let (option, price) = match v["name"].as_str().unwrap() {
+            "gaudi3-on-demand" => ("on-demand", 32.77),
+            "gaudi3-spot" => ("spot", 32.77 * 0.4),
+            "h100-on-demand" => ("on-demand", 55.04),
+            _ => ("spot", 55.04 * 0.4),
+        };
+        let usd = job["compute_usd"][option].as_f64().unwrap();
+        assert!(
+            (usd - node_hours * price).abs() < 1e-6 * usd,
+            "{}: {usd} vs {}",
+            v["name"],
+            node_hours * price
+        );
+        by_name.insert(
+            v["name"].as_str().unwrap().to_string(),
+            v["training"].clone(),
+        );
+    }
+    for accelerator in ["gaudi3", "h100"] {
+        let od = &by_name[&format!("{accelerator}-on-demand")];
+        let spot = &by_name[&format!("{accelerator}-spot")];
+        assert_eq!(od["interruptions"], 0);
+        assert!(spot["interruptions"].as_u64().unwrap() > 0);
+        // Interruptions cost time, and spot still costs less.
+        assert!(spot["makespan_h"].as_f64() > od["makespan_h"].as_f64());
+        assert!(spot["total_usd"].as_f64() < od["total_usd"].as_f64());
+    }
+}
+
+#[test]
+fn training_runs_are_deterministic_and_write_their_files() {
+    let strip = |mut v: serde_json::Value| {
+        for variant in v["variants"].as_array_mut().unwrap() {
+            variant.as_object_mut().unwrap().remove("engine");
+        }
+        v
+    };
+    let a = strip(json(&fleetsim(&["run", PRETRAIN, "--json"])));
+    let b = strip(json(&fleetsim(&["run", PRETRAIN, "--json"])));
+    assert_eq!(a, b);
+    let dir = tempfile::tempdir().unwrap();
+    let out = fleetsim(&["run", PRETRAIN, "--out", dir.path().to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let jobs = std::fs::read_to_string(dir.path().join("jobs.csv")).unwrap();
+    assert_eq!(
+        jobs.lines().count(),
+        1 + 4,
+        "a header and one job per variant"
+    );
+    let svg = std::fs::read_to_string(dir.path().join("gantt-h100-spot.svg")).unwrap();
+    assert!(svg.contains("pretrain-70b") && svg.contains("interrupted"));
+    let segments = std::fs::read_to_string(dir.path().join("segments.csv")).unwrap();
+    assert!(segments.contains(",interrupted") && segments.contains(",finished"));
+}
+
+#[test]
+fn checkpoint_sweep_reports_young_daly_and_the_simulated_best() {
+    let doc = json(&fleetsim(&[
+        "checkpoint-sweep",
+        PRETRAIN,
+        "--seeds",
+        "4",
+        "--factors",
+        "0.5,1,2",
+        "--json",
+    ]));
+    let sweeps = doc.as_array().unwrap();
+    assert_eq!(sweeps.len(), 2, "the two spot variants");
+    for s in sweeps {
+        let yd = s["young_daly_s"].as_f64().unwrap();
+        // sqrt(2 x write x MTBI): 70.6e9 x 14 bytes over 8 nodes x 2 GB/s,
+        // 8 nodes x 0.01 per node-hour.
+        let write: f64 = 70.6e9 * 14.0 / 1e9 / 16.0;
+        let expected = (2.0 * write * 3600.0 / 0.08).sqrt();
+        assert!(
+            (yd - expected).abs() < 1e-6 * expected,
+            "{yd} vs {expected}"
+        );
+        assert_eq!(s["points"].as_array().unwrap().len(), 3);
+    }
+}
+
+/// A training scenario in a temporary directory, with a job trace.
+fn temp_scenario(body: &str, trace: Option<&str>) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(t) = trace {
+        std::fs::write(dir.path().join("jobs.csv"), t).unwrap();
+    }
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, body).unwrap();
+    let p = path.to_str().unwrap().to_string();
+    (dir, p)
+}
+
+fn fails_with(path: &str, out_dir: &Path, needles: &[&str]) {
+    let out = fleetsim(&["run", path, "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    for n in needles {
+        assert!(err.contains(n), "{n:?} not in {err}");
+    }
+    assert!(!out_dir.exists(), "no result directory for a failed run");
+}
+
+const POOL: &str = r#"
+[variants.v.pools.main]
+accelerator = "h100"
+nodes = 2
+"#;
+
+#[test]
+fn bad_training_input_exits_2_naming_the_place() {
+    let with_trace = |trace: &str| {
+        temp_scenario(
+            &format!("[training]\nmodel = \"llama-3.1-8b\"\njob_trace = \"jobs.csv\"\n{POOL}"),
+            Some(trace),
+        )
+    };
+    let (dir, path) =
+        with_trace("arrival_s,model,tokens,devices\n0,llama-3.1-8b,1e9,8\n5,llama-3.1-8b,ten,8\n");
+    fails_with(
+        &path,
+        &dir.path().join("out"),
+        &["jobs.csv", "line 3", "tokens `ten`"],
+    );
+    // More devices than the fleet can ever have.
+    let (dir, path) = with_trace("arrival_s,model,tokens,devices\n0,llama-3.1-8b,1e9,64\n");
+    fails_with(
+        &path,
+        &dir.path().join("out"),
+        &["cannot run on any pool", "wants 8"],
+    );
+    // A model no layout fits.
+    let (dir, path) = with_trace("arrival_s,model,tokens,devices\n0,llama-3.1-405b,1e9,8\n");
+    fails_with(
+        &path,
+        &dir.path().join("out"),
+        &["llama-3.1-405b", "no layout"],
+    );
+    let (dir, path) = with_trace("arrival_s,model,tokens,devices\n0,llama-9,1e9,8\n");
+    fails_with(&path, &dir.path().join("out"), &["unknown model `llama-9`"]);
+    // Unknown keys and bad numbers in the scenario itself.
+    let (dir, path) = temp_scenario(
+        &format!("[training]\nmodel = \"llama-3.1-8b\"\ncheckpoint_every = 3\n[[training.jobs]]\ntokens = 1e9\ndevices = 8\n{POOL}"),
+        None,
+    );
+    fails_with(&path, &dir.path().join("out"), &["checkpoint_every"]);
+    let (dir, path) = temp_scenario(
+        &format!("[training]\nmodel = \"llama-3.1-8b\"\n[[training.jobs]]\ntokens = -1e9\ndevices = 8\n{POOL}"),
+        None,
+    );
+    fails_with(&path, &dir.path().join("out"), &["training.jobs[0].tokens"]);
+    let (dir, path) = temp_scenario(
+        &format!("[training]\nmodel = \"llama-3.1-8b\"\n[training.checkpoint]\ninterval_s = \"often\"\n[[training.jobs]]\ntokens = 1e9\ndevices = 8\n{POOL}"),
+        None,
+    );
+    fails_with(
+        &path,
+        &dir.path().join("out"),
+        &["training.checkpoint.interval_s", "auto"],
+    );
+}
