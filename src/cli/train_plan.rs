@@ -8,9 +8,8 @@ use fleetsim::table::{fixed, Align, Table};
 use fleetsim::training::{efficiency, train_plan, PlannedLayout, TrainingJob};
 use std::process::ExitCode;
 
-/// Share of data-parallel gradient traffic hidden behind the backward pass
-/// (A: Megatron-LM and FSDP overlap most of it).
-const DP_OVERLAP: f64 = 0.7;
+use fleetsim::training::calibration::DP_OVERLAP;
+use fleetsim::training::claims::{check_claims, ClaimCheck};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -42,6 +41,10 @@ pub struct Args {
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
+    /// Also write train-plan.json and train-plan.csv (every fitting layout)
+    /// into this directory.
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
 }
 
 fn row(p: &PlannedLayout) -> Vec<String> {
@@ -51,6 +54,7 @@ fn row(p: &PlannedLayout) -> Vec<String> {
         l.dp.to_string(),
         l.tp.to_string(),
         l.pp.to_string(),
+        l.virtual_stages.to_string(),
         l.micro_batch.to_string(),
         p.micro_batches.to_string(),
         l.zero.to_string(),
@@ -69,6 +73,7 @@ fn table(rows: &[&PlannedLayout]) -> Table {
         ("dp", Align::Right),
         ("tp", Align::Right),
         ("pp", Align::Right),
+        ("v", Align::Right),
         ("micro-batch", Align::Right),
         ("accum", Align::Right),
         ("ZeRO", Align::Right),
@@ -112,6 +117,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     };
     let prices = super::priced_pairs("--price", &args.prices, Some(&catalog))?;
     let mut plans: Vec<PlannedLayout> = Vec::new();
+    let mut claims: Vec<ClaimCheck> = Vec::new();
     let mut notes = Vec::new();
     for name in &names {
         let accelerator = catalog.accelerator(name).map_err(bad_input)?;
@@ -134,6 +140,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         match train_plan(&job, name, &args.model, price) {
             Ok(p) => {
                 notes.push(format!("{name}: GEMM efficiency {eff} ({source})"));
+                claims.extend(check_claims(&job, name, &p));
                 plans.extend(p);
             }
             Err(fleetsim::training::TrainPlanError::Invalid(m)) => {
@@ -151,12 +158,17 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             notes.join("\n")
         )));
     }
+    let document = serde_json::json!({
+        "model": args.model, "devices": args.devices, "seq_len": args.seq_len,
+        "global_batch": args.global_batch, "precision": args.precision,
+        "dp_overlap": DP_OVERLAP, "layouts": plans, "claims": claims, "notes": notes,
+    });
+    let written = match &args.out {
+        Some(dir) => write(dir, &document, &plans).map_err(super::failure)?,
+        None => Vec::new(),
+    };
     if args.json {
-        print_json(&serde_json::json!({
-            "model": args.model, "devices": args.devices, "seq_len": args.seq_len,
-            "global_batch": args.global_batch, "precision": args.precision,
-            "dp_overlap": DP_OVERLAP, "layouts": plans, "notes": notes,
-        }));
+        print_json(&document);
         return Ok(ExitCode::SUCCESS);
     }
     println!(
@@ -174,15 +186,82 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     println!("the {} fastest layouts overall:", args.top.min(plans.len()));
     let top: Vec<&PlannedLayout> = plans.iter().take(args.top).collect();
     print!("{}", table(&top).terminal());
+    println!("the seed document's claims on this job (same devices, so step time is cost):");
+    print!("{}", claims_table(&claims).terminal());
     for n in notes {
         println!("{n}");
     }
     println!(
-        "model: 6 x parameters + causal attention FLOPs per token at the GEMM efficiency above, tensor-parallel all-reduces over \
-         the links the group has, pipeline bubble (p-1)/m, {:.0}% of data-parallel traffic hidden; memory 16 bytes/parameter \
-         (ZeRO-sharded) + Megatron activations, {:.0}% of HBM usable (first cut: not yet calibrated to training rows)",
+        "model: 6 x parameters + causal attention FLOPs per token at the GEMM efficiency above (fitted by `fleetsim calibrate`), \
+         tensor-parallel all-reduces over the links the group has (sequence parallel), pipeline bubble (p-1)/(v m), {:.0}% of \
+         data-parallel traffic hidden; memory 16 bytes/parameter (ZeRO-sharded) + Megatron activations, {:.0}% of HBM usable",
         DP_OVERLAP * 100.0,
         fleetsim::training::memory::USABLE_HBM_FRACTION * 100.0
     );
+    for f in &written {
+        println!("wrote {}", f.display());
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+fn claims_table(claims: &[ClaimCheck]) -> Table {
+    let mut t = Table::new(&[
+        ("accelerator", Align::Left),
+        ("claim", Align::Left),
+        ("against", Align::Left),
+        ("verdict", Align::Left),
+    ]);
+    for c in claims {
+        t.push(vec![
+            c.accelerator.clone(),
+            c.claim.to_string(),
+            c.against.to_string(),
+            c.verdict.clone(),
+        ]);
+    }
+    t
+}
+
+/// train-plan.json (the document) and train-plan.csv (one row per layout),
+/// as one set.
+fn write(
+    dir: &std::path::Path,
+    document: &serde_json::Value,
+    plans: &[PlannedLayout],
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    let (written, _) = fleetsim::report::write_staged(dir, |staging| {
+        let io = |name: &str| {
+            let path = dir.join(name);
+            move |error| fleetsim::report::OutputError { path, error }
+        };
+        let json = serde_json::to_string_pretty(document).expect("documents serialize") + "\n";
+        fleetsim::atomic::write_text_atomic(&staging.join("train-plan.json"), &json)
+            .map_err(io("train-plan.json"))?;
+        let mut csv = String::from("accelerator,dp,tp,pp,virtual_stages,micro_batch,accumulation,zero,recompute,step_s,tokens_per_s,mfu,memory_headroom,usd_per_billion_tokens\n");
+        for p in plans {
+            let l = &p.layout;
+            csv.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{:.6},{:.3},{:.6},{:.6},{}\n",
+                p.accelerator,
+                l.dp,
+                l.tp,
+                l.pp,
+                l.virtual_stages,
+                l.micro_batch,
+                p.micro_batches,
+                l.zero,
+                l.recompute.name(),
+                p.step.step_s,
+                p.tokens_per_s,
+                p.mfu,
+                p.memory.headroom(),
+                p.usd_per_billion_tokens
+                    .map_or(String::new(), |u| format!("{u:.4}"))
+            ));
+        }
+        fleetsim::atomic::write_text_atomic(&staging.join("train-plan.csv"), &csv)
+            .map_err(io("train-plan.csv"))?;
+        Ok(vec!["train-plan.json".into(), "train-plan.csv".into()])
+    })?;
+    Ok(written)
 }

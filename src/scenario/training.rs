@@ -531,7 +531,9 @@ fn jobs(
                 deadline_s,
             });
         }
-        return Ok((out, format!("{} jobs listed in the scenario", list.len())));
+        let n = list.len();
+        let noun = if n == 1 { "job" } else { "jobs" };
+        return Ok((out, format!("{n} {noun} listed in the scenario")));
     }
     if let Some(path) = &t.job_trace {
         let resolved = files.path(path);

@@ -9,6 +9,7 @@
 //! broken by the layout's fields.
 
 pub mod calibration;
+pub mod claims;
 pub mod cluster;
 pub mod efficiency;
 pub mod layout;
