@@ -160,3 +160,13 @@ fn print_json(doc: &impl serde::Serialize) {
         serde_json::to_string_pretty(doc).expect("documents serialize")
     );
 }
+
+/// Whether `path` holds a training scenario (a `training` table). A file
+/// that cannot be read or parsed is left to the serving loader, whose error
+/// names it.
+pub(crate) fn is_training_file(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_some_and(|doc| fleetsim::scenario::training::is_training_document(&doc))
+}

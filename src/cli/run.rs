@@ -29,7 +29,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
-    if let Some(path) = args.scenario.as_deref().filter(|p| is_training_file(p)) {
+    if let Some(path) = args
+        .scenario
+        .as_deref()
+        .filter(|p| super::is_training_file(p))
+    {
         return run_training(&args, path);
     }
     let scenario = load(args.scenario.as_deref())?;
@@ -83,16 +87,6 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Whether `path` holds a training scenario (a `training` table). A file
-/// that cannot be read or parsed is left to the serving loader, whose error
-/// names it.
-fn is_training_file(path: &std::path::Path) -> bool {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|text| text.parse::<toml::Table>().ok())
-        .is_some_and(|doc| fleetsim::scenario::training::is_training_document(&doc))
 }
 
 /// `fleetsim run` on a training scenario: time and cost to train per fleet.

@@ -18,6 +18,21 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         print!("{}", fleetsim::scenario::ranges::markdown());
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(path) = args
+        .scenario
+        .as_deref()
+        .filter(|p| super::is_training_file(p))
+    {
+        let scenario =
+            fleetsim::scenario::training::TrainingScenario::load(path).map_err(bad_input)?;
+        println!(
+            "{}: ok ({} variants, {}; every job fits some pool of every variant)",
+            scenario.source,
+            scenario.variants.len(),
+            scenario.jobs_source
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let scenario = load(args.scenario.as_deref())?;
     let requests = scenario.check_workload().map_err(bad_input)?;
     println!(
