@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// summary.json from `run --out` (or its directory), or saved `run --json` output.
+    /// summary.json from `run --out` (or its directory), or saved `run --json`
+    /// output; for a training scenario, training.json (or its directory).
     results: PathBuf,
     /// Baseline file, e.g. results/baseline/default.json.
     #[arg(long)]
@@ -33,15 +34,55 @@ pub struct Args {
 /// Variant name -> flattened metrics (dotted paths).
 type FlatVariants = Vec<(String, BTreeMap<String, f64>)>;
 
-/// A run's summary: the scenario source and each variant's metrics.
-fn read_summary(results: &Path) -> Result<(String, FlatVariants), Failure> {
+/// A run's summary: the scenario source, each variant's metrics, and
+/// whether it is a training run.
+fn read_summary(results: &Path) -> Result<(String, FlatVariants, bool), Failure> {
+    if let Some(training) = read_training(results)? {
+        return Ok((training.0, training.1, true));
+    }
     let doc = ReportJson::read(results).map_err(bad_input)?;
     let flat = doc
         .variants
         .iter()
         .map(|v| (v.name.clone(), fleetsim::sweep::flatten(v)))
         .collect();
-    Ok((doc.scenario.source, flat))
+    Ok((doc.scenario.source, flat, false))
+}
+
+/// A training run's document (training.json, its directory, or saved
+/// `run --json` output of a training scenario), or `None` for another kind.
+fn read_training(results: &Path) -> Result<Option<(String, FlatVariants)>, Failure> {
+    let path = if results.is_dir() {
+        results.join("training.json")
+    } else {
+        results.to_path_buf()
+    };
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(None);
+    };
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Ok(None);
+    };
+    if doc["scenario"]["kind"] != "training" {
+        return Ok(None);
+    }
+    let bad = |what: &str| bad_input(anyhow::anyhow!("{}: {what}", path.display()));
+    let source = doc["scenario"]["source"]
+        .as_str()
+        .ok_or_else(|| bad("no scenario.source"))?
+        .to_string();
+    let variants = doc["variants"]
+        .as_array()
+        .ok_or_else(|| bad("no variants array"))?
+        .iter()
+        .map(|v| {
+            let name = v["name"]
+                .as_str()
+                .ok_or_else(|| bad("a variant without a name"))?;
+            Ok((name.to_string(), gate::flatten_json(&v["training"])))
+        })
+        .collect::<Result<_, Failure>>()?;
+    Ok(Some((source, variants)))
 }
 
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
@@ -54,9 +95,14 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         markdown,
     } = args;
     let baseline_path = baseline.as_path();
-    let (scenario, variants) = read_summary(&results)?;
+    let (scenario, variants, training) = read_summary(&results)?;
     if write_baseline {
-        let b = Baseline::from_run(&scenario, &variants);
+        let set: gate::TrackedSet = if training {
+            &gate::TRAINING_TRACKED
+        } else {
+            &gate::DEFAULT_TRACKED
+        };
+        let b = Baseline::from_run_tracking(&scenario, &variants, set);
         let text = serde_json::to_string_pretty(&b).expect("json") + "\n";
         if let Some(dir) = baseline_path.parent() {
             std::fs::create_dir_all(dir).map_err(failure)?;

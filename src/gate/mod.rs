@@ -56,13 +56,66 @@ pub const DEFAULT_TRACKED: [(&str, Better, Option<f64>, Option<f64>); 7] = [
     ("slo.attainment", Better::Higher, None, Some(0.01)),
 ];
 
+/// The metrics a new baseline of a training scenario tracks (keys of each
+/// variant's `training` summary).
+pub const TRAINING_TRACKED: [(&str, Better, Option<f64>, Option<f64>); 7] = [
+    ("total_usd", Better::Lower, Some(0.02), None),
+    ("usd_per_billion_tokens", Better::Lower, Some(0.02), None),
+    ("makespan_h", Better::Lower, Some(0.02), None),
+    ("mean_time_to_train_h", Better::Lower, Some(0.02), None),
+    ("lost_share", Better::Lower, None, Some(0.01)),
+    ("achieved_mfu", Better::Higher, None, Some(0.01)),
+    ("deadlines_met", Better::Higher, None, Some(0.0)),
+];
+
+/// What a baseline tracks: (metric key, direction, relative and absolute
+/// tolerance).
+pub type TrackedSet<'a> = &'a [(&'a str, Better, Option<f64>, Option<f64>)];
+
+/// Every number in a JSON object at its dotted path (`a.b.c`), for
+/// documents without a typed summary.
+pub fn flatten_json(value: &serde_json::Value) -> BTreeMap<String, f64> {
+    fn walk(prefix: &str, v: &serde_json::Value, out: &mut BTreeMap<String, f64>) {
+        match v {
+            serde_json::Value::Number(n) => {
+                if let Some(x) = n.as_f64() {
+                    out.insert(prefix.to_string(), x);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    let key = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    walk(&key, v, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk("", value, &mut out);
+    out
+}
+
 impl Baseline {
     /// A baseline from a run, tracking `DEFAULT_TRACKED` for every variant.
     pub fn from_run(scenario: &str, variants: &[(String, BTreeMap<String, f64>)]) -> Baseline {
+        Self::from_run_tracking(scenario, variants, &DEFAULT_TRACKED)
+    }
+
+    /// A baseline from a run, tracking `set` for every variant.
+    pub fn from_run_tracking(
+        scenario: &str,
+        variants: &[(String, BTreeMap<String, f64>)],
+        set: TrackedSet,
+    ) -> Baseline {
         let mut metrics = IndexMap::new();
         for (name, flat) in variants {
             let mut tracked = IndexMap::new();
-            for (key, better, rel_tol, abs_tol) in DEFAULT_TRACKED {
+            for &(key, better, rel_tol, abs_tol) in set {
                 if let Some(value) = flat.get(key) {
                     tracked.insert(
                         key.to_string(),

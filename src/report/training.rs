@@ -3,7 +3,7 @@
 //! and the `--out` files (training.json, jobs.csv, segments.csv and a Gantt
 //! chart per variant).
 
-use super::charts::{self, Gantt};
+use super::charts::{self, Frontier, Gantt};
 use super::files::{write_staged, OutputError};
 use crate::run::training::TrainingRun;
 use crate::scenario::training::TrainingScenario;
@@ -244,6 +244,46 @@ pub fn render_training(scenario: &TrainingScenario, runs: &[TrainingRun]) -> Str
     out
 }
 
+/// Mean time to train against total cost, one point per fleet coloured by
+/// its accelerators; the fleets no other beats on both are the frontier.
+pub fn time_cost_frontier(scenario: &TrainingScenario, runs: &[TrainingRun]) -> Frontier {
+    let summaries: Vec<TrainingSummary> = runs.iter().map(|r| summarise(scenario, r)).collect();
+    let mut series: Vec<String> = Vec::new();
+    let mut points = Vec::new();
+    for (s, v) in summaries.iter().zip(&scenario.variants) {
+        let mut accelerators: Vec<&str> = v
+            .config
+            .pools
+            .iter()
+            .map(|p| p.accelerator.as_str())
+            .collect();
+        accelerators.sort_unstable();
+        accelerators.dedup();
+        let name = accelerators.join(" + ");
+        let index = match series.iter().position(|n| *n == name) {
+            Some(i) => i,
+            None => {
+                series.push(name);
+                series.len() - 1
+            }
+        };
+        let (x, y) = (s.mean_time_to_train_h, s.total_usd);
+        let dominated = summaries.iter().any(|o| {
+            o.mean_time_to_train_h <= x
+                && o.total_usd <= y
+                && (o.mean_time_to_train_h < x || o.total_usd < y)
+        });
+        points.push((x, y, s.variant.clone(), !dominated, index));
+    }
+    Frontier {
+        title: "Time to train vs cost (one point per fleet)".into(),
+        x_label: "mean time to train (hours)".into(),
+        y_label: "total cost (USD)".into(),
+        points,
+        series,
+    }
+}
+
 /// For each variant whose pools are all spot, the variant of the same
 /// accelerators all on demand: how much cheaper and how much longer (the
 /// seed document claims spot saves 60-80%).
@@ -350,6 +390,13 @@ pub fn write_training_outputs(
         crate::atomic::write_text_atomic(&staging.join("segments.csv"), &segments)
             .map_err(io("segments.csv"))?;
         names.push("segments.csv".to_string());
+        let chart = time_cost_frontier(scenario, runs);
+        charts::render(&chart, staging, "frontier").map_err(|e| OutputError {
+            path: e.path.clone(),
+            error: std::io::Error::other(e.message),
+        })?;
+        names.push("frontier.svg".to_string());
+        names.push("frontier.png".to_string());
         for (r, v) in runs.iter().zip(&scenario.variants) {
             let stem = format!("gantt-{}", r.variant);
             let mut jobs: Vec<(f64, String)> = r

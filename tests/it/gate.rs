@@ -266,3 +266,57 @@ fn check_flags_new_variants_other_scenarios_and_writes_junit_and_markdown() {
     assert_eq!(code, 1);
     assert!(stderr.contains("compare like with like"), "{stderr}");
 }
+
+#[test]
+fn the_gate_checks_training_runs_on_cost_and_time_to_train() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/training-llama70b-gaudi3-vs-h100.toml"
+    );
+    let run = dir.path().join("run");
+    let baseline = dir.path().join("baseline.json");
+    assert_eq!(
+        fleetsim(&["run", scenario, "--out", run.to_str().unwrap()]).0,
+        0
+    );
+    let check = || {
+        fleetsim(&[
+            "check",
+            run.to_str().unwrap(),
+            "--baseline",
+            baseline.to_str().unwrap(),
+        ])
+    };
+    let (code, _, _) = fleetsim(&[
+        "check",
+        run.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--write-baseline",
+    ]);
+    assert_eq!(code, 0);
+    let written = std::fs::read_to_string(&baseline).unwrap();
+    for key in [
+        "total_usd",
+        "mean_time_to_train_h",
+        "achieved_mfu",
+        "deadlines_met",
+    ] {
+        assert!(written.contains(key), "{key} tracked");
+    }
+    let (code, stdout, _) = check();
+    assert_eq!(code, 0, "identical run passes:\n{stdout}");
+    // A policy change that makes training 3% slower fails the build.
+    let training = run.join("training.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&training).unwrap()).unwrap();
+    for v in doc["variants"].as_array_mut().unwrap() {
+        let t = &mut v["training"]["mean_time_to_train_h"];
+        *t = (t.as_f64().unwrap() * 1.03).into();
+    }
+    std::fs::write(&training, serde_json::to_string(&doc).unwrap()).unwrap();
+    let (code, stdout, _) = check();
+    assert_eq!(code, 1, "3% slower is beyond the 2% tolerance:\n{stdout}");
+    assert!(stdout.contains("mean_time_to_train_h"), "{stdout}");
+}
