@@ -214,12 +214,27 @@ pub fn differences(
     samples: &Samples,
     practical_threshold: f64,
 ) -> Vec<Difference> {
+    differences_tracking(names, samples, practical_threshold, &DEFAULT_TRACKED, |m| {
+        m.starts_with("cost.")
+    })
+}
+
+/// As [`differences`], over the metrics of `set`; `is_cost` names the cost
+/// metrics that a variant missing its target (`slo.meets` < 1 in any
+/// replica) cannot win on.
+pub fn differences_tracking(
+    names: &[String],
+    samples: &Samples,
+    practical_threshold: f64,
+    set: crate::gate::TrackedSet,
+    is_cost: impl Fn(&str) -> bool,
+) -> Vec<Difference> {
     let mut out = Vec::new();
     for v in 1..names.len() {
         let misses_slo = samples
             .iter()
             .any(|rep| rep[v].get("slo.meets").is_some_and(|m| *m < 1.0));
-        for (metric, better, _, _) in DEFAULT_TRACKED {
+        for &(metric, better, _, _) in set {
             let pairs: Vec<(f64, f64)> = samples
                 .iter()
                 .filter_map(|rep| Some((*rep[0].get(metric)?, *rep[v].get(metric)?)))
@@ -240,7 +255,7 @@ pub fn differences(
             } else {
                 let lower = e.mean < 0.0;
                 match (better, lower) {
-                    (Better::Lower, true) if misses_slo && metric.starts_with("cost.") => {
+                    (Better::Lower, true) if misses_slo && is_cost(metric) => {
                         Verdict::CheaperButMissesSlo
                     }
                     (Better::Lower, true) | (Better::Higher, false) => Verdict::Better,

@@ -25,13 +25,15 @@ pub fn speeds_of(variant: &TrainingVariant) -> Vec<Vec<Option<JobSpeed>>> {
         .collect()
 }
 
-/// Runs one variant with `seed`.
+/// Runs one variant with `seed`. Every variant draws from the same stream
+/// (common random numbers: a replica's variants see the same draws in the
+/// same order as far as their histories agree).
 pub fn run_variant(
     scenario: &TrainingScenario,
     variant: &TrainingVariant,
     seed: u64,
 ) -> TrainingRun {
-    let mut rng = crate::engine::stream(seed, &format!("training:{}", variant.name));
+    let mut rng = crate::engine::stream(seed, "training");
     let started = std::time::Instant::now();
     let outcome = simulate_cluster(
         &variant.config,

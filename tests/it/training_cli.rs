@@ -218,3 +218,42 @@ fn bad_training_input_exits_2_naming_the_place() {
         &["training.checkpoint.interval_s", "auto"],
     );
 }
+
+#[test]
+fn compare_pairs_training_fleets_over_replicas() {
+    let doc = json(&fleetsim(&[
+        "compare",
+        PRETRAIN,
+        "--replicas",
+        "4",
+        "--json",
+    ]));
+    assert_eq!(doc["replicas"], 4);
+    let diffs = doc["differences"].as_array().unwrap();
+    assert_eq!(
+        diffs.len(),
+        3 * 7,
+        "3 fleets against the baseline, 7 metrics"
+    );
+    let find = |variant: &str, metric: &str| {
+        diffs
+            .iter()
+            .find(|d| d["variant"] == variant && d["metric"] == metric)
+            .unwrap_or_else(|| panic!("{variant} {metric}"))
+            .clone()
+    };
+    // On demand nothing is random: every replica is the same run.
+    let od = find("h100-on-demand", "total_usd");
+    assert_eq!(od["ci95"].as_f64(), Some(0.0));
+    assert_eq!(od["verdict"], "worse");
+    let spot = find("gaudi3-spot", "total_usd");
+    assert_eq!(spot["verdict"], "better");
+    assert!(
+        spot["ci95"].as_f64().unwrap() > 0.0,
+        "spot interruptions vary across replicas"
+    );
+    assert_eq!(
+        find("gaudi3-spot", "mean_time_to_train_h")["verdict"],
+        "worse"
+    );
+}
