@@ -31,6 +31,7 @@ pub struct TrainingSummary {
     pub total_usd: f64,
     pub compute_usd: BTreeMap<String, f64>,
     pub storage_usd: f64,
+    pub egress_usd: f64,
     pub usd_per_billion_tokens: f64,
     pub interruptions: u32,
     pub checkpoints: u32,
@@ -97,6 +98,7 @@ pub fn summarise(scenario: &TrainingScenario, run: &TrainingRun) -> TrainingSumm
         total_usd: o.total_usd,
         compute_usd: o.compute_usd.clone(),
         storage_usd: o.storage_usd,
+        egress_usd: o.egress_usd,
         usd_per_billion_tokens: if o.tokens_trained > 0.0 {
             o.total_usd / o.tokens_trained * 1e9
         } else {
@@ -336,12 +338,12 @@ pub fn write_training_outputs(
         crate::atomic::write_text_atomic(&staging.join("training.json"), &(text + "\n"))
             .map_err(io("training.json"))?;
         names.push("training.json".to_string());
-        let mut jobs = String::from("variant,job,model,devices,tokens,arrival_s,first_start_s,end_s,queue_s,time_to_train_s,interruptions,checkpoints,held_device_hours,lost_device_hours,achieved_mfu,compute_usd,storage_usd,total_usd,deadline_s,met_deadline,migrated\n");
+        let mut jobs = String::from("variant,job,model,devices,tokens,arrival_s,first_start_s,end_s,queue_s,time_to_train_s,interruptions,checkpoints,held_device_hours,lost_device_hours,achieved_mfu,compute_usd,storage_usd,egress_usd,total_usd,deadline_s,met_deadline,migrated\n");
         let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.3}"));
         for r in runs {
             for j in &r.outcome.jobs {
                 jobs.push_str(&format!(
-                    "{},{},{},{},{},{:.3},{},{},{},{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{},{},{}\n",
+                    "{},{},{},{},{},{:.3},{},{},{},{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{},{},{}\n",
                     crate::table::csv_safe(&r.variant),
                     crate::table::csv_safe(&j.name),
                     crate::table::csv_safe(&j.model),
@@ -359,6 +361,7 @@ pub fn write_training_outputs(
                     j.achieved_mfu,
                     j.compute_usd.values().sum::<f64>(),
                     j.storage_usd,
+                    j.egress_usd,
                     j.total_usd,
                     opt(j.deadline_s),
                     j.met_deadline.map_or(String::new(), |m| m.to_string()),

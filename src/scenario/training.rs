@@ -26,6 +26,9 @@ struct RawTrainingScenario {
     training: RawTraining,
     variants: IndexMap<String, RawTrainingVariant>,
     catalog: Option<RawCatalog>,
+    /// Region table: overrides of the defaults or new regions.
+    #[serde(default)]
+    regions: IndexMap<String, super::raw::RawRegion>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -98,6 +101,9 @@ struct RawTrainingVariant {
 struct RawTrainingPool {
     accelerator: String,
     nodes: i64,
+    /// A region of the scenario's region table (default us-east-1): its
+    /// price multiplier and egress price apply.
+    region: Option<String>,
     purchase: Option<String>,
     spot: Option<RawSpot>,
     reserved: Option<RawReserved>,
@@ -272,8 +278,7 @@ fn validate(
             "expected at least one variant, e.g. [variants.h100.pools.main] with accelerator and nodes",
         ));
     }
-    let regions = fleet::regions(&ctx, &IndexMap::new())?;
-    let home = regions.get("us-east-1").expect("a default region");
+    let regions = fleet::regions(&ctx, &raw.regions)?;
     let mut variants = Vec::new();
     for (name, v) in &raw.variants {
         let vkey = format!("variants.{name}");
@@ -304,8 +309,19 @@ fn validate(
                 offering: p.offering.clone(),
                 price_per_node_hour_usd: p.price_per_node_hour_usd,
             };
+            let region_name = p.region.clone().unwrap_or_else(|| "us-east-1".to_string());
+            let region = regions.get(&region_name).ok_or_else(|| {
+                ctx.err(
+                    format!("{key}.region"),
+                    format!(
+                        "unknown region `{region_name}`{}; known: {} (add one under [regions.NAME])",
+                        did_you_mean(&region_name, regions.keys().map(String::as_str)),
+                        regions.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })?;
             let (usd, source) =
-                pool::base_price(&ctx, &key, &as_serving, &catalog, ("us-east-1", home))?;
+                pool::base_price(&ctx, &key, &as_serving, &catalog, (&region_name, region))?;
             let pricing = purchase::pricing(
                 &ctx,
                 &files,
@@ -336,6 +352,8 @@ fn validate(
                 price: pricing.schedule,
                 hazard: add_failures(hazard, failure),
                 replacement_s,
+                region: region_name,
+                egress_usd_per_gb: region.egress_usd_per_gb,
             });
             price_sources.push(pricing.source);
         }

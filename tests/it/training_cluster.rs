@@ -22,6 +22,8 @@ fn pool(name: &str, nodes: u32, purchase: Purchase, usd: f64, hazard: f64) -> Cl
             per_node_hour: hazard,
         }),
         replacement_s: 0.0,
+        region: "us-east-1".into(),
+        egress_usd_per_gb: 0.09,
     }
 }
 
@@ -293,4 +295,48 @@ fn easy_backfills_a_small_job_fifo_does_not() {
     };
     assert_eq!(start_of_c(SchedulerPolicy::Easy), 2.0);
     assert_eq!(start_of_c(SchedulerPolicy::Fifo), 36000.0 + 3600.0);
+}
+
+#[test]
+fn a_restore_in_another_region_pays_the_writing_regions_egress() {
+    // Spot in us-east-1 (1 reclaim per node-hour, the lost node gone for
+    // good), on demand in eu-west-1: after the reclaim the job restores its
+    // checkpoint (1e9 params x 14 bytes = 14 GB) in eu-west-1 and pays
+    // us-east-1's 0.09 USD per GB for it, once.
+    let mut spot = pool("spot", 1, Purchase::Spot, 1.0, 1.0);
+    spot.replacement_s = 1e9;
+    let mut far = pool("far", 1, Purchase::OnDemand, 3.0, 0.0);
+    far.region = "eu-west-1".into();
+    far.egress_usd_per_gb = 0.12;
+    let c = config(
+        vec![spot, far],
+        SchedulerPolicy::Fifo,
+        checkpoint(Interval::FixedS(600.0), 0.0),
+    );
+    let jobs = vec![job("a", 0.0, 1e5 * 36000.0, 1)];
+    let speeds = vec![vec![Some(speed(1e5, 1, 1e9)), Some(speed(1e5, 1, 1e9))]];
+    let mut paid = 0;
+    for seed in 0..20 {
+        let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(seed, "egress"));
+        let j = &o.jobs[0];
+        let moved = o.segments.iter().any(|s| s.pool == "far");
+        let restored = moved
+            && j.checkpoints > 0
+            && o.segments[0].end == fleetsim::training::cluster::SegmentEnd::Interrupted;
+        if j.egress_usd > 0.0 {
+            assert!(restored);
+            assert!(
+                (j.egress_usd - 14.0 * 0.09).abs() < 1e-9,
+                "{}",
+                j.egress_usd
+            );
+            assert!(
+                (j.total_usd - j.compute_usd.values().sum::<f64>() - j.storage_usd - j.egress_usd)
+                    .abs()
+                    < 1e-9
+            );
+            paid += 1;
+        }
+    }
+    assert!(paid > 0, "some seed restores across regions");
 }

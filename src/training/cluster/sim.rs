@@ -35,6 +35,11 @@ pub struct ClusterPool {
     pub hazard: Option<Hazard>,
     /// A lost node's capacity comes back after this long.
     pub replacement_s: f64,
+    /// The pool's region, and what moving a GB out of it costs: a job that
+    /// restores a checkpoint written in another region pays the writing
+    /// region's rate for it.
+    pub region: String,
+    pub egress_usd_per_gb: f64,
 }
 
 impl ClusterPool {
@@ -148,6 +153,8 @@ pub struct JobOutcome {
     /// the pool's rate).
     pub compute_usd: BTreeMap<String, f64>,
     pub storage_usd: f64,
+    /// Checkpoints read across regions.
+    pub egress_usd: f64,
     pub total_usd: f64,
     pub deadline_s: Option<f64>,
     pub met_deadline: Option<bool>,
@@ -169,6 +176,7 @@ pub struct ClusterOutcome {
     /// node for the makespan.
     pub compute_usd: BTreeMap<String, f64>,
     pub storage_usd: f64,
+    pub egress_usd: f64,
     pub total_usd: f64,
     /// Held node-seconds over the pools' node-seconds in the makespan.
     pub utilisation: f64,
@@ -249,6 +257,9 @@ struct JobState {
     compute_usd: BTreeMap<String, f64>,
     migrated: bool,
     reservation_s: Option<f64>,
+    /// The pool whose region holds the last checkpoint.
+    checkpoint_pool: Option<usize>,
+    egress_usd: f64,
 }
 
 struct Sim<'a, R: Rng> {
@@ -303,6 +314,8 @@ pub fn simulate_cluster<R: Rng>(
                 compute_usd: BTreeMap::new(),
                 migrated: false,
                 reservation_s: None,
+                checkpoint_pool: None,
+                egress_usd: 0.0,
             };
             jobs.len()
         ],
@@ -502,6 +515,14 @@ impl<R: Rng> Sim<'_, R> {
         let remaining = self.jobs[j].tokens - self.state[j].saved_tokens;
         let restarting = self.state[j].restarts > 0;
         let expected_end_s = now + self.time_to_finish_s(j, pool, remaining, restarting);
+        let source = self.state[j].checkpoint_pool.filter(|&src| {
+            self.state[j].saved_tokens > 0.0
+                && self.config.pools[src].region != self.config.pools[pool].region
+        });
+        if let Some(src) = source {
+            let gb = super::checkpoint::checkpoint_gb(s.params);
+            self.state[j].egress_usd += gb * self.config.pools[src].egress_usd_per_gb;
+        }
         let st = &mut self.state[j];
         st.first_start_s.get_or_insert(now);
         st.epoch += 1;
@@ -612,6 +633,7 @@ impl<R: Rng> Sim<'_, R> {
                 self.keep_progress(j, r.pool);
                 let st = &mut self.state[j];
                 st.checkpoints += 1;
+                st.checkpoint_pool = Some(r.pool);
                 st.first_checkpoint_s.get_or_insert(now);
                 let urgent = self.urgent_at_s(j).is_some_and(|at| now >= at);
                 if urgent {
@@ -803,6 +825,7 @@ impl<R: Rng> Sim<'_, R> {
         }
         let mut jobs = Vec::with_capacity(self.jobs.len());
         let mut storage_usd = 0.0;
+        let mut egress_usd = 0.0;
         for (j, spec) in self.jobs.iter().enumerate() {
             let st = &self.state[j];
             let params = self.speeds[j]
@@ -820,6 +843,7 @@ impl<R: Rng> Sim<'_, R> {
                 * stored_s
                 / (crate::fleet::purchase::HOURS_PER_MONTH * 3600.0);
             storage_usd += storage;
+            egress_usd += st.egress_usd;
             let compute: f64 = st.compute_usd.values().sum();
             jobs.push(JobOutcome {
                 name: spec.name.clone(),
@@ -844,7 +868,8 @@ impl<R: Rng> Sim<'_, R> {
                 },
                 compute_usd: st.compute_usd.clone(),
                 storage_usd: storage,
-                total_usd: compute + storage,
+                egress_usd: st.egress_usd,
+                total_usd: compute + storage + st.egress_usd,
                 deadline_s: spec.deadline_s,
                 met_deadline: spec
                     .deadline_s
@@ -863,7 +888,8 @@ impl<R: Rng> Sim<'_, R> {
             makespan_s,
             compute_usd,
             storage_usd,
-            total_usd: compute_total + storage_usd,
+            egress_usd,
+            total_usd: compute_total + storage_usd + egress_usd,
             utilisation: if capacity_node_s > 0.0 {
                 held / capacity_node_s
             } else {
