@@ -54,6 +54,15 @@ impl PriceSchedule {
         total
     }
 
+    /// Times in `(from, to]` at which the price changes, ascending.
+    pub fn changes_in(&self, from: SimTime, to: SimTime) -> Vec<SimTime> {
+        self.points
+            .iter()
+            .map(|(t, _)| *t)
+            .filter(|t| *t > from && *t <= to)
+            .collect()
+    }
+
     /// Mean price over the schedule's defined points (for reports).
     pub fn first(&self) -> f64 {
         self.points[0].1

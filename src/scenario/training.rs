@@ -10,7 +10,7 @@ use crate::catalog::{did_you_mean, Catalog, Precision};
 use crate::fleet::Hazard;
 use crate::training::cluster::speeds::{job_speeds, PlannedSpeed, TrainingShape};
 use crate::training::cluster::{
-    read_job_trace, CheckpointPolicy, ClusterConfig, ClusterPool, Interval, JobSpec,
+    read_job_trace, CheckpointPolicy, ClusterConfig, ClusterPool, Interval, JobSpec, LaunchWindows,
     SchedulerPolicy, SyntheticJobs,
 };
 use indexmap::IndexMap;
@@ -47,6 +47,7 @@ struct RawTraining {
     /// A lost node's capacity comes back after this long.
     replacement_s: Option<f64>,
     checkpoint: Option<RawCheckpoint>,
+    launch_windows: Option<RawLaunchWindows>,
     jobs: Option<Vec<RawJob>>,
     job_trace: Option<String>,
     synthetic: Option<RawSynthetic>,
@@ -61,6 +62,15 @@ struct RawCheckpoint {
     restart_overhead_s: Option<f64>,
     storage_usd_per_gb_month: Option<f64>,
     keep: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLaunchWindows {
+    /// `false` turns the scenario's windows off for a variant.
+    enabled: Option<bool>,
+    max_delay_s: Option<f64>,
+    min_saving: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -93,6 +103,7 @@ struct RawTrainingVariant {
     deadline_aware: Option<bool>,
     /// Overrides of `[training.checkpoint]` for this variant.
     checkpoint: Option<RawCheckpoint>,
+    launch_windows: Option<RawLaunchWindows>,
     pools: IndexMap<String, RawTrainingPool>,
 }
 
@@ -373,6 +384,11 @@ fn validate(
             checkpoint: check,
             deadline_aware: v.deadline_aware.or(t.deadline_aware).unwrap_or(true),
             horizon_s,
+            launch_windows: match (&v.launch_windows, &t.launch_windows) {
+                (Some(w), _) => launch_windows(&ctx, &format!("{vkey}.launch_windows"), w)?,
+                (None, Some(w)) => launch_windows(&ctx, "training.launch_windows", w)?,
+                (None, None) => None,
+            },
         };
         let speeds = job_speeds(&catalog, &jobs, &config.pools, shape)
             .map_err(|e| ctx.err(format!("{vkey}.pools"), e))?;
@@ -397,6 +413,42 @@ fn validate(
         document,
         base_dir: base_dir.to_path_buf(),
     })
+}
+
+/// Defaults (A): wait at most a day for a cheaper window, and only for a
+/// saving of 2% or more.
+const DEFAULT_MAX_DELAY_S: f64 = 86_400.0;
+const DEFAULT_MIN_SAVING: f64 = 0.02;
+
+fn launch_windows(
+    ctx: &Ctx,
+    key: &str,
+    w: &RawLaunchWindows,
+) -> Result<Option<LaunchWindows>, ScenarioError> {
+    if w.enabled == Some(false) {
+        return Ok(None);
+    }
+    let min_saving = ctx.or(
+        &format!("{key}.min_saving"),
+        w.min_saving,
+        Ctx::non_negative_f64,
+        DEFAULT_MIN_SAVING,
+    )?;
+    if min_saving >= 1.0 {
+        return Err(ctx.err(
+            format!("{key}.min_saving"),
+            format!("expected a share in [0, 1), found {min_saving}"),
+        ));
+    }
+    Ok(Some(LaunchWindows {
+        max_delay_s: ctx.or(
+            &format!("{key}.max_delay_s"),
+            w.max_delay_s,
+            Ctx::non_negative_f64,
+            DEFAULT_MAX_DELAY_S,
+        )?,
+        min_saving,
+    }))
 }
 
 /// A pool's interruption hazard with hardware failures added.

@@ -72,6 +72,7 @@ fn config(
         checkpoint: ckpt,
         deadline_aware: true,
         horizon_s: 1e12,
+        launch_windows: None,
     }
 }
 
@@ -339,4 +340,48 @@ fn a_restore_in_another_region_pays_the_writing_regions_egress() {
         }
     }
     assert!(paid > 0, "some seed restores across regions");
+}
+
+#[test]
+fn a_job_waits_for_a_cheaper_window_only_within_its_delay_and_deadline() {
+    use fleetsim::engine::SimTime;
+    use fleetsim::training::cluster::LaunchWindows;
+    // Spot at 10 USD per node-hour for the first hour, then 2: a 1-hour
+    // job arriving at 0 waits for the cheap hour (2 USD instead of 10) when
+    // it may wait 2 hours, and starts at once when it may wait only half an
+    // hour or its deadline leaves no room.
+    let mut p = pool("spot", 1, Purchase::Spot, 0.0, 0.0);
+    p.price = PriceSchedule::from_points(vec![
+        (SimTime::ZERO, 10.0),
+        (SimTime::from_secs_f64(3600.0), 2.0),
+    ]);
+    let speeds = vec![vec![Some(speed(1e5, 1, 1e9))]];
+    let run = |max_delay_s: f64, deadline_s: Option<f64>| {
+        let mut c = config(
+            vec![p.clone()],
+            SchedulerPolicy::Fifo,
+            checkpoint(Interval::Auto, 0.0),
+        );
+        c.launch_windows = Some(LaunchWindows {
+            max_delay_s,
+            min_saving: 0.02,
+        });
+        let mut j = job("a", 0.0, 3.6e8, 1);
+        j.deadline_s = deadline_s;
+        simulate_cluster(&c, &[j], &speeds, &mut stream(0, "w")).jobs[0].clone()
+    };
+    let waited = run(7200.0, None);
+    assert_eq!(waited.first_start_s, Some(3600.0));
+    assert_eq!(waited.deferred_s, 3600.0);
+    assert!(
+        (waited.total_usd - 2.0).abs() < 1e-9,
+        "{}",
+        waited.total_usd
+    );
+    let short = run(1800.0, None);
+    assert_eq!(short.first_start_s, Some(0.0));
+    assert!((short.total_usd - 10.0).abs() < 1e-9);
+    let tight = run(7200.0, Some(5000.0));
+    assert_eq!(tight.first_start_s, Some(0.0));
+    assert_eq!(tight.met_deadline, Some(true));
 }

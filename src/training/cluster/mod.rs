@@ -13,5 +13,5 @@ pub use checkpoint::{young_daly_s, CheckpointPolicy, Interval};
 pub use job::{read_job_trace, JobSpec, SyntheticJobs};
 pub use sim::{
     simulate_cluster, ClusterConfig, ClusterOutcome, ClusterPool, JobOutcome, JobSpeed,
-    SchedulerPolicy, Segment, SegmentEnd,
+    LaunchWindows, SchedulerPolicy, Segment, SegmentEnd,
 };

@@ -99,6 +99,19 @@ pub struct ClusterConfig {
     pub deadline_aware: bool,
     /// Stop at this time, seconds (jobs still running are unfinished).
     pub horizon_s: f64,
+    /// Delay a start to a cheaper price window (pools whose price varies).
+    pub launch_windows: Option<LaunchWindows>,
+}
+
+/// The seed document's "optimal launch windows": a job about to start on a
+/// pool whose price moves may wait for a later price change if running
+/// from then (nothing interrupting) costs at least `min_saving` less, it
+/// waits at most `max_delay_s`, and a job with a deadline still has the
+/// slack the deadline policy needs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LaunchWindows {
+    pub max_delay_s: f64,
+    pub min_saving: f64,
 }
 
 /// Why a job's hold of a pool ended.
@@ -161,6 +174,8 @@ pub struct JobOutcome {
     pub migrated: bool,
     /// The start EASY reserved when the job first headed a blocked queue.
     pub reservation_s: Option<f64>,
+    /// Seconds it waited for cheaper launch windows.
+    pub deferred_s: f64,
 }
 
 /// A whole run's result.
@@ -192,6 +207,8 @@ enum Event {
     NodeBack(usize),
     /// A waiting job becomes urgent (epoch-guarded).
     DeadlineCheck(usize, u64),
+    /// A job deferred to a cheaper window may start.
+    Wake(usize),
 }
 
 struct Scheduled {
@@ -260,6 +277,10 @@ struct JobState {
     /// The pool whose region holds the last checkpoint.
     checkpoint_pool: Option<usize>,
     egress_usd: f64,
+    /// Waiting for a cheaper window until then.
+    deferred_until_s: Option<f64>,
+    /// Seconds spent waiting for cheaper windows.
+    deferred_s: f64,
 }
 
 struct Sim<'a, R: Rng> {
@@ -316,6 +337,8 @@ pub fn simulate_cluster<R: Rng>(
                 reservation_s: None,
                 checkpoint_pool: None,
                 egress_usd: 0.0,
+                deferred_until_s: None,
+                deferred_s: 0.0,
             };
             jobs.len()
         ],
@@ -463,6 +486,13 @@ impl<R: Rng> Sim<'_, R> {
                 if let Some(i) = self.down_until[pool].iter().position(|t| *t <= now) {
                     self.down_until[pool].swap_remove(i);
                 }
+            }
+            Event::Wake(j)
+                if self.state[j]
+                    .deferred_until_s
+                    .is_some_and(|t| t <= self.now_s) =>
+            {
+                self.state[j].deferred_until_s = None;
             }
             Event::DeadlineCheck(j, epoch)
                 if self.state[j].epoch == epoch
@@ -675,7 +705,7 @@ impl<R: Rng> Sim<'_, R> {
         let mut q: Vec<usize> = (0..self.jobs.len())
             .filter(|&j| {
                 let s = &self.state[j];
-                s.arrived && !s.done && s.running.is_none()
+                s.arrived && !s.done && s.running.is_none() && s.deferred_until_s.is_none()
             })
             .collect();
         q.sort_by(|&a, &b| {
@@ -687,6 +717,54 @@ impl<R: Rng> Sim<'_, R> {
                 .then(a.cmp(&b))
         });
         q
+    }
+
+    /// When job j, about to start on `pool`, should start instead: the
+    /// price change (within the launch-window delay, and with its deadline
+    /// still safe) from which its run costs least, if that saves at least
+    /// the minimum share against starting now.
+    fn cheaper_window(&self, j: usize, pool: usize) -> Option<f64> {
+        let w = self.config.launch_windows?;
+        let p = &self.config.pools[pool];
+        let now = self.now_s;
+        let s = self.speeds[j][pool].expect("allowed");
+        let remaining = self.jobs[j].tokens - self.state[j].saved_tokens;
+        let run_s = self.time_to_finish_s(j, pool, remaining, self.state[j].restarts > 0);
+        let cost = |t: f64| {
+            p.price
+                .cost_usd(SimTime::from_secs_f64(t), SimTime::from_secs_f64(t + run_s))
+                * f64::from(s.nodes)
+        };
+        let latest = match self.jobs[j].deadline_s {
+            Some(d) => {
+                let safe = self.safe_finish_s(j).unwrap_or(run_s);
+                (now + w.max_delay_s).min(d - run_s.max(safe) - self.deadline_margin_s(j))
+            }
+            None => now + w.max_delay_s,
+        };
+        if latest <= now {
+            return None;
+        }
+        let now_cost = cost(now);
+        p.price
+            .changes_in(SimTime::from_secs_f64(now), SimTime::from_secs_f64(latest))
+            .into_iter()
+            .map(|t| (t.as_secs_f64(), cost(t.as_secs_f64())))
+            .filter(|(_, c)| *c <= now_cost * (1.0 - w.min_saving))
+            .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.total_cmp(&b.0)))
+            .map(|(t, _)| t)
+    }
+
+    /// Starts job j on `pool`, or defers it to a cheaper window.
+    fn start_or_defer(&mut self, j: usize, pool: usize) {
+        match self.cheaper_window(j, pool) {
+            Some(t) => {
+                self.state[j].deferred_until_s = Some(t);
+                self.state[j].deferred_s += t - self.now_s;
+                self.push(t, Event::Wake(j));
+            }
+            None => self.start(j, pool),
+        }
     }
 
     /// The first allowed pool (scenario order) with room for job j now.
@@ -736,14 +814,14 @@ impl<R: Rng> Sim<'_, R> {
                         break;
                     }
                     match self.pool_with_room(j) {
-                        Some(p) => self.start(j, p),
+                        Some(p) => self.start_or_defer(j, p),
                         None => head_blocked = true,
                     }
                 }
                 SchedulerPolicy::Easy => {
                     if !head_blocked {
                         match self.pool_with_room(j) {
-                            Some(p) => self.start(j, p),
+                            Some(p) => self.start_or_defer(j, p),
                             None => {
                                 head_blocked = true;
                                 blocked = self.reservation(j);
@@ -781,7 +859,7 @@ impl<R: Rng> Sim<'_, R> {
                 _ => false,
             };
             if ok {
-                self.start(j, p);
+                self.start_or_defer(j, p);
                 return;
             }
         }
@@ -876,6 +954,7 @@ impl<R: Rng> Sim<'_, R> {
                     .map(|d| st.end_s.is_some_and(|e| e <= d + 1e-6)),
                 migrated: st.migrated,
                 reservation_s: st.reservation_s,
+                deferred_s: st.deferred_s,
             });
         }
         let held: f64 = self.held_node_s.iter().sum();
