@@ -188,12 +188,7 @@ fn write(
             title: format!("Checkpoint interval: {}", scenario.name),
             sweeps: sweeps.to_vec(),
         };
-        charts::render(&chart, staging, "checkpoint-interval").map_err(|e| {
-            fleetsim::report::OutputError {
-                path: e.path.clone(),
-                error: std::io::Error::other(e.message),
-            }
-        })?;
+        charts::render(&chart, staging, "checkpoint-interval")?;
         Ok(vec![
             "checkpoint-sweep.json".into(),
             "checkpoint-sweep.csv".into(),

@@ -5,7 +5,7 @@ use super::{bad_input, print_json, Failure};
 use anyhow::anyhow;
 use fleetsim::catalog::{Catalog, Precision};
 use fleetsim::table::{fixed, Align, Table};
-use fleetsim::training::{efficiency, train_plan, PlannedLayout, TrainingJob};
+use fleetsim::training::{efficiency, train_plan, JobShape, PlannedLayout, TrainingJob};
 use std::process::ExitCode;
 
 use fleetsim::training::calibration::DP_OVERLAP;
@@ -122,16 +122,17 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     for name in &names {
         let accelerator = catalog.accelerator(name).map_err(bad_input)?;
         let (eff, source) = efficiency::training_efficiency(name);
-        let job = TrainingJob {
+        let job = TrainingJob::new(
             model,
             accelerator,
-            precision,
-            devices: args.devices,
-            seq_len: args.seq_len,
-            global_batch: args.global_batch,
-            efficiency: eff,
-            dp_overlap: DP_OVERLAP,
-        };
+            JobShape {
+                precision,
+                devices: args.devices,
+                seq_len: args.seq_len,
+                global_batch: args.global_batch,
+            },
+            eff,
+        );
         let price = prices.get(name).copied().or_else(|| {
             catalog
                 .default_price(name)

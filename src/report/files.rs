@@ -17,6 +17,15 @@ pub struct OutputError {
     pub error: std::io::Error,
 }
 
+impl From<super::charts::ChartError> for OutputError {
+    fn from(e: super::charts::ChartError) -> OutputError {
+        OutputError {
+            path: e.path,
+            error: std::io::Error::other(e.message),
+        }
+    }
+}
+
 /// How the per-request records are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum RequestsFormat {

@@ -394,10 +394,7 @@ pub fn write_training_outputs(
             .map_err(io("segments.csv"))?;
         names.push("segments.csv".to_string());
         let chart = time_cost_frontier(scenario, runs);
-        charts::render(&chart, staging, "frontier").map_err(|e| OutputError {
-            path: e.path.clone(),
-            error: std::io::Error::other(e.message),
-        })?;
+        charts::render(&chart, staging, "frontier")?;
         names.push("frontier.svg".to_string());
         names.push("frontier.png".to_string());
         for (r, v) in runs.iter().zip(&scenario.variants) {
@@ -415,10 +412,7 @@ pub fn write_training_outputs(
                 jobs: jobs.into_iter().map(|(_, n)| n).collect(),
                 segments: r.outcome.segments.clone(),
             };
-            charts::render(&chart, staging, &stem).map_err(|e| OutputError {
-                path: e.path.clone(),
-                error: std::io::Error::other(e.message),
-            })?;
+            charts::render(&chart, staging, &stem)?;
             names.push(format!("{stem}.svg"));
             names.push(format!("{stem}.png"));
         }

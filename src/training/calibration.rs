@@ -9,7 +9,7 @@
 //! MFU rows are converted to tokens/s with this model's FLOPs per token
 //! (6 x parameters plus causal attention), the accounting Meta's MFU uses.
 
-use super::layout::{Layout, TrainingJob};
+use super::layout::{JobShape, Layout, TrainingJob};
 use super::memory::memory;
 use super::plan::{planned, train_plan, PlannedLayout};
 use super::step::{model_flops_per_token, peak_flops, step_time, StepBreakdown};
@@ -123,16 +123,17 @@ pub fn run_training_row(
     let accelerator = catalog
         .accelerator(row.accelerator)
         .map_err(|e| e.to_string())?;
-    let job = TrainingJob {
+    let job = TrainingJob::new(
         model,
         accelerator,
-        precision: row.precision,
-        devices: row.devices,
-        seq_len: row.seq_len,
-        global_batch: row.global_batch,
+        JobShape {
+            precision: row.precision,
+            devices: row.devices,
+            seq_len: row.seq_len,
+            global_batch: row.global_batch,
+        },
         efficiency,
-        dp_overlap: DP_OVERLAP,
-    };
+    );
     let best = match row.tp_pp {
         None => train_plan(&job, row.accelerator, row.model, None)
             .map_err(|e| e.to_string())?

@@ -23,6 +23,39 @@ pub struct TrainingJob<'a> {
     pub dp_overlap: f64,
 }
 
+/// The shape of a job: what is trained, on how many devices, in what
+/// batches.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JobShape {
+    pub precision: Precision,
+    pub devices: u32,
+    pub seq_len: u32,
+    pub global_batch: u32,
+}
+
+impl<'a> TrainingJob<'a> {
+    /// A job of `shape` at GEMM efficiency `efficiency`, hiding the
+    /// calibrated share of its data-parallel traffic
+    /// ([`crate::training::calibration::DP_OVERLAP`]).
+    pub fn new(
+        model: &'a LlmModel,
+        accelerator: &'a Accelerator,
+        shape: JobShape,
+        efficiency: f64,
+    ) -> TrainingJob<'a> {
+        TrainingJob {
+            model,
+            accelerator,
+            precision: shape.precision,
+            devices: shape.devices,
+            seq_len: shape.seq_len,
+            global_batch: shape.global_batch,
+            efficiency,
+            dp_overlap: crate::training::calibration::DP_OVERLAP,
+        }
+    }
+}
+
 /// Activation recomputation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -17,5 +17,5 @@ pub mod memory;
 pub mod plan;
 pub mod step;
 
-pub use layout::{Layout, Recompute, TrainingJob};
+pub use layout::{JobShape, Layout, Recompute, TrainingJob};
 pub use plan::{train_plan, PlannedLayout, TrainPlanError};

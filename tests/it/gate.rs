@@ -17,6 +17,22 @@ fn inject(summary: &std::path::Path, path: &[&str], factor: f64) {
     std::fs::write(summary, serde_json::to_string(&doc).unwrap()).unwrap();
 }
 
+/// `fleetsim check RUN --baseline BASELINE EXTRA...`.
+fn check_against(
+    run: &std::path::Path,
+    baseline: &std::path::Path,
+    extra: &[&str],
+) -> (i32, String, String) {
+    let mut args = vec![
+        "check",
+        run.to_str().unwrap(),
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    fleetsim(&args)
+}
+
 /// The golden scenario run into a fresh directory: (dir, the run's
 /// directory, where a baseline may go).
 fn golden_run() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
@@ -280,22 +296,8 @@ fn the_gate_checks_training_runs_on_cost_and_time_to_train() {
         fleetsim(&["run", scenario, "--out", run.to_str().unwrap()]).0,
         0
     );
-    let check = || {
-        fleetsim(&[
-            "check",
-            run.to_str().unwrap(),
-            "--baseline",
-            baseline.to_str().unwrap(),
-        ])
-    };
-    let (code, _, _) = fleetsim(&[
-        "check",
-        run.to_str().unwrap(),
-        "--baseline",
-        baseline.to_str().unwrap(),
-        "--write-baseline",
-    ]);
-    assert_eq!(code, 0);
+    let check = || check_against(&run, &baseline, &[]);
+    assert_eq!(check_against(&run, &baseline, &["--write-baseline"]).0, 0);
     let written = std::fs::read_to_string(&baseline).unwrap();
     for key in [
         "total_usd",

@@ -5,10 +5,9 @@
 use super::sim::{ClusterPool, JobSpeed};
 use super::JobSpec;
 use crate::catalog::{Catalog, Precision};
-use crate::training::calibration::DP_OVERLAP;
 use crate::training::efficiency::training_efficiency;
 use crate::training::step::{model_flops_per_token, peak_flops};
-use crate::training::{train_plan, Layout, TrainingJob};
+use crate::training::{train_plan, JobShape, Layout, TrainingJob};
 use std::collections::HashMap;
 
 /// What every job shares: precision, sequence length, global batch.
@@ -86,16 +85,17 @@ fn plan_one(
     let accelerator = catalog
         .accelerator(&pool.accelerator)
         .map_err(|e| e.to_string())?;
-    let t = TrainingJob {
+    let t = TrainingJob::new(
         model,
         accelerator,
-        precision: shape.precision,
-        devices: job.devices,
-        seq_len: shape.seq_len,
-        global_batch: shape.global_batch,
-        efficiency: training_efficiency(&pool.accelerator).0,
-        dp_overlap: DP_OVERLAP,
-    };
+        JobShape {
+            precision: shape.precision,
+            devices: job.devices,
+            seq_len: shape.seq_len,
+            global_batch: shape.global_batch,
+        },
+        training_efficiency(&pool.accelerator).0,
+    );
     let best = train_plan(&t, &pool.accelerator, &job.model, None)
         .map_err(|e| e.to_string())?
         .swap_remove(0);
