@@ -221,16 +221,7 @@ fn compare_on_a_deterministic_trace_warns_and_uses_batch_means() {
 #[test]
 fn check_flags_new_variants_other_scenarios_and_writes_junit_and_markdown() {
     let (dir, run, baseline) = golden_run();
-    let check = |extra: &[&str]| {
-        let mut args = vec![
-            "check",
-            run.to_str().unwrap(),
-            "--baseline",
-            baseline.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        fleetsim(&args)
-    };
+    let check = |extra: &[&str]| check_against(&run, &baseline, extra);
     assert_eq!(check(&["--write-baseline"]).0, 0);
     // Rename a variant in the baseline: the run's variant is new, the
     // baseline's is missing.
