@@ -41,6 +41,7 @@ struct RawTraining {
     global_batch: Option<i64>,
     scheduler: Option<String>,
     deadline_aware: Option<bool>,
+    elastic: Option<bool>,
     horizon_s: Option<f64>,
     /// Hardware failures per node-hour on every pool (spot or not).
     failure_per_node_hour: Option<f64>,
@@ -101,6 +102,7 @@ struct RawTrainingVariant {
     description: Option<String>,
     scheduler: Option<String>,
     deadline_aware: Option<bool>,
+    elastic: Option<bool>,
     /// Overrides of `[training.checkpoint]` for this variant.
     checkpoint: Option<RawCheckpoint>,
     launch_windows: Option<RawLaunchWindows>,
@@ -383,6 +385,7 @@ fn validate(
             )?,
             checkpoint: check,
             deadline_aware: v.deadline_aware.or(t.deadline_aware).unwrap_or(true),
+            elastic: v.elastic.or(t.elastic).unwrap_or(false),
             horizon_s,
             launch_windows: match (&v.launch_windows, &t.launch_windows) {
                 (Some(w), _) => launch_windows(&ctx, &format!("{vkey}.launch_windows"), w)?,

@@ -36,6 +36,7 @@ fn speed(tokens_per_s: f64, nodes: u32, params: f64) -> JobSpeed {
         model_flops_per_token: 6.0 * params,
         peak_flops_per_device: 1e15,
         params,
+        shrink: [(0, 0.0); 4],
     }
 }
 
@@ -73,6 +74,7 @@ fn config(
         deadline_aware: true,
         horizon_s: 1e12,
         launch_windows: None,
+        elastic: false,
     }
 }
 
@@ -384,4 +386,46 @@ fn a_job_waits_for_a_cheaper_window_only_within_its_delay_and_deadline() {
     let tight = run(7200.0, Some(5000.0));
     assert_eq!(tight.first_start_s, Some(0.0));
     assert_eq!(tight.met_deadline, Some(true));
+}
+
+#[test]
+fn an_elastic_job_shrinks_instead_of_waiting_for_a_lost_node() {
+    // 4 spot nodes; a reclaimed node comes back only after 100,000 s. A
+    // rigid 4-node job waits for it; an elastic one restarts on 2 nodes at
+    // half the speed and finishes sooner, with every token trained.
+    let mut p = pool("spot", 4, Purchase::Spot, 1.0, 0.02);
+    p.replacement_s = 1e5;
+    let mut s = speed(1e6, 4, 1e9);
+    s.shrink = [(2, 5e5), (1, 2.5e5), (0, 0.0), (0, 0.0)];
+    let jobs = vec![job("a", 0.0, 1e6 * 36000.0, 4)];
+    let speeds = vec![vec![Some(s)]];
+    let mut compared = 0;
+    for seed in 0..20 {
+        let run = |elastic: bool| {
+            let mut c = config(
+                vec![p.clone()],
+                SchedulerPolicy::Fifo,
+                checkpoint(Interval::Auto, 60.0),
+            );
+            c.elastic = elastic;
+            simulate_cluster(&c, &jobs, &speeds, &mut stream(seed, "elastic"))
+        };
+        let (rigid, elastic) = (run(false), run(true));
+        assert_eq!(elastic.jobs[0].tokens_trained, 3.6e10);
+        if rigid.jobs[0].interruptions == 0 {
+            continue;
+        }
+        compared += 1;
+        let (r, e) = (
+            rigid.jobs[0].time_to_train_s.unwrap(),
+            elastic.jobs[0].time_to_train_s.unwrap(),
+        );
+        assert!(r > 1e5, "the rigid job waited for its node: {r}");
+        assert!(e < r, "seed {seed}: elastic {e} vs rigid {r}");
+        assert!(
+            elastic.segments.iter().any(|s| s.nodes < 4),
+            "it ran shrunk"
+        );
+    }
+    assert!(compared > 0);
 }

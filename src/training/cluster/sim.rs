@@ -76,6 +76,24 @@ pub struct JobSpeed {
     pub peak_flops_per_device: f64,
     /// Parameters (checkpoint size).
     pub params: f64,
+    /// For an elastic job: smaller sizes it can also run at, as (nodes,
+    /// tokens/s), largest first, unused entries (0, 0). Fewer data-parallel
+    /// replicas, the same global batch.
+    pub shrink: [(u32, f64); 4],
+}
+
+impl JobSpeed {
+    /// The sizes below full this speed allows, largest first.
+    pub fn smaller(self) -> impl Iterator<Item = JobSpeed> {
+        self.shrink
+            .into_iter()
+            .filter(|(n, r)| *n > 0 && *r > 0.0)
+            .map(move |(nodes, tokens_per_s)| JobSpeed {
+                nodes,
+                tokens_per_s,
+                ..self
+            })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -101,6 +119,10 @@ pub struct ClusterConfig {
     pub horizon_s: f64,
     /// Delay a start to a cheaper price window (pools whose price varies).
     pub launch_windows: Option<LaunchWindows>,
+    /// A job that cannot get all its nodes back after an interruption
+    /// restarts on fewer data-parallel replicas (its speed's `shrink`
+    /// sizes), and grows back at a checkpoint when the nodes are free.
+    pub elastic: bool,
 }
 
 /// The seed document's "optimal launch windows": a job about to start on a
@@ -122,6 +144,8 @@ pub enum SegmentEnd {
     Interrupted,
     /// Left spot for a safe pool to keep its deadline.
     Migrated,
+    /// Restarted at its full size after running shrunk (elastic).
+    Resized,
     /// Still running at the horizon.
     Horizon,
 }
@@ -245,6 +269,8 @@ enum Phase {
 #[derive(Debug, Clone, Copy)]
 struct Running {
     pool: usize,
+    /// The size and speed it runs at (smaller than the job's when shrunk).
+    speed: JobSpeed,
     since_s: f64,
     phase: Phase,
     phase_start_s: f64,
@@ -387,14 +413,22 @@ impl<R: Rng> Sim<'_, R> {
             .saturating_sub(self.busy[pool] + down)
     }
 
+    /// Job j's speed on `pool`: the size it runs at there, or its full size.
+    fn speed(&self, j: usize, pool: usize) -> JobSpeed {
+        match self.state[j].running {
+            Some(r) if r.pool == pool => r.speed,
+            _ => self.speeds[j][pool].expect("a pool the job can run on"),
+        }
+    }
+
     fn write_s(&self, j: usize, pool: usize) -> f64 {
-        let s = self.speeds[j][pool].expect("running where it can run");
+        let s = self.speed(j, pool);
         self.config.checkpoint.write_s(s.params, s.nodes)
     }
 
     /// Seconds of training between checkpoints of job j on `pool`.
     fn interval_s(&self, j: usize, pool: usize) -> Option<f64> {
-        let s = self.speeds[j][pool].expect("running where it can run");
+        let s = self.speed(j, pool);
         let p = &self.config.pools[pool];
         self.config
             .checkpoint
@@ -420,7 +454,7 @@ impl<R: Rng> Sim<'_, R> {
     /// Seconds to train `tokens` more on `pool` from a (re)start, nothing
     /// interrupting: setup, training, and the checkpoints in between.
     fn time_to_finish_s(&self, j: usize, pool: usize, tokens: f64, restarting: bool) -> f64 {
-        let s = self.speeds[j][pool].expect("runs there");
+        let s = self.speed(j, pool);
         let train_s = tokens / s.tokens_per_s;
         let writes = match self.interval_s(j, pool) {
             Some(i) if i > 0.0 => ((train_s / i).ceil() - 1.0).max(0.0),
@@ -538,9 +572,24 @@ impl<R: Rng> Sim<'_, R> {
         })
     }
 
+    /// The size job j starts at on `pool` now: its full size when the nodes
+    /// are free, else (elastic, after a first start) the largest smaller
+    /// size that fits.
+    fn size_now(&self, j: usize, pool: usize) -> Option<JobSpeed> {
+        let full = self.speeds[j][pool]?;
+        let free = self.free_nodes(pool);
+        if free >= full.nodes {
+            return Some(full);
+        }
+        if !self.config.elastic || self.state[j].first_start_s.is_none() {
+            return None;
+        }
+        full.smaller().find(|s| s.nodes <= free)
+    }
+
     fn start(&mut self, j: usize, pool: usize) {
         let now = self.now_s;
-        let s = self.speeds[j][pool].expect("allowed");
+        let s = self.size_now(j, pool).expect("the pool has room");
         self.busy[pool] += s.nodes;
         let remaining = self.jobs[j].tokens - self.state[j].saved_tokens;
         let restarting = self.state[j].restarts > 0;
@@ -558,6 +607,7 @@ impl<R: Rng> Sim<'_, R> {
         st.epoch += 1;
         st.running = Some(Running {
             pool,
+            speed: s,
             since_s: now,
             phase: Phase::Restoring,
             phase_start_s: now,
@@ -579,7 +629,7 @@ impl<R: Rng> Sim<'_, R> {
     fn release(&mut self, j: usize, end: SegmentEnd) {
         let now = self.now_s;
         let r = self.state[j].running.take().expect("running");
-        let s = self.speeds[j][r.pool].expect("ran there");
+        let s = r.speed;
         let pool = &self.config.pools[r.pool];
         self.busy[r.pool] -= s.nodes;
         let held_s = now - r.since_s;
@@ -607,7 +657,7 @@ impl<R: Rng> Sim<'_, R> {
 
     /// Credits the tokens trained since the last save as kept.
     fn keep_progress(&mut self, j: usize, pool: usize) {
-        let s = self.speeds[j][pool].expect("ran there");
+        let s = self.speed(j, pool);
         let st = &mut self.state[j];
         let kept = st.trained_tokens - st.saved_tokens;
         st.useful_device_s +=
@@ -618,7 +668,7 @@ impl<R: Rng> Sim<'_, R> {
 
     fn next_segment(&mut self, j: usize, pool: usize) {
         let now = self.now_s;
-        let s = self.speeds[j][pool].expect("runs there");
+        let s = self.speed(j, pool);
         let remaining = self.jobs[j].tokens - self.state[j].trained_tokens;
         let tokens = match self.interval_s(j, pool) {
             Some(i) if i > 0.0 => remaining.min(i * s.tokens_per_s),
@@ -670,11 +720,18 @@ impl<R: Rng> Sim<'_, R> {
                     self.state[j].urgent = true;
                 }
                 let leave = urgent && self.config.pools[r.pool].is_spot() && self.safe_room(j);
+                let full = self.speeds[j][r.pool].expect("runs there").nodes;
+                let grow = r.speed.nodes < full && self.free_nodes(r.pool) + r.speed.nodes >= full;
                 if leave {
                     self.release(j, SegmentEnd::Migrated);
                     let st = &mut self.state[j];
                     st.urgent = true;
                     st.migrated = true;
+                    st.restarts += 1;
+                    st.epoch += 1;
+                } else if grow {
+                    self.release(j, SegmentEnd::Resized);
+                    let st = &mut self.state[j];
                     st.restarts += 1;
                     st.epoch += 1;
                 } else {
@@ -727,7 +784,7 @@ impl<R: Rng> Sim<'_, R> {
         let w = self.config.launch_windows?;
         let p = &self.config.pools[pool];
         let now = self.now_s;
-        let s = self.speeds[j][pool].expect("allowed");
+        let s = self.size_now(j, pool)?;
         let remaining = self.jobs[j].tokens - self.state[j].saved_tokens;
         let run_s = self.time_to_finish_s(j, pool, remaining, self.state[j].restarts > 0);
         let cost = |t: f64| {
@@ -771,7 +828,7 @@ impl<R: Rng> Sim<'_, R> {
     fn pool_with_room(&self, j: usize) -> Option<usize> {
         self.pools_allowed(j)
             .into_iter()
-            .find(|&p| self.free_nodes(p) >= self.speeds[j][p].expect("allowed").nodes)
+            .find(|&p| self.size_now(j, p).is_some())
     }
 
     /// EASY's reservation for a blocked head job: the earliest time some
@@ -842,10 +899,9 @@ impl<R: Rng> Sim<'_, R> {
     fn backfill(&mut self, j: usize, reservation: &mut Option<(usize, f64, u32)>) {
         let now = self.now_s;
         for p in self.pools_allowed(j) {
-            let s = self.speeds[j][p].expect("allowed");
-            if self.free_nodes(p) < s.nodes {
+            let Some(s) = self.size_now(j, p) else {
                 continue;
-            }
+            };
             let remaining = self.jobs[j].tokens - self.state[j].saved_tokens;
             let end = now + self.time_to_finish_s(j, p, remaining, self.state[j].restarts > 0);
             let ok = match reservation {

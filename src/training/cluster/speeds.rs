@@ -99,6 +99,24 @@ fn plan_one(
     let best = train_plan(&t, &pool.accelerator, &job.model, None)
         .map_err(|e| e.to_string())?
         .swap_remove(0);
+    // Elastic sizes: halve the devices (whole nodes) while a layout fits.
+    let per_node = accelerator.devices_per_node;
+    let mut shrink = [(0u32, 0.0f64); 4];
+    let mut devices = job.devices;
+    for slot in &mut shrink {
+        devices /= 2;
+        if devices < per_node || !devices.is_multiple_of(per_node) {
+            break;
+        }
+        let smaller = TrainingJob {
+            devices,
+            ..t.clone()
+        };
+        match train_plan(&smaller, &pool.accelerator, &job.model, None) {
+            Ok(mut plans) => *slot = (devices / per_node, plans.swap_remove(0).tokens_per_s),
+            Err(_) => break,
+        }
+    }
     Ok(PlannedSpeed {
         speed: JobSpeed {
             tokens_per_s: best.tokens_per_s,
@@ -106,6 +124,7 @@ fn plan_one(
             model_flops_per_token: model_flops_per_token(&t),
             peak_flops_per_device: peak_flops(&t),
             params: model.params_b * 1e9,
+            shrink,
         },
         layout: best.layout,
     })
