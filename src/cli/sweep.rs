@@ -58,6 +58,15 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         yes,
         json,
     } = args;
+    if super::is_training_file(&scenario) {
+        if resume || shard.is_some() {
+            return Err(bad_input(anyhow::anyhow!(
+                "--resume and --shard apply to serving sweeps; {} is a training scenario",
+                scenario.display()
+            )));
+        }
+        return training_sweep(&scenario, &out, yes, json);
+    }
     let shard = match shard.as_deref() {
         Some(s) => Shard::parse(s).map_err(bad_input)?,
         None => Shard::ALL,
@@ -117,6 +126,141 @@ pub fn merge(args: MergeArgs) -> Result<ExitCode, Failure> {
         );
     }
     for f in merged.files {
+        println!("wrote {}", f.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `[sweep]` over a training scenario: every point's fleets on the spec's
+/// replicas, points.csv (one row per run) and sweep.json into `out`, and
+/// a table of the means per point and fleet.
+fn training_sweep(
+    path: &std::path::Path,
+    out: &std::path::Path,
+    yes: bool,
+    json: bool,
+) -> Result<ExitCode, Failure> {
+    use fleetsim::run::training_sweep::{run_training_sweep, training_sweep_spec};
+    use fleetsim::table::{csv_safe, printable, Align, Table};
+    let scenario = fleetsim::scenario::training::TrainingScenario::load(path).map_err(bad_input)?;
+    let spec = training_sweep_spec(&scenario).map_err(bad_input)?;
+    let runs = spec.point_count() * u64::from(spec.replicas) * scenario.variants.len() as u64;
+    if runs > spec.max_runs && !yes {
+        return Err(bad_input(anyhow::anyhow!(
+            "{}: {runs} runs exceed the sweep's max_runs {}; pass --yes to run them",
+            scenario.source,
+            spec.max_runs
+        )));
+    }
+    let started = std::time::Instant::now();
+    let rows = run_training_sweep(&scenario, &spec).map_err(bad_input)?;
+    let wall_s = started.elapsed().as_secs_f64();
+    let names: Vec<&str> = spec.parameters.iter().map(|p| p.path.as_str()).collect();
+    let (files, _) = fleetsim::report::write_staged(out, |staging| {
+        let io = |name: &str| {
+            let path = out.join(name);
+            move |error| fleetsim::report::OutputError { path, error }
+        };
+        let mut csv = String::from("point,");
+        for n in &names {
+            csv.push_str(&csv_safe(n));
+            csv.push(',');
+        }
+        csv.push_str("variant,replica,jobs_finished,jobs,total_usd,usd_per_billion_tokens,makespan_h,mean_time_to_train_h,interruptions,lost_share,achieved_mfu,deadlines_met,deadlines\n");
+        for r in &rows {
+            csv.push_str(&format!("{},", r.point));
+            for v in &r.values {
+                csv.push_str(&csv_safe(v.trim_matches('"')));
+                csv.push(',');
+            }
+            csv.push_str(&format!(
+                "{},{},{},{},{:.4},{:.4},{:.4},{:.4},{},{:.6},{:.6},{},{}\n",
+                csv_safe(&r.variant),
+                r.replica,
+                r.jobs_finished,
+                r.jobs,
+                r.total_usd,
+                r.usd_per_billion_tokens,
+                r.makespan_h,
+                r.mean_time_to_train_h,
+                r.interruptions,
+                r.lost_share,
+                r.achieved_mfu,
+                r.deadlines_met,
+                r.deadlines
+            ));
+        }
+        fleetsim::atomic::write_text_atomic(&staging.join("points.csv"), &csv)
+            .map_err(io("points.csv"))?;
+        let meta = serde_json::json!({
+            "kind": "training",
+            "scenario": scenario.source,
+            "parameters": names,
+            "points": spec.point_count(),
+            "replicas": spec.replicas,
+            "runs": rows.len(),
+        });
+        let text = serde_json::to_string_pretty(&meta).expect("json") + "\n";
+        fleetsim::atomic::write_text_atomic(&staging.join("sweep.json"), &text)
+            .map_err(io("sweep.json"))?;
+        Ok(vec!["points.csv".into(), "sweep.json".into()])
+    })
+    .map_err(failure)?;
+    if json {
+        print_json(&serde_json::json!({ "rows": rows, "wall_s": wall_s }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{}: {} points x {} replicas x {} fleets ({} runs) in {wall_s:.2} s",
+        scenario.source,
+        spec.point_count(),
+        spec.replicas,
+        scenario.variants.len(),
+        rows.len()
+    );
+    let mut header: Vec<(&str, Align)> = vec![("point", Align::Right)];
+    header.extend(names.iter().map(|n| (*n, Align::Right)));
+    header.extend([
+        ("fleet", Align::Left),
+        ("cost USD", Align::Right),
+        ("time to train h", Align::Right),
+        ("interruptions", Align::Right),
+        ("deadlines met", Align::Right),
+    ]);
+    let mut t = Table::new(&header);
+    let mut i = 0;
+    while i < rows.len() {
+        let group: Vec<_> = rows[i..]
+            .iter()
+            .take_while(|r| r.point == rows[i].point && r.variant == rows[i].variant)
+            .collect();
+        let n = group.len() as f64;
+        let mean = |f: &dyn Fn(&&fleetsim::run::training_sweep::TrainingSweepRow) -> f64| {
+            group.iter().map(f).sum::<f64>() / n
+        };
+        let mut cells = vec![rows[i].point.to_string()];
+        cells.extend(
+            rows[i]
+                .values
+                .iter()
+                .map(|v| printable(v.trim_matches('"'))),
+        );
+        cells.extend([
+            printable(&rows[i].variant),
+            format!("{:.0}", mean(&|r| r.total_usd)),
+            format!("{:.1}", mean(&|r| r.mean_time_to_train_h)),
+            format!("{:.1}", mean(&|r| f64::from(r.interruptions))),
+            format!(
+                "{:.2}/{}",
+                mean(&|r| r.deadlines_met as f64),
+                rows[i].deadlines
+            ),
+        ]);
+        t.push(cells);
+        i += group.len();
+    }
+    print!("{}", t.terminal());
+    for f in &files {
         println!("wrote {}", f.display());
     }
     Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@
 
 pub mod bands;
 pub mod training;
+pub mod training_sweep;
 
 use crate::scenario::Scenario;
 use crate::serving::{simulate, RunLabel, RunOutput};

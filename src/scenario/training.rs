@@ -29,6 +29,10 @@ struct RawTrainingScenario {
     /// Region table: overrides of the defaults or new regions.
     #[serde(default)]
     regions: IndexMap<String, super::raw::RawRegion>,
+    /// Read by `fleetsim sweep` (see `crate::run::training_sweep`); a plain
+    /// run ignores it.
+    #[allow(dead_code)]
+    sweep: Option<toml::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

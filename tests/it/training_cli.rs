@@ -257,3 +257,60 @@ fn compare_pairs_training_fleets_over_replicas() {
         "worse"
     );
 }
+
+#[test]
+fn a_sweep_over_a_training_scenario_writes_one_row_per_run() {
+    let base =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(PRETRAIN)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("s.toml");
+    std::fs::write(
+        &scenario,
+        format!("{base}\n[sweep]\nreplicas = 2\n[sweep.parameters]\n\"variants.gaudi3-spot.pools.main.spot.hazard_per_node_hour\" = [0.005, 0.02, 0.08]\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = fleetsim(&[
+        "sweep",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("points.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        1 + 3 * 2 * 4,
+        "a header, then points x replicas x fleets"
+    );
+    // More reclaims cost the spot fleet more, on the mean of its replicas.
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let mut cost = [0.0; 3];
+    for line in csv.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells[col("variant")] == "gaudi3-spot" {
+            let point: usize = cells[col("point")].parse().unwrap();
+            cost[point] += cells[col("total_usd")].parse::<f64>().unwrap();
+        }
+    }
+    assert!(cost[0] < cost[1] && cost[1] < cost[2], "{cost:?}");
+    // A key the scenario does not set is refused before anything runs.
+    std::fs::write(
+        &scenario,
+        format!("{base}\n[sweep]\n[sweep.parameters]\n\"training.no_such_key\" = [1, 2]\n"),
+    )
+    .unwrap();
+    let bad = fleetsim(&[
+        "sweep",
+        scenario.to_str().unwrap(),
+        "--out",
+        dir.path().join("bad").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("training.no_such_key"));
+}
