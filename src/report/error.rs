@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("{0}: holds no fleetsim results (expected summary.json from `run --out`, a sweep's journal-*.jsonl, or compare.json)")]
+    #[error("{0}: holds no fleetsim results (expected summary.json or training.json from `run --out`, a sweep's journal-*.jsonl, or compare.json)")]
     Empty(String),
     #[error("{path}: {message}")]
     Read { path: PathBuf, message: String },

@@ -1,6 +1,7 @@
 //! `fleetsim report DIR`: one self-contained HTML file (inline SVG, inline
 //! CSS, no network, no script) and a Markdown version for pull requests,
-//! from whatever DIR holds: a run (`run --out`), a sweep, an A/B comparison.
+//! from whatever DIR holds: a run (`run --out`, serving or training), a
+//! sweep, an A/B comparison.
 //! Each kind of result has its own section file; this one assembles them.
 
 use super::compare_section::compare_sections;
@@ -26,6 +27,7 @@ figure.chart svg{max-width:100%;height:auto;border:1px solid #eee}figcaption{col
 /// Writes `report.html` and `report.md` into `dir` (atomically).
 pub fn write_report(dir: &Path) -> Result<ReportFiles, ReportError> {
     let mut sections = run_sections(dir)?;
+    sections.extend(super::training_section::training_sections(dir)?);
     sections.extend(sweep_sections(dir)?);
     sections.extend(compare_sections(dir)?);
     if sections.is_empty() {

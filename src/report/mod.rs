@@ -15,6 +15,7 @@ mod section;
 mod summary_table;
 mod sweep_section;
 pub mod training;
+mod training_section;
 
 pub use calibration::write_calibration_report;
 pub use error::ReportError;

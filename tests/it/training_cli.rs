@@ -104,6 +104,29 @@ fn training_runs_are_deterministic_and_write_their_files() {
     assert!(svg.contains("pretrain-70b") && svg.contains("interrupted"));
     let segments = std::fs::read_to_string(dir.path().join("segments.csv")).unwrap();
     assert!(segments.contains(",interrupted") && segments.contains(",finished"));
+    // The report of a training directory: the tables and the charts.
+    let out = fleetsim(&["report", dir.path().to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    for text in [
+        "## Time and cost to train",
+        "| h100-spot |",
+        "pretrain-70b",
+        "(gantt-h100-spot.png)",
+        "(frontier.png)",
+    ] {
+        assert!(md.contains(text), "{text:?} in report.md");
+    }
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert_eq!(
+        html.matches("<svg").count(),
+        5,
+        "the frontier and four Gantt charts inline"
+    );
 }
 
 #[test]
