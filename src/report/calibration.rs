@@ -57,12 +57,15 @@ pub fn write_calibration_report(
     };
     charts::render(&chart, dir, "calibration")?;
     let md_path = dir.join("calibration.md");
+    let training = crate::training::calibration::run_training_rows(catalog)
+        .map_err(|e| ReportError::read(&md_path, e))?;
     let md = format!(
-        "# fleetsim calibration\n\n## Factors and errors\n\n{}\n## Rows per accelerator\n\n{}\n## Rows\n\n{}\n{}![simulated vs published](calibration.png)\n",
+        "# fleetsim calibration\n\n## Factors and errors\n\n{}\n## Rows per accelerator\n\n{}\n## Rows\n\n{}\n{}![simulated vs published](calibration.png)\n\n## Training rows\n\n{}",
         factors_table(catalog, results).markdown(),
         fits_table(&fits(results)).markdown(),
         rows_table(results).markdown(),
-        crate::calibration::outlier_notes(results)
+        crate::calibration::outlier_notes(results),
+        crate::training::calibration::training_rows_table(&training).markdown()
     );
     crate::atomic::write_text_atomic(&md_path, &md).map_err(write_error(&md_path))?;
     Ok(vec![
