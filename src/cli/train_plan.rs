@@ -16,9 +16,17 @@ pub struct Args {
     /// Catalog model to train.
     #[arg(long, default_value = "llama-3.1-70b")]
     model: String,
-    /// Devices (whole nodes beyond one node).
-    #[arg(long)]
-    devices: u32,
+    /// Devices (whole nodes beyond one node); a comma-separated list plans
+    /// each size (a range of node counts: 64,128,256).
+    #[arg(long, value_delimiter = ',', required = true)]
+    devices: Vec<u32>,
+    /// Only these tensor-parallel sizes (each must divide the model's
+    /// attention heads and an accelerator's node).
+    #[arg(long, value_delimiter = ',')]
+    tp: Option<Vec<u32>>,
+    /// Only these pipeline depths (each must divide the model's layers).
+    #[arg(long, value_delimiter = ',')]
+    pp: Option<Vec<u32>>,
     /// Candidate accelerators, comma-separated (default: every catalog accelerator).
     #[arg(long, value_delimiter = ',')]
     accelerators: Option<Vec<String>>,
@@ -51,6 +59,7 @@ fn row(p: &PlannedLayout) -> Vec<String> {
     let l = &p.layout;
     vec![
         p.accelerator.clone(),
+        (l.dp * l.tp * l.pp).to_string(),
         l.dp.to_string(),
         l.tp.to_string(),
         l.pp.to_string(),
@@ -70,6 +79,7 @@ fn row(p: &PlannedLayout) -> Vec<String> {
 fn table(rows: &[&PlannedLayout]) -> Table {
     let mut t = Table::new(&[
         ("accelerator", Align::Left),
+        ("devices", Align::Right),
         ("dp", Align::Right),
         ("tp", Align::Right),
         ("pp", Align::Right),
@@ -102,11 +112,15 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             )))
         }
     };
-    for (flag, v, max) in [
-        ("--devices", args.devices, 1_000_000),
-        ("--seq-len", args.seq_len, 10_000_000),
-        ("--global-batch", args.global_batch, 1_000_000),
-    ] {
+    let checks = args
+        .devices
+        .iter()
+        .map(|d| ("--devices", *d, 1_000_000))
+        .chain([
+            ("--seq-len", args.seq_len, 10_000_000),
+            ("--global-batch", args.global_batch, 1_000_000),
+        ]);
+    for (flag, v, max) in checks {
         if v == 0 || v > max {
             return Err(bad_input(anyhow!("{flag} {v}: expected 1 to {max}")));
         }
@@ -116,18 +130,46 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         None => catalog.accelerators.keys().cloned().collect(),
     };
     let prices = super::priced_pairs("--price", &args.prices, Some(&catalog))?;
+    if let Some(pps) = &args.pp {
+        for pp in pps {
+            if *pp == 0 || !model.layers.is_multiple_of(*pp) {
+                return Err(bad_input(anyhow!(
+                    "--pp {pp}: must divide {}'s {} layers; valid: {}",
+                    args.model,
+                    model.layers,
+                    divisors_text(model.layers)
+                )));
+            }
+        }
+    }
     let mut plans: Vec<PlannedLayout> = Vec::new();
     let mut claims: Vec<ClaimCheck> = Vec::new();
     let mut notes = Vec::new();
-    for name in &names {
+    for (name, &devices) in names
+        .iter()
+        .flat_map(|n| args.devices.iter().map(move |d| (n, d)))
+    {
         let accelerator = catalog.accelerator(name).map_err(bad_input)?;
+        if let Some(tps) = &args.tp {
+            let node = accelerator.devices_per_node;
+            for tp in tps {
+                if *tp == 0 || !model.heads.is_multiple_of(*tp) || !node.is_multiple_of(*tp) {
+                    return Err(bad_input(anyhow!(
+                        "--tp {tp}: must divide {}'s {} attention heads and {name}'s {node}-device node; valid: {}",
+                        args.model,
+                        model.heads,
+                        divisors_text(gcd(model.heads, node))
+                    )));
+                }
+            }
+        }
         let (eff, source) = efficiency::training_efficiency(name);
         let job = TrainingJob::new(
             model,
             accelerator,
             JobShape {
                 precision,
-                devices: args.devices,
+                devices,
                 seq_len: args.seq_len,
                 global_batch: args.global_batch,
             },
@@ -138,11 +180,24 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
                 .default_price(name)
                 .map(|(_, p)| p.on_demand_per_node_hour_usd)
         });
+        let keep = |p: &PlannedLayout| {
+            args.tp.as_ref().is_none_or(|t| t.contains(&p.layout.tp))
+                && args.pp.as_ref().is_none_or(|t| t.contains(&p.layout.pp))
+        };
         match train_plan(&job, name, &args.model, price) {
             Ok(p) => {
-                notes.push(format!("{name}: GEMM efficiency {eff} ({source})"));
+                let note = format!("{name}: GEMM efficiency {eff} ({source})");
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
                 claims.extend(check_claims(&job, name, &p));
-                plans.extend(p);
+                let kept: Vec<PlannedLayout> = p.into_iter().filter(keep).collect();
+                if kept.is_empty() {
+                    notes.push(format!(
+                        "{name} on {devices} devices: no fitting layout with the --tp/--pp given"
+                    ));
+                }
+                plans.extend(kept);
             }
             Err(fleetsim::training::TrainPlanError::Invalid(m)) => {
                 return Err(bad_input(anyhow!(m)))
@@ -155,12 +210,17 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         return Err(bad_input(anyhow!(
             "no accelerator can train {} on {} devices:\n{}",
             args.model,
-            args.devices,
+            args.devices
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(" or "),
             notes.join("\n")
         )));
     }
     let document = serde_json::json!({
         "model": args.model, "devices": args.devices, "seq_len": args.seq_len,
+        "tp": args.tp, "pp": args.pp,
         "global_batch": args.global_batch, "precision": args.precision,
         "dp_overlap": DP_OVERLAP, "layouts": plans, "claims": claims, "notes": notes,
     });
@@ -174,15 +234,27 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     }
     println!(
         "train-plan: {} on {} devices, {} sequences of {} tokens per step, {}",
-        args.model, args.devices, args.global_batch, args.seq_len, args.precision
+        args.model,
+        args.devices
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        args.global_batch,
+        args.seq_len,
+        args.precision
     );
     let mut best: Vec<&PlannedLayout> = Vec::new();
+    let devices_of = |p: &PlannedLayout| p.layout.dp * p.layout.tp * p.layout.pp;
     for p in &plans {
-        if !best.iter().any(|b| b.accelerator == p.accelerator) {
+        if !best
+            .iter()
+            .any(|b| b.accelerator == p.accelerator && devices_of(b) == devices_of(p))
+        {
             best.push(p);
         }
     }
-    println!("the fastest layout per accelerator:");
+    println!("the fastest layout per accelerator and device count:");
     print!("{}", table(&best).terminal());
     println!("the {} fastest layouts overall:", args.top.min(plans.len()));
     let top: Vec<&PlannedLayout> = plans.iter().take(args.top).collect();
@@ -208,6 +280,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
 fn claims_table(claims: &[ClaimCheck]) -> Table {
     let mut t = Table::new(&[
         ("accelerator", Align::Left),
+        ("devices", Align::Right),
         ("claim", Align::Left),
         ("against", Align::Left),
         ("verdict", Align::Left),
@@ -215,6 +288,7 @@ fn claims_table(claims: &[ClaimCheck]) -> Table {
     for c in claims {
         t.push(vec![
             c.accelerator.clone(),
+            c.devices.to_string(),
             c.claim.to_string(),
             c.against.to_string(),
             c.verdict.clone(),
@@ -265,4 +339,21 @@ fn write(
         Ok(vec!["train-plan.json".into(), "train-plan.csv".into()])
     })?;
     Ok(written)
+}
+
+fn gcd(a: u32, b: u32) -> u32 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// "1, 2, 4, 8": the divisors of `n`.
+fn divisors_text(n: u32) -> String {
+    (1..=n)
+        .filter(|d| n.is_multiple_of(*d))
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -65,6 +65,9 @@ struct RawCheckpoint {
     interval_s: Option<toml::Value>,
     gb_per_s_per_node: Option<f64>,
     restart_overhead_s: Option<f64>,
+    /// "hot", "warm", "cold" or "archive" (the serving scenarios' storage
+    /// tiers), or a price of one's own in `storage_usd_per_gb_month`.
+    storage_tier: Option<String>,
     storage_usd_per_gb_month: Option<f64>,
     keep: Option<i64>,
 }
@@ -517,14 +520,27 @@ fn checkpoint(
             Ctx::non_negative_f64,
             base.map_or(DEFAULT_RESTART_OVERHEAD_S, |b| b.restart_overhead_s),
         )?,
-        storage_usd_per_gb_month: ctx.or(
-            &format!("{key}.storage_usd_per_gb_month"),
-            raw.storage_usd_per_gb_month,
-            Ctx::non_negative_f64,
-            base.map_or(DEFAULT_STORAGE_USD_PER_GB_MONTH, |b| {
-                b.storage_usd_per_gb_month
-            }),
-        )?,
+        storage_usd_per_gb_month: match (&raw.storage_tier, raw.storage_usd_per_gb_month) {
+            (Some(_), Some(_)) => {
+                return Err(ctx.err(
+                    format!("{key}.storage_tier"),
+                    "set storage_tier or storage_usd_per_gb_month, not both",
+                ))
+            }
+            (Some(tier), None) => ctx.choose(
+                &format!("{key}.storage_tier"),
+                tier,
+                &crate::cost::STORAGE_TIERS,
+            )?,
+            (None, v) => ctx.or(
+                &format!("{key}.storage_usd_per_gb_month"),
+                v,
+                Ctx::non_negative_f64,
+                base.map_or(DEFAULT_STORAGE_USD_PER_GB_MONTH, |b| {
+                    b.storage_usd_per_gb_month
+                }),
+            )?,
+        },
         keep: ctx.count_or(
             &format!("{key}.keep"),
             raw.keep,

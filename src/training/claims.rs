@@ -13,6 +13,7 @@ use serde::Serialize;
 #[derive(Debug, Clone, Serialize)]
 pub struct ClaimCheck {
     pub accelerator: String,
+    pub devices: u32,
     pub claim: &'static str,
     /// The seed's range, as a fraction of cost saved.
     pub claimed: (f64, f64),
@@ -77,6 +78,7 @@ pub fn check_claims(
     vec![
         ClaimCheck {
             accelerator: accelerator.to_string(),
+            devices: job.devices,
             claim: "gradient accumulation saves 15-25%",
             claimed: accumulation,
             against: "the same layouts at micro-batch 1",
@@ -85,6 +87,7 @@ pub fn check_claims(
         },
         ClaimCheck {
             accelerator: accelerator.to_string(),
+            devices: job.devices,
             claim: "gradient accumulation saves 15-25%",
             claimed: accumulation,
             against: "no accumulation (the whole batch share in one micro-batch)",
@@ -97,6 +100,7 @@ pub fn check_claims(
         },
         ClaimCheck {
             accelerator: accelerator.to_string(),
+            devices: job.devices,
             claim: "model parallelism saves 20-35%",
             claimed: parallelism,
             against: "data parallelism only (ZeRO allowed)",

@@ -169,7 +169,7 @@ fn train_plan_ranks_layouts_and_refuses_what_cannot_be() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("the fastest layout per accelerator:")
+        out.contains("the fastest layout per accelerator and device count:")
             && out.contains("gaudi3")
             && out.contains("h100"),
         "{out}"
@@ -245,4 +245,67 @@ fn training_efficiencies_are_the_fits_to_the_published_rows() {
             r.relative_error * 100.0
         );
     }
+}
+
+#[test]
+fn train_plan_takes_several_sizes_and_checks_forced_tp_and_pp() {
+    let (code, out, err) = fleetsim(&[
+        "train-plan",
+        "--devices",
+        "16,32",
+        "--accelerators",
+        "h100",
+        "--model",
+        "llama-3.1-8b",
+        "--tp",
+        "2",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let layouts = doc["layouts"].as_array().unwrap();
+    let sizes: std::collections::BTreeSet<u64> = layouts
+        .iter()
+        .map(|l| {
+            let l = &l["layout"];
+            l["dp"].as_u64().unwrap() * l["tp"].as_u64().unwrap() * l["pp"].as_u64().unwrap()
+        })
+        .collect();
+    assert_eq!(sizes.into_iter().collect::<Vec<_>>(), [16, 32]);
+    assert!(layouts.iter().all(|l| l["layout"]["tp"] == 2));
+    // Llama 3.1 8B: 32 heads, 32 layers; H100 nodes of 8.
+    let (code, _, err) = fleetsim(&[
+        "train-plan",
+        "--devices",
+        "16",
+        "--accelerators",
+        "h100",
+        "--model",
+        "llama-3.1-8b",
+        "--tp",
+        "3",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--tp 3")
+            && err.contains("32 attention heads")
+            && err.contains("valid: 1, 2, 4, 8"),
+        "{err}"
+    );
+    let (code, _, err) = fleetsim(&[
+        "train-plan",
+        "--devices",
+        "16",
+        "--model",
+        "llama-3.1-8b",
+        "--pp",
+        "5",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--pp 5")
+            && err.contains("32 layers")
+            && err.contains("valid: 1, 2, 4, 8, 16, 32"),
+        "{err}"
+    );
 }
