@@ -59,10 +59,11 @@ fn row(p: &PlannedLayout) -> Vec<String> {
     let l = &p.layout;
     vec![
         p.accelerator.clone(),
-        (l.dp * l.tp * l.pp).to_string(),
+        (l.dp * l.tp * l.pp * l.cp).to_string(),
         l.dp.to_string(),
         l.tp.to_string(),
         l.pp.to_string(),
+        l.cp.to_string(),
         l.virtual_stages.to_string(),
         l.micro_batch.to_string(),
         p.micro_batches.to_string(),
@@ -83,6 +84,7 @@ fn table(rows: &[&PlannedLayout]) -> Table {
         ("dp", Align::Right),
         ("tp", Align::Right),
         ("pp", Align::Right),
+        ("cp", Align::Right),
         ("v", Align::Right),
         ("micro-batch", Align::Right),
         ("accum", Align::Right),
@@ -245,7 +247,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         args.precision
     );
     let mut best: Vec<&PlannedLayout> = Vec::new();
-    let devices_of = |p: &PlannedLayout| p.layout.dp * p.layout.tp * p.layout.pp;
+    let devices_of = |p: &PlannedLayout| p.layout.dp * p.layout.tp * p.layout.pp * p.layout.cp;
     for p in &plans {
         if !best
             .iter()
@@ -312,15 +314,16 @@ fn write(
         let json = serde_json::to_string_pretty(document).expect("documents serialize") + "\n";
         fleetsim::atomic::write_text_atomic(&staging.join("train-plan.json"), &json)
             .map_err(io("train-plan.json"))?;
-        let mut csv = String::from("accelerator,dp,tp,pp,virtual_stages,micro_batch,accumulation,zero,recompute,step_s,tokens_per_s,mfu,memory_headroom,usd_per_billion_tokens\n");
+        let mut csv = String::from("accelerator,dp,tp,pp,cp,virtual_stages,micro_batch,accumulation,zero,recompute,step_s,tokens_per_s,mfu,memory_headroom,usd_per_billion_tokens\n");
         for p in plans {
             let l = &p.layout;
             csv.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{:.6},{:.3},{:.6},{:.6},{}\n",
+                "{},{},{},{},{},{},{},{},{},{},{:.6},{:.3},{:.6},{:.6},{}\n",
                 p.accelerator,
                 l.dp,
                 l.tp,
                 l.pp,
+                l.cp,
                 l.virtual_stages,
                 l.micro_batch,
                 p.micro_batches,

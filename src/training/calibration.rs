@@ -181,6 +181,7 @@ fn fastest_with(job: &TrainingJob, accelerator: &str, tp: u32, pp: u32) -> Optio
                         zero,
                         recompute,
                         virtual_stages,
+                        cp: 1,
                     };
                     if layout.invalid_with(job, true).is_some() || !memory(job, &layout).fits() {
                         continue;
@@ -277,10 +278,11 @@ pub fn training_rows_table(results: &[TrainingRowResult]) -> crate::table::Table
             format!("{:+.1}%", r.relative_error * 100.0),
             format!("{:.1}%", r.simulated_mfu * 100.0),
             format!(
-                "{} x {} x {}, {}, {}, {}",
+                "{} x {} x {} x {}, {}, {}, {}",
                 l.dp,
                 l.tp,
                 l.pp,
+                l.cp,
                 l.micro_batch,
                 l.zero,
                 l.recompute.name()

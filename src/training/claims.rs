@@ -71,7 +71,7 @@ pub fn check_claims(
     );
     let data_parallel_only = plans
         .iter()
-        .find(|p| p.layout.tp == 1 && p.layout.pp == 1)
+        .find(|p| p.layout.tp == 1 && p.layout.pp == 1 && p.layout.cp == 1)
         .map(|p| p.step.step_s);
     let accumulation = (0.15, 0.25);
     let parallelism = (0.20, 0.35);
@@ -103,7 +103,7 @@ pub fn check_claims(
             devices: job.devices,
             claim: "model parallelism saves 20-35%",
             claimed: parallelism,
-            against: "data parallelism only (ZeRO allowed)",
+            against: "data parallelism only (ZeRO allowed; no tensor, pipeline or context parallelism)",
             saving: saving(data_parallel_only),
             verdict: verdict(
                 saving(data_parallel_only),

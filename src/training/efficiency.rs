@@ -20,12 +20,12 @@ pub const TRAINING_EFFICIENCY: &[(&str, f64, &str)] = &[
     ),
     (
         "gaudi2",
-        0.438,
+        0.417,
         "fit to Intel's Gaudi 2 FP8 rows (Llama 2 7B, 13B, 70B on 8, 16, 64 HPUs)",
     ),
     (
         "gaudi3",
-        0.438,
+        0.417,
         "as Gaudi 2 (A: Gaudi 3 has no published training row; the same architecture and software, so Gaudi 2's fit applied to Gaudi 3's peak)",
     ),
 ];

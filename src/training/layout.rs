@@ -80,10 +80,11 @@ impl Recompute {
     }
 }
 
-/// How the job is split: dp x tp x pp devices, `micro_batch` sequences
-/// per micro-batch, ZeRO stage 0-3 over the data-parallel group, and
+/// How the job is split: dp x tp x pp x cp devices, `micro_batch`
+/// sequences per micro-batch, ZeRO stage 0-3 over the data-parallel group,
 /// `virtual_stages` model chunks per pipeline stage (Megatron's interleaved
-/// 1F1B; 1 = plain 1F1B).
+/// 1F1B; 1 = plain 1F1B), and `cp` context-parallel ranks splitting each
+/// sequence (1 = none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Layout {
     pub dp: u32,
@@ -93,6 +94,7 @@ pub struct Layout {
     pub zero: u8,
     pub recompute: Recompute,
     pub virtual_stages: u32,
+    pub cp: u32,
 }
 
 impl Layout {
@@ -113,10 +115,16 @@ impl Layout {
     pub fn invalid_with(&self, job: &TrainingJob, uneven_stages: bool) -> Option<String> {
         let m = job.model;
         let per_node = job.accelerator.devices_per_node;
-        if self.dp * self.tp * self.pp != job.devices {
+        if self.cp == 0 || self.dp * self.tp * self.pp * self.cp != job.devices {
             return Some(format!(
-                "dp {} x tp {} x pp {} is not the {} devices",
-                self.dp, self.tp, self.pp, job.devices
+                "dp {} x tp {} x pp {} x cp {} is not the {} devices",
+                self.dp, self.tp, self.pp, self.cp, job.devices
+            ));
+        }
+        if self.cp > 1 && !job.seq_len.is_multiple_of(2 * self.cp) {
+            return Some(format!(
+                "cp {}: the {}-token sequence must split into 2 x cp load-balanced chunks",
+                self.cp, job.seq_len
             ));
         }
         if !m.heads.is_multiple_of(self.tp) || !per_node.is_multiple_of(self.tp) {

@@ -65,10 +65,14 @@ pub fn activation_bytes_per_layer(job: &TrainingJob, layout: &Layout) -> f64 {
         f64::from(m.heads),
         f64::from(layout.tp),
     );
+    // Context parallelism holds s / cp of each sequence (the attention
+    // scores of its chunk against the whole sequence: the 5as/h term keeps
+    // one factor of s / cp).
+    let c = f64::from(layout.cp.max(1));
     match layout.recompute {
-        Recompute::None => s * b * h * (34.0 + 5.0 * a * s / h) / t,
-        Recompute::Selective => s * b * h * 34.0 / t,
-        Recompute::Full => 2.0 * s * b * h / t,
+        Recompute::None => s * b * h * (34.0 + 5.0 * a * s / h) / (t * c),
+        Recompute::Selective => s * b * h * 34.0 / (t * c),
+        Recompute::Full => 2.0 * s * b * h / (t * c),
     }
 }
 
@@ -76,7 +80,9 @@ pub fn activation_bytes_per_layer(job: &TrainingJob, layout: &Layout) -> f64 {
 /// micro-batches in flight under 1F1B: min(pp, micro-batches)).
 pub fn memory(job: &TrainingJob, layout: &Layout) -> MemoryBreakdown {
     let params = job.model.params_b * 1e9 / f64::from(layout.tp * layout.pp);
-    let dp = f64::from(layout.dp);
+    // ZeRO shards over the data-parallel ranks and the context-parallel
+    // ones, which hold the same parameters.
+    let dp = f64::from(layout.dp * layout.cp.max(1));
     let shard = |stage: u8| if layout.zero >= stage { dp } else { 1.0 };
     // The first stage holds the most layers when they do not divide evenly.
     let layers = f64::from(job.model.layers.div_ceil(layout.pp));

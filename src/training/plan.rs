@@ -85,6 +85,16 @@ pub fn largest_fitting_micro_batch(job: &TrainingJob, layout: &Layout) -> Option
     n.checked_sub(1).map(|i| ds[i])
 }
 
+/// Context-parallel sizes worth trying: 1, and powers of two up to 16
+/// that leave each rank chunks of at least 1,024 tokens (2 x cp chunks per
+/// sequence, for the causal load balance).
+fn context_parallel_options(job: &TrainingJob) -> impl Iterator<Item = u32> {
+    let seq = job.seq_len;
+    [1u32, 2, 4, 8, 16]
+        .into_iter()
+        .filter(move |&cp| cp == 1 || (seq.is_multiple_of(2 * cp) && seq / (2 * cp) >= 1024))
+}
+
 /// Virtual stages worth trying with `pp` stages: 1, and for pp > 1 the
 /// divisors of the layers per stage up to 8 (Megatron's interleaved
 /// schedule; more chunks add sends for a bubble already small).
@@ -141,12 +151,16 @@ pub fn train_plan(
     }
     let mut out = Vec::new();
     let mut least: Option<MemoryBreakdown> = None;
-    for tp in divisors(per_node).filter(|t| job.model.heads.is_multiple_of(*t)) {
-        for pp in divisors(job.model.layers) {
-            if !job.devices.is_multiple_of(tp * pp) {
+    let splits = divisors(per_node)
+        .filter(|t| job.model.heads.is_multiple_of(*t))
+        .flat_map(|tp| divisors(job.model.layers).map(move |pp| (tp, pp)))
+        .flat_map(|(tp, pp)| context_parallel_options(job).map(move |cp| (tp, pp, cp)));
+    for (tp, pp, cp) in splits {
+        {
+            if !job.devices.is_multiple_of(tp * pp * cp) {
                 continue;
             }
-            let dp = job.devices / (tp * pp);
+            let dp = job.devices / (tp * pp * cp);
             if !job.global_batch.is_multiple_of(dp) {
                 continue;
             }
@@ -161,6 +175,7 @@ pub fn train_plan(
                             zero,
                             recompute,
                             virtual_stages,
+                            cp,
                         };
                         let smallest = memory(job, &base);
                         if least.is_none_or(|l| smallest.total_bytes() < l.total_bytes()) {

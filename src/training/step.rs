@@ -10,12 +10,17 @@ use super::layout::{Layout, Recompute, TrainingJob};
 use crate::catalog::Precision;
 use serde::Serialize;
 
+/// Share of the context-parallel KV exchange hidden behind attention (A).
+pub const CP_OVERLAP: f64 = 0.5;
+
 /// Seconds per step, by part.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct StepBreakdown {
     pub compute_s: f64,
     pub tensor_parallel_s: f64,
     pub pipeline_p2p_s: f64,
+    /// Exposed context-parallel KV exchanges.
+    pub context_parallel_s: f64,
     /// Extra time of the pipeline bubble.
     pub bubble_s: f64,
     /// Data-parallel traffic not hidden behind the backward pass.
@@ -67,9 +72,11 @@ pub fn step_time(job: &TrainingJob, layout: &Layout) -> StepBreakdown {
     let micro = f64::from(layout.micro_batches(job));
     // The slowest stage (the most layers when they do not divide evenly).
     let layers = f64::from(m.layers.div_ceil(layout.pp));
-    // Activations of one micro-batch at a layer boundary, BF16.
-    let activation_bytes =
-        f64::from(job.seq_len) * f64::from(layout.micro_batch) * f64::from(m.hidden) * 2.0;
+    // Activations of one micro-batch at a layer boundary on one device,
+    // BF16 (a context-parallel rank holds s / cp of the sequence).
+    let cp = layout.cp.max(1);
+    let local_tokens = f64::from(job.seq_len) / f64::from(cp) * f64::from(layout.micro_batch);
+    let activation_bytes = local_tokens * f64::from(m.hidden) * 2.0;
     let tensor_parallel_s = if layout.tp > 1 {
         let t = f64::from(layout.tp);
         let bw = a.scale_up.group_bytes_per_s(layout.tp);
@@ -102,19 +109,41 @@ pub fn step_time(job: &TrainingJob, layout: &Layout) -> StepBreakdown {
     } else {
         0.0
     };
-    let busy = compute_s + tensor_parallel_s + pipeline_p2p_s;
+    // Context parallelism: each layer all-gathers K and V over the cp ranks
+    // (forward), and again with a reduce-scatter of their gradients
+    // (backward): three times (cp - 1) / cp of the sequence's KV, the
+    // tensor-parallel share of it, half hidden behind attention (A).
+    let context_parallel_s = if cp > 1 {
+        let c = f64::from(cp);
+        let kv_bytes_per_token = 2.0 * f64::from(m.kv_heads * m.head_dim) * 2.0
+            / f64::from(layout.tp.min(m.kv_heads).max(1));
+        let bytes = 3.0 * (c - 1.0) / c
+            * f64::from(job.seq_len)
+            * f64::from(layout.micro_batch)
+            * kv_bytes_per_token;
+        let bw = if layout.tp * cp <= per_node {
+            a.scale_up.group_bytes_per_s(cp)
+        } else {
+            a.scale_out_gb_per_s * 1e9
+        };
+        micro * layers * bytes / bw * (1.0 - CP_OVERLAP)
+    } else {
+        0.0
+    };
+    let busy = compute_s + tensor_parallel_s + pipeline_p2p_s + context_parallel_s;
     // Interleaving divides the bubble by the virtual stages (Narayanan et
     // al. 2021) at the price of v times the point-to-point sends.
     let bubble_s = busy * f64::from(layout.pp - 1) / (micro * v);
-    let data_parallel_s = if layout.dp > 1 {
-        let d = f64::from(layout.dp);
+    let data_parallel_s = if layout.dp * cp > 1 {
+        // Gradients are reduced over the data- and context-parallel ranks.
+        let d = f64::from(layout.dp * cp);
         let shard_params = m.params_b * 1e9 / f64::from(layout.tp * layout.pp);
         // Gradients reduced (BF16); ZeRO-3 also gathers parameters twice.
         let mut bytes = 2.0 * (d - 1.0) / d * shard_params * 2.0;
         if layout.zero >= 3 {
             bytes += 2.0 * (d - 1.0) / d * shard_params * 2.0;
         }
-        let bw = link_bytes_per_s(layout.dp * layout.tp * layout.pp);
+        let bw = link_bytes_per_s(job.devices);
         bytes / bw * (1.0 - job.dp_overlap)
     } else {
         0.0
@@ -123,6 +152,7 @@ pub fn step_time(job: &TrainingJob, layout: &Layout) -> StepBreakdown {
         compute_s,
         tensor_parallel_s,
         pipeline_p2p_s,
+        context_parallel_s,
         bubble_s,
         data_parallel_s,
         step_s: busy + bubble_s + data_parallel_s,

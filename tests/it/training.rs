@@ -34,6 +34,7 @@ fn a_data_parallel_step_by_hand() {
         zero: 1,
         recompute: Recompute::None,
         virtual_stages: 1,
+        cp: 1,
     };
     let s = step_time(&j, &layout);
     let tokens = 64.0 * 2048.0;
@@ -67,6 +68,7 @@ fn activation_memory_matches_korthikanti_by_hand() {
         zero: 0,
         recompute: Recompute::None,
         virtual_stages: 1,
+        cp: 1,
     };
     assert_eq!(
         activation_bytes_per_layer(&j, &none),
@@ -85,12 +87,14 @@ fn activation_memory_matches_korthikanti_by_hand() {
     let sel = Layout {
         recompute: Recompute::Selective,
         virtual_stages: 1,
+        cp: 1,
         ..none
     };
     assert_eq!(activation_bytes_per_layer(&j, &sel), 2048.0 * 4096.0 * 34.0);
     let full = Layout {
         recompute: Recompute::Full,
         virtual_stages: 1,
+        cp: 1,
         ..none
     };
     assert_eq!(activation_bytes_per_layer(&j, &full), 2.0 * 2048.0 * 4096.0);
@@ -132,6 +136,7 @@ fn the_micro_batch_search_equals_brute_force() {
                     zero: 1,
                     recompute,
                     virtual_stages: 1,
+                    cp: 1,
                 };
                 let brute = (1..=256 / dp)
                     .filter(|b| (256 / dp) % b == 0)
@@ -268,7 +273,10 @@ fn train_plan_takes_several_sizes_and_checks_forced_tp_and_pp() {
         .iter()
         .map(|l| {
             let l = &l["layout"];
-            l["dp"].as_u64().unwrap() * l["tp"].as_u64().unwrap() * l["pp"].as_u64().unwrap()
+            ["dp", "tp", "pp", "cp"]
+                .iter()
+                .map(|k| l[k].as_u64().unwrap())
+                .product::<u64>()
         })
         .collect();
     assert_eq!(sizes.into_iter().collect::<Vec<_>>(), [16, 32]);
@@ -307,5 +315,64 @@ fn train_plan_takes_several_sizes_and_checks_forced_tp_and_pp() {
             && err.contains("32 layers")
             && err.contains("valid: 1, 2, 4, 8, 16, 32"),
         "{err}"
+    );
+}
+
+#[test]
+fn context_parallelism_splits_activations_and_serves_long_sequences() {
+    let catalog = Catalog::builtin();
+    let mut j = job(&catalog, "llama-3.1-8b", "h100", 16);
+    j.seq_len = 32768;
+    j.global_batch = 16;
+    let base = Layout {
+        dp: 16,
+        tp: 1,
+        pp: 1,
+        micro_batch: 1,
+        zero: 3,
+        recompute: Recompute::Selective,
+        virtual_stages: 1,
+        cp: 1,
+    };
+    let cp4 = Layout {
+        dp: 4,
+        cp: 4,
+        ..base
+    };
+    // s b h 34 / (t cp): a quarter of the activations.
+    assert_eq!(
+        activation_bytes_per_layer(&j, &cp4) * 4.0,
+        activation_bytes_per_layer(&j, &base)
+    );
+    assert_eq!(cp4.invalid(&j), None);
+    assert!(Layout {
+        cp: 3,
+        dp: 5,
+        ..base
+    }
+    .invalid(&j)
+    .is_some());
+    // A 131,072-token sequence of Llama 3.1 8B on 64 H100: the fastest
+    // layout splits the sequence.
+    let (code, out, err) = fleetsim(&[
+        "train-plan",
+        "--devices",
+        "64",
+        "--accelerators",
+        "h100",
+        "--model",
+        "llama-3.1-8b",
+        "--seq-len",
+        "131072",
+        "--global-batch",
+        "64",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        doc["layouts"][0]["layout"]["cp"].as_u64().unwrap() > 1,
+        "{}",
+        doc["layouts"][0]
     );
 }
