@@ -150,6 +150,12 @@ fn render(scenario: &TrainingScenario, sweeps: &[IntervalSweep]) -> String {
             ]);
         }
         out.push_str(&t.terminal());
+        let unfinished: u32 = s.points.iter().map(|p| p.runs_unfinished).sum();
+        if unfinished > 0 {
+            out.push_str(&format!(
+                "warning: in {unfinished} runs a job had not finished at the horizon; its time counts to the horizon (a lower bound)\n"
+            ));
+        }
     }
     out
 }

@@ -181,10 +181,18 @@ pub fn render_training(scenario: &TrainingScenario, runs: &[TrainingRun]) -> Str
         t.push(vec![
             printable(&s.variant),
             format!("{}/{}", s.jobs_finished, s.jobs),
-            hours(s.mean_time_to_train_h),
+            if s.jobs_finished > 0 {
+                hours(s.mean_time_to_train_h)
+            } else {
+                "-".into()
+            },
             hours(s.makespan_h),
             format!("{:.0}", s.total_usd),
-            format!("{:.2}", s.usd_per_billion_tokens),
+            if s.tokens_trained > 0.0 {
+                format!("{:.2}", s.usd_per_billion_tokens)
+            } else {
+                "-".into()
+            },
             s.interruptions.to_string(),
             format!("{:.1}%", s.lost_share * 100.0),
             format!("{:.1}%", s.achieved_mfu * 100.0),

@@ -429,3 +429,36 @@ fn an_elastic_job_shrinks_instead_of_waiting_for_a_lost_node() {
     }
     assert!(compared > 0);
 }
+
+#[test]
+fn work_in_progress_at_the_horizon_is_trained_not_lost() {
+    // A 10-hour job stopped at 1 hour: 3.6e9 of its tokens trained, none
+    // lost, no end and no time to train.
+    let mut c = config(
+        vec![pool("p", 1, Purchase::OnDemand, 1.0, 0.0)],
+        SchedulerPolicy::Fifo,
+        checkpoint(Interval::Auto, 0.0),
+    );
+    c.horizon_s = 3600.0;
+    let jobs = vec![job("a", 0.0, 3.6e10, 1)];
+    let o = simulate_cluster(
+        &c,
+        &jobs,
+        &[vec![Some(speed(1e6, 1, 1e9))]],
+        &mut stream(0, "h"),
+    );
+    let j = &o.jobs[0];
+    assert_eq!(o.jobs_finished, 0);
+    assert_eq!(j.end_s, None);
+    assert!(
+        (j.tokens_trained - 3.6e9).abs() < 1.0,
+        "{}",
+        j.tokens_trained
+    );
+    assert!(j.lost_device_hours.abs() < 1e-9);
+    assert_eq!(
+        o.segments[0].end,
+        fleetsim::training::cluster::SegmentEnd::Horizon
+    );
+    assert!((o.total_usd - 1.0).abs() < 1e-9, "1 node-hour at 1 USD");
+}

@@ -19,6 +19,9 @@ pub struct IntervalPoint {
     pub stderr_s: f64,
     pub mean_total_usd: f64,
     pub mean_interruptions: f64,
+    /// Runs in which some job had not finished at the horizon (its time
+    /// counts to the horizon).
+    pub runs_unfinished: u32,
 }
 
 /// The sweep of one variant.
@@ -65,16 +68,29 @@ pub fn sweep_intervals(
         .map(|f| {
             let mut c = config.clone();
             c.checkpoint.interval = Interval::FixedS(yd * f);
-            let runs: Vec<(f64, f64, f64)> = (0..seeds)
+            let runs: Vec<(f64, f64, f64, bool)> = (0..seeds)
                 .map(|k| {
                     let mut rng =
                         crate::engine::stream(base_seed + u64::from(k), "checkpoint-sweep");
                     let o = simulate_cluster(&c, jobs, speeds, &mut rng);
-                    let finished: Vec<f64> =
-                        o.jobs.iter().filter_map(|j| j.time_to_train_s).collect();
-                    let mean = finished.iter().sum::<f64>() / finished.len().max(1) as f64;
+                    // A job unfinished at the horizon counts with the
+                    // horizon as its end (a lower bound).
+                    let times: Vec<f64> = o
+                        .jobs
+                        .iter()
+                        .map(|j| {
+                            j.time_to_train_s
+                                .unwrap_or((o.makespan_s - j.arrival_s).max(0.0))
+                        })
+                        .collect();
+                    let mean = times.iter().sum::<f64>() / times.len().max(1) as f64;
                     let interruptions: u32 = o.jobs.iter().map(|j| j.interruptions).sum();
-                    (mean, o.total_usd, f64::from(interruptions))
+                    (
+                        mean,
+                        o.total_usd,
+                        f64::from(interruptions),
+                        o.jobs_finished < o.jobs.len(),
+                    )
                 })
                 .collect();
             let n = f64::from(seeds.max(1));
@@ -86,6 +102,7 @@ pub fn sweep_intervals(
                 stderr_s: (var / n).sqrt(),
                 mean_total_usd: runs.iter().map(|r| r.1).sum::<f64>() / n,
                 mean_interruptions: runs.iter().map(|r| r.2).sum::<f64>() / n,
+                runs_unfinished: runs.iter().filter(|r| r.3).count() as u32,
             }
         })
         .collect();

@@ -939,6 +939,15 @@ impl<R: Rng> Sim<'_, R> {
         };
         self.now_s = makespan_s;
         for j in running {
+            // Work in progress at the horizon is reported as trained (not
+            // kept by a checkpoint, but not lost to an interruption either).
+            let r = self.state[j].running.expect("running");
+            if let Phase::Computing { tokens } = r.phase {
+                let rate = r.speed.tokens_per_s;
+                let done = ((makespan_s - r.phase_start_s) * rate).clamp(0.0, tokens);
+                self.state[j].trained_tokens += done;
+            }
+            self.keep_progress(j, r.pool);
             self.release(j, SegmentEnd::Horizon);
         }
         let policy = &self.config.checkpoint;
