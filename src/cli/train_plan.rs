@@ -64,6 +64,7 @@ fn row(p: &PlannedLayout) -> Vec<String> {
         l.tp.to_string(),
         l.pp.to_string(),
         l.cp.to_string(),
+        l.ep.to_string(),
         l.virtual_stages.to_string(),
         l.micro_batch.to_string(),
         p.micro_batches.to_string(),
@@ -85,6 +86,7 @@ fn table(rows: &[&PlannedLayout]) -> Table {
         ("tp", Align::Right),
         ("pp", Align::Right),
         ("cp", Align::Right),
+        ("ep", Align::Right),
         ("v", Align::Right),
         ("micro-batch", Align::Right),
         ("accum", Align::Right),
@@ -314,16 +316,17 @@ fn write(
         let json = serde_json::to_string_pretty(document).expect("documents serialize") + "\n";
         fleetsim::atomic::write_text_atomic(&staging.join("train-plan.json"), &json)
             .map_err(io("train-plan.json"))?;
-        let mut csv = String::from("accelerator,dp,tp,pp,cp,virtual_stages,micro_batch,accumulation,zero,recompute,step_s,tokens_per_s,mfu,memory_headroom,usd_per_billion_tokens\n");
+        let mut csv = String::from("accelerator,dp,tp,pp,cp,ep,virtual_stages,micro_batch,accumulation,zero,recompute,step_s,tokens_per_s,mfu,memory_headroom,usd_per_billion_tokens\n");
         for p in plans {
             let l = &p.layout;
             csv.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{:.6},{:.3},{:.6},{:.6},{}\n",
+                "{},{},{},{},{},{},{},{},{},{},{},{:.6},{:.3},{:.6},{:.6},{}\n",
                 p.accelerator,
                 l.dp,
                 l.tp,
                 l.pp,
                 l.cp,
+                l.ep,
                 l.virtual_stages,
                 l.micro_batch,
                 p.micro_batches,

@@ -227,7 +227,7 @@ pub fn render_training(scenario: &TrainingScenario, runs: &[TrainingRun]) -> Str
         if let Some((first, pool)) = first {
             let l = first.layout;
             out.push_str(&format!(
-                "  {} on {}: dp {} x tp {} x pp {} (virtual {}) x cp {}, micro-batch {}, ZeRO-{}, {} recompute: {:.0} tokens/s\n",
+                "  {} on {}: dp {} x tp {} x pp {} (virtual {}) x cp {}, ep {}, micro-batch {}, ZeRO-{}, {} recompute: {:.0} tokens/s\n",
                 printable(&scenario.jobs[0].name),
                 printable(&pool.name),
                 l.dp,
@@ -235,6 +235,7 @@ pub fn render_training(scenario: &TrainingScenario, runs: &[TrainingRun]) -> Str
                 l.pp,
                 l.virtual_stages,
                 l.cp,
+                l.ep,
                 l.micro_batch,
                 l.zero,
                 l.recompute.name(),

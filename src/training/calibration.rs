@@ -182,6 +182,7 @@ fn fastest_with(job: &TrainingJob, accelerator: &str, tp: u32, pp: u32) -> Optio
                         recompute,
                         virtual_stages,
                         cp: 1,
+                        ep: 1,
                     };
                     if layout.invalid_with(job, true).is_some() || !memory(job, &layout).fits() {
                         continue;

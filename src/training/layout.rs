@@ -83,8 +83,10 @@ impl Recompute {
 /// How the job is split: dp x tp x pp x cp devices, `micro_batch`
 /// sequences per micro-batch, ZeRO stage 0-3 over the data-parallel group,
 /// `virtual_stages` model chunks per pipeline stage (Megatron's interleaved
-/// 1F1B; 1 = plain 1F1B), and `cp` context-parallel ranks splitting each
-/// sequence (1 = none).
+/// 1F1B; 1 = plain 1F1B), `cp` context-parallel ranks splitting each
+/// sequence (1 = none), and for a mixture of experts `ep` expert-parallel
+/// ranks among the data-parallel ones, each holding 1/ep of the experts
+/// (1 = every rank holds every expert).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Layout {
     pub dp: u32,
@@ -95,6 +97,7 @@ pub struct Layout {
     pub recompute: Recompute,
     pub virtual_stages: u32,
     pub cp: u32,
+    pub ep: u32,
 }
 
 impl Layout {
@@ -159,6 +162,16 @@ impl Layout {
             return Some(format!(
                 "{} virtual stages: interleaving needs pp > 1, a divisor of the {per_stage} layers per stage and micro-batches a multiple of pp",
                 self.virtual_stages
+            ));
+        }
+        if self.ep == 0
+            || (self.ep > 1
+                && (!m.experts.is_some_and(|e| e.is_multiple_of(self.ep))
+                    || !self.dp.is_multiple_of(self.ep)))
+        {
+            return Some(format!(
+                "ep {}: expert parallelism needs a mixture of experts whose experts and dp {} it divides",
+                self.ep, self.dp
             ));
         }
         if self.zero > 3 {

@@ -79,11 +79,21 @@ pub fn activation_bytes_per_layer(job: &TrainingJob, layout: &Layout) -> f64 {
 /// Memory per device of the first pipeline stage (the one with the most
 /// micro-batches in flight under 1F1B: min(pp, micro-batches)).
 pub fn memory(job: &TrainingJob, layout: &Layout) -> MemoryBreakdown {
-    let params = job.model.params_b * 1e9 / f64::from(layout.tp * layout.pp);
-    // ZeRO shards over the data-parallel ranks and the context-parallel
-    // ones, which hold the same parameters.
+    // Expert parallelism: each rank holds 1/ep of the experts; ZeRO shards
+    // the dense parameters over the data- and context-parallel ranks and
+    // the experts over the ranks that hold the same ones.
+    let split = f64::from(layout.tp * layout.pp);
+    let ep = f64::from(layout.ep.max(1));
+    let experts = job.model.expert_params() / split / ep;
+    let dense = (job.model.params_b * 1e9 - job.model.expert_params()) / split;
     let dp = f64::from(layout.dp * layout.cp.max(1));
-    let shard = |stage: u8| if layout.zero >= stage { dp } else { 1.0 };
+    let sharded = |stage: u8| {
+        if layout.zero >= stage {
+            dense / dp + experts / (dp / ep)
+        } else {
+            dense + experts
+        }
+    };
     // The first stage holds the most layers when they do not divide evenly.
     let layers = f64::from(job.model.layers.div_ceil(layout.pp));
     let p = f64::from(layout.pp);
@@ -97,9 +107,9 @@ pub fn memory(job: &TrainingJob, layout: &Layout) -> MemoryBreakdown {
     };
     let in_flight = f64::from(layout.pp.min(layout.micro_batches(job)).max(1)) * interleave;
     MemoryBreakdown {
-        weights_bytes: 2.0 * params / shard(3),
-        gradients_bytes: 2.0 * params / shard(2),
-        optimizer_bytes: 12.0 * params / shard(1),
+        weights_bytes: 2.0 * sharded(3),
+        gradients_bytes: 2.0 * sharded(2),
+        optimizer_bytes: 12.0 * sharded(1),
         activations_bytes: activation_bytes_per_layer(job, layout) * layers * in_flight,
         usable_bytes: job.accelerator.hbm_bytes() * USABLE_HBM_FRACTION,
     }

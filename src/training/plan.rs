@@ -85,6 +85,15 @@ pub fn largest_fitting_micro_batch(job: &TrainingJob, layout: &Layout) -> Option
     n.checked_sub(1).map(|i| ds[i])
 }
 
+/// Expert-parallel sizes: 1, and for a mixture of experts every divisor
+/// of the expert count that divides the data-parallel ranks.
+fn expert_parallel_options(job: &TrainingJob, dp: u32) -> Vec<u32> {
+    match job.model.experts {
+        Some(e) if e > 1 => divisors(e).filter(|ep| dp.is_multiple_of(*ep)).collect(),
+        _ => vec![1],
+    }
+}
+
 /// Context-parallel sizes worth trying: 1, and powers of two up to 16
 /// that leave each rank chunks of at least 1,024 tokens (2 x cp chunks per
 /// sequence, for the causal load balance).
@@ -156,14 +165,14 @@ pub fn train_plan(
         .flat_map(|tp| divisors(job.model.layers).map(move |pp| (tp, pp)))
         .flat_map(|(tp, pp)| context_parallel_options(job).map(move |cp| (tp, pp, cp)));
     for (tp, pp, cp) in splits {
-        {
-            if !job.devices.is_multiple_of(tp * pp * cp) {
-                continue;
-            }
-            let dp = job.devices / (tp * pp * cp);
-            if !job.global_batch.is_multiple_of(dp) {
-                continue;
-            }
+        if !job.devices.is_multiple_of(tp * pp * cp) {
+            continue;
+        }
+        let dp = job.devices / (tp * pp * cp);
+        if !job.global_batch.is_multiple_of(dp) {
+            continue;
+        }
+        for ep in expert_parallel_options(job, dp) {
             for zero in 0..=3u8 {
                 for recompute in Recompute::ALL {
                     for virtual_stages in virtual_stage_options(job, pp) {
@@ -176,6 +185,7 @@ pub fn train_plan(
                             recompute,
                             virtual_stages,
                             cp,
+                            ep,
                         };
                         let smallest = memory(job, &base);
                         if least.is_none_or(|l| smallest.total_bytes() < l.total_bytes()) {

@@ -21,6 +21,8 @@ pub struct StepBreakdown {
     pub pipeline_p2p_s: f64,
     /// Exposed context-parallel KV exchanges.
     pub context_parallel_s: f64,
+    /// Expert-parallel all-to-alls.
+    pub expert_parallel_s: f64,
     /// Extra time of the pipeline bubble.
     pub bubble_s: f64,
     /// Data-parallel traffic not hidden behind the backward pass.
@@ -130,19 +132,46 @@ pub fn step_time(job: &TrainingJob, layout: &Layout) -> StepBreakdown {
     } else {
         0.0
     };
-    let busy = compute_s + tensor_parallel_s + pipeline_p2p_s + context_parallel_s;
+    // Expert parallelism: each MoE layer sends its tokens to the ranks
+    // holding their experts and back, forward and backward: four
+    // all-to-alls of k x tokens x hidden, (ep - 1) / ep of it leaving the
+    // rank, not hidden (A).
+    let expert_parallel_s = match (layout.ep, m.experts_per_token) {
+        (ep, Some(k)) if ep > 1 => {
+            let e = f64::from(ep);
+            let bytes = 4.0 * (e - 1.0) / e * activation_bytes * f64::from(k);
+            let bw = if layout.tp * layout.cp.max(1) * ep <= per_node {
+                a.scale_up.group_bytes_per_s(ep)
+            } else {
+                a.scale_out_gb_per_s * 1e9
+            };
+            micro * layers * bytes / bw
+        }
+        _ => 0.0,
+    };
+    let busy =
+        compute_s + tensor_parallel_s + pipeline_p2p_s + context_parallel_s + expert_parallel_s;
     // Interleaving divides the bubble by the virtual stages (Narayanan et
     // al. 2021) at the price of v times the point-to-point sends.
     let bubble_s = busy * f64::from(layout.pp - 1) / (micro * v);
     let data_parallel_s = if layout.dp * cp > 1 {
         // Gradients are reduced over the data- and context-parallel ranks.
         let d = f64::from(layout.dp * cp);
-        let shard_params = m.params_b * 1e9 / f64::from(layout.tp * layout.pp);
-        // Gradients reduced (BF16); ZeRO-3 also gathers parameters twice.
-        let mut bytes = 2.0 * (d - 1.0) / d * shard_params * 2.0;
-        if layout.zero >= 3 {
-            bytes += 2.0 * (d - 1.0) / d * shard_params * 2.0;
-        }
+        // Dense gradients reduce over all d ranks, an expert's over the
+        // d / ep that hold it (BF16); ZeRO-3 also gathers parameters twice.
+        let split = f64::from(layout.tp * layout.pp);
+        let ep = f64::from(layout.ep.max(1));
+        let dense = (m.params_b * 1e9 - m.expert_params()) / split;
+        let experts = m.expert_params() / split / ep;
+        let reduce = |params: f64, group: f64| {
+            if group > 1.0 {
+                2.0 * (group - 1.0) / group * params * 2.0
+            } else {
+                0.0
+            }
+        };
+        let once = reduce(dense, d) + reduce(experts, d / ep);
+        let bytes = if layout.zero >= 3 { 2.0 * once } else { once };
         let bw = link_bytes_per_s(job.devices);
         bytes / bw * (1.0 - job.dp_overlap)
     } else {
@@ -153,6 +182,7 @@ pub fn step_time(job: &TrainingJob, layout: &Layout) -> StepBreakdown {
         tensor_parallel_s,
         pipeline_p2p_s,
         context_parallel_s,
+        expert_parallel_s,
         bubble_s,
         data_parallel_s,
         step_s: busy + bubble_s + data_parallel_s,

@@ -35,6 +35,7 @@ fn a_data_parallel_step_by_hand() {
         recompute: Recompute::None,
         virtual_stages: 1,
         cp: 1,
+        ep: 1,
     };
     let s = step_time(&j, &layout);
     let tokens = 64.0 * 2048.0;
@@ -69,6 +70,7 @@ fn activation_memory_matches_korthikanti_by_hand() {
         recompute: Recompute::None,
         virtual_stages: 1,
         cp: 1,
+        ep: 1,
     };
     assert_eq!(
         activation_bytes_per_layer(&j, &none),
@@ -88,6 +90,7 @@ fn activation_memory_matches_korthikanti_by_hand() {
         recompute: Recompute::Selective,
         virtual_stages: 1,
         cp: 1,
+        ep: 1,
         ..none
     };
     assert_eq!(activation_bytes_per_layer(&j, &sel), 2048.0 * 4096.0 * 34.0);
@@ -95,6 +98,7 @@ fn activation_memory_matches_korthikanti_by_hand() {
         recompute: Recompute::Full,
         virtual_stages: 1,
         cp: 1,
+        ep: 1,
         ..none
     };
     assert_eq!(activation_bytes_per_layer(&j, &full), 2.0 * 2048.0 * 4096.0);
@@ -137,6 +141,7 @@ fn the_micro_batch_search_equals_brute_force() {
                     recompute,
                     virtual_stages: 1,
                     cp: 1,
+                    ep: 1,
                 };
                 let brute = (1..=256 / dp)
                     .filter(|b| (256 / dp) % b == 0)
@@ -333,10 +338,12 @@ fn context_parallelism_splits_activations_and_serves_long_sequences() {
         recompute: Recompute::Selective,
         virtual_stages: 1,
         cp: 1,
+        ep: 1,
     };
     let cp4 = Layout {
         dp: 4,
         cp: 4,
+        ep: 1,
         ..base
     };
     // s b h 34 / (t cp): a quarter of the activations.
@@ -347,6 +354,7 @@ fn context_parallelism_splits_activations_and_serves_long_sequences() {
     assert_eq!(cp4.invalid(&j), None);
     assert!(Layout {
         cp: 3,
+        ep: 1,
         dp: 5,
         ..base
     }
@@ -375,4 +383,49 @@ fn context_parallelism_splits_activations_and_serves_long_sequences() {
         "{}",
         doc["layouts"][0]
     );
+}
+
+#[test]
+fn expert_parallelism_shards_the_experts_of_a_mixture() {
+    let catalog = Catalog::builtin();
+    let j = job(&catalog, "mixtral-8x7b", "h100", 16);
+    let model = j.model;
+    let base = Layout {
+        dp: 16,
+        tp: 1,
+        pp: 1,
+        micro_batch: 1,
+        zero: 0,
+        recompute: Recompute::Selective,
+        virtual_stages: 1,
+        cp: 1,
+        ep: 1,
+    };
+    let ep4 = Layout { ep: 4, ..base };
+    // Weights (BF16): dense + experts on every rank; with ep 4 a quarter of
+    // the experts.
+    let dense = model.params_b * 1e9 - model.expert_params();
+    assert_close(
+        memory(&j, &base).weights_bytes,
+        2.0 * (dense + model.expert_params()),
+        1e-9,
+        "every expert on every rank",
+    );
+    assert_close(
+        memory(&j, &ep4).weights_bytes,
+        2.0 * (dense + model.expert_params() / 4.0),
+        1e-9,
+        "a quarter of the experts",
+    );
+    assert_eq!(ep4.invalid(&j), None);
+    assert!(
+        Layout { ep: 3, ..base }.invalid(&j).is_some(),
+        "3 does not divide 8 experts"
+    );
+    let dense_job = job(&catalog, "llama-3.1-8b", "h100", 16);
+    assert!(
+        ep4.invalid(&dense_job).is_some(),
+        "a dense model has no experts to split"
+    );
+    assert!(fleetsim::training::step::step_time(&j, &ep4).expert_parallel_s > 0.0);
 }
