@@ -166,13 +166,8 @@ fn write(
     sweeps: &[IntervalSweep],
 ) -> anyhow::Result<Vec<PathBuf>> {
     let (written, _) = fleetsim::report::write_staged(dir, |staging| {
-        let io = |name: &str| {
-            let path = dir.join(name);
-            move |error| fleetsim::report::OutputError { path, error }
-        };
         let json = serde_json::to_string_pretty(sweeps).expect("sweeps serialize") + "\n";
-        fleetsim::atomic::write_text_atomic(&staging.join("checkpoint-sweep.json"), &json)
-            .map_err(io("checkpoint-sweep.json"))?;
+        fleetsim::report::stage_text(staging, dir, "checkpoint-sweep.json", &json)?;
         let mut csv = String::from("variant,interval_s,young_daly_s,mean_time_to_train_s,stderr_s,mean_total_usd,mean_interruptions\n");
         for s in sweeps {
             for p in &s.points {
@@ -188,8 +183,7 @@ fn write(
                 ));
             }
         }
-        fleetsim::atomic::write_text_atomic(&staging.join("checkpoint-sweep.csv"), &csv)
-            .map_err(io("checkpoint-sweep.csv"))?;
+        fleetsim::report::stage_text(staging, dir, "checkpoint-sweep.csv", &csv)?;
         let chart = CheckpointIntervalChart {
             title: format!("Checkpoint interval: {}", scenario.name),
             sweeps: sweeps.to_vec(),

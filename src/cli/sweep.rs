@@ -157,10 +157,6 @@ fn training_sweep(
     let wall_s = started.elapsed().as_secs_f64();
     let names: Vec<&str> = spec.parameters.iter().map(|p| p.path.as_str()).collect();
     let (files, _) = fleetsim::report::write_staged(out, |staging| {
-        let io = |name: &str| {
-            let path = out.join(name);
-            move |error| fleetsim::report::OutputError { path, error }
-        };
         let mut csv = String::from("point,");
         for n in &names {
             csv.push_str(&csv_safe(n));
@@ -190,8 +186,7 @@ fn training_sweep(
                 r.deadlines
             ));
         }
-        fleetsim::atomic::write_text_atomic(&staging.join("points.csv"), &csv)
-            .map_err(io("points.csv"))?;
+        fleetsim::report::stage_text(staging, out, "points.csv", &csv)?;
         let meta = serde_json::json!({
             "kind": "training",
             "scenario": scenario.source,
@@ -201,8 +196,7 @@ fn training_sweep(
             "runs": rows.len(),
         });
         let text = serde_json::to_string_pretty(&meta).expect("json") + "\n";
-        fleetsim::atomic::write_text_atomic(&staging.join("sweep.json"), &text)
-            .map_err(io("sweep.json"))?;
+        fleetsim::report::stage_text(staging, out, "sweep.json", &text)?;
         Ok(vec!["points.csv".into(), "sweep.json".into()])
     })
     .map_err(failure)?;

@@ -309,13 +309,8 @@ fn write(
     plans: &[PlannedLayout],
 ) -> anyhow::Result<Vec<std::path::PathBuf>> {
     let (written, _) = fleetsim::report::write_staged(dir, |staging| {
-        let io = |name: &str| {
-            let path = dir.join(name);
-            move |error| fleetsim::report::OutputError { path, error }
-        };
         let json = serde_json::to_string_pretty(document).expect("documents serialize") + "\n";
-        fleetsim::atomic::write_text_atomic(&staging.join("train-plan.json"), &json)
-            .map_err(io("train-plan.json"))?;
+        fleetsim::report::stage_text(staging, dir, "train-plan.json", &json)?;
         let mut csv = String::from("accelerator,dp,tp,pp,cp,ep,virtual_stages,micro_batch,accumulation,zero,recompute,step_s,tokens_per_s,mfu,memory_headroom,usd_per_billion_tokens\n");
         for p in plans {
             let l = &p.layout;
@@ -340,8 +335,7 @@ fn write(
                     .map_or(String::new(), |u| format!("{u:.4}"))
             ));
         }
-        fleetsim::atomic::write_text_atomic(&staging.join("train-plan.csv"), &csv)
-            .map_err(io("train-plan.csv"))?;
+        fleetsim::report::stage_text(staging, dir, "train-plan.csv", &csv)?;
         Ok(vec!["train-plan.json".into(), "train-plan.csv".into()])
     })?;
     Ok(written)

@@ -70,6 +70,21 @@ pub fn write_staged(
     Ok((written, names))
 }
 
+/// Writes `text` as `name` into `staging` (for [`write_staged`]); an error
+/// names the file's place in `dir`. Returns the name.
+pub fn stage_text(
+    staging: &Path,
+    dir: &Path,
+    name: &str,
+    text: &str,
+) -> Result<String, OutputError> {
+    crate::atomic::write_text_atomic(&staging.join(name), text).map_err(|error| OutputError {
+        path: dir.join(name),
+        error,
+    })?;
+    Ok(name.to_string())
+}
+
 /// Writes the summary, the per-request records (all variants, one table,
 /// sorted by variant order then request id) and the timeline. Returns the
 /// files written.

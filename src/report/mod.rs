@@ -19,7 +19,7 @@ mod training_section;
 
 pub use calibration::write_calibration_report;
 pub use error::ReportError;
-pub use files::{write_outputs, write_staged, OutputError, RequestsFormat};
+pub use files::{stage_text, write_outputs, write_staged, OutputError, RequestsFormat};
 pub use html::{write_report, ReportFiles};
 pub use json::{report_json, Assumptions, ReportJson, ScenarioInfo};
 pub use summary_table::render_table;

@@ -339,14 +339,9 @@ pub fn write_training_outputs(
     runs: &[TrainingRun],
 ) -> Result<Vec<PathBuf>, OutputError> {
     let (written, _) = write_staged(dir, |staging| {
-        let io = |name: &str| {
-            let path = dir.join(name);
-            move |error| OutputError { path, error }
-        };
         let mut names = Vec::new();
         let text = serde_json::to_string_pretty(document).expect("documents serialize");
-        crate::atomic::write_text_atomic(&staging.join("training.json"), &(text + "\n"))
-            .map_err(io("training.json"))?;
+        super::files::stage_text(staging, dir, "training.json", &(text + "\n"))?;
         names.push("training.json".to_string());
         let mut jobs = String::from("variant,job,model,devices,tokens,arrival_s,first_start_s,end_s,queue_s,time_to_train_s,interruptions,checkpoints,held_device_hours,lost_device_hours,achieved_mfu,compute_usd,storage_usd,egress_usd,total_usd,deadline_s,met_deadline,migrated\n");
         let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.3}"));
@@ -379,8 +374,7 @@ pub fn write_training_outputs(
                 ));
             }
         }
-        crate::atomic::write_text_atomic(&staging.join("jobs.csv"), &jobs)
-            .map_err(io("jobs.csv"))?;
+        super::files::stage_text(staging, dir, "jobs.csv", &jobs)?;
         names.push("jobs.csv".to_string());
         let mut segments = String::from("variant,job,pool,nodes,start_s,end_s,end\n");
         for r in runs {
@@ -400,8 +394,7 @@ pub fn write_training_outputs(
                 ));
             }
         }
-        crate::atomic::write_text_atomic(&staging.join("segments.csv"), &segments)
-            .map_err(io("segments.csv"))?;
+        super::files::stage_text(staging, dir, "segments.csv", &segments)?;
         names.push("segments.csv".to_string());
         let chart = time_cost_frontier(scenario, runs);
         charts::render(&chart, staging, "frontier")?;
