@@ -90,9 +90,16 @@ pub fn failure(error: impl Into<anyhow::Error>) -> Failure {
     }
 }
 
-/// The scenario at `path`, or the built-in default.
+/// The serving scenario at `path`, or the built-in default. A training
+/// scenario here is a clear error (the commands that take one dispatch to
+/// it before calling this).
 fn load(path: Option<&Path>) -> Result<Scenario, Failure> {
     match path {
+        Some(p) if is_training_file(p) => Err(bad_input(anyhow::anyhow!(
+            "{} is a training scenario (a [training] table): this command takes serving scenarios; \
+             training scenarios go to run, validate, compare, sweep, check and checkpoint-sweep",
+            p.display()
+        ))),
         Some(p) => Scenario::load(p).map_err(bad_input),
         None => Scenario::builtin_default().map_err(bad_input),
     }

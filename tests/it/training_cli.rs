@@ -190,6 +190,18 @@ nodes = 2
 "#;
 
 #[test]
+fn serving_only_commands_refuse_a_training_scenario() {
+    for command in ["plan", "capacity"] {
+        let out = fleetsim(&[command, PRETRAIN]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("is a training scenario"),
+            "{command}"
+        );
+    }
+}
+
+#[test]
 fn bad_training_input_exits_2_naming_the_place() {
     let with_trace = |trace: &str| {
         temp_scenario(
