@@ -48,7 +48,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             )));
         }
     }
-    let scenario = fleetsim::scenario::Scenario::load(&scenario).map_err(bad_input)?;
+    let scenario = super::load(Some(&scenario))?;
     let caps = capacity::capacities(&scenario, attainment, iterations, !json).map_err(bad_input)?;
     let cheapest = match target {
         Some(t) => capacity::cheapest_at(&scenario, t, attainment).map_err(bad_input)?,

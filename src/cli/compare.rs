@@ -56,7 +56,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     if super::is_training_file(&scenario) {
         return compare_training(&scenario, replicas, threshold, out.as_deref(), json);
     }
-    let scenario = fleetsim::scenario::Scenario::load(&scenario).map_err(bad_input)?;
+    let scenario = super::load(Some(&scenario))?;
     if scenario.variants.len() < 2 {
         return Err(bad_input(anyhow::anyhow!(
             "scenario {}: compare needs at least two variants (the first is the baseline)",
