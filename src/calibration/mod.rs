@@ -408,9 +408,9 @@ pub fn factors_table(catalog: &Catalog, results: &[RowResult]) -> crate::table::
         ("compute", Align::Right),
         ("weight reads", Align::Right),
         ("KV reads", Align::Right),
-        ("half-saturation", Align::Right),
-        ("overhead", Align::Right),
-        ("per sequence", Align::Right),
+        ("half-saturation tokens", Align::Right),
+        ("overhead us", Align::Right),
+        ("per sequence us", Align::Right),
         ("rows", Align::Right),
         ("outliers", Align::Right),
         ("mean error", Align::Right),
@@ -420,20 +420,15 @@ pub fn factors_table(catalog: &Catalog, results: &[RowResult]) -> crate::table::
         let Ok(a) = catalog.accelerator(&f.accelerator) else {
             continue;
         };
-        let e = &a.efficiency;
-        t.push(vec![
-            a.display_name.clone(),
-            format!("{:.2}", e.compute),
-            format!("{:.2}", e.memory),
-            format!("{:.2}", e.kv_memory),
-            format!("{:.0} tokens", e.half_saturation_tokens),
-            format!("{:.0} us", e.iteration_overhead_us),
-            format!("{:.1} us", e.per_sequence_us),
+        let mut row = vec![a.display_name.clone()];
+        row.extend(a.efficiency.cells());
+        row.extend([
             f.calibration_rows.to_string(),
             f.outlier_rows.to_string(),
             format!("{:.1}%", f.mean_abs_error * 100.0),
             format!("{:.1}%", f.worst_abs_error * 100.0),
         ]);
+        t.push(row);
     }
     t
 }

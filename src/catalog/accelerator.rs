@@ -61,6 +61,22 @@ pub struct Efficiency {
     pub source: String,
 }
 
+impl Efficiency {
+    /// The six factors as table cells, in field order: the three fractions
+    /// to 2 decimals, tokens and overhead in whole units, the per-sequence
+    /// time to 0.1 us.
+    pub fn cells(&self) -> [String; 6] {
+        [
+            format!("{:.2}", self.compute),
+            format!("{:.2}", self.memory),
+            format!("{:.2}", self.kv_memory),
+            format!("{:.0}", self.half_saturation_tokens),
+            format!("{:.0}", self.iteration_overhead_us),
+            format!("{:.1}", self.per_sequence_us),
+        ]
+    }
+}
+
 /// The in-node (scale-up) fabric: a switch that gives every device its full
 /// bandwidth to any peer, or a full mesh of direct links where a group of
 /// devices only has the links between its members.

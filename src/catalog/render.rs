@@ -56,8 +56,7 @@ fn accelerators(c: &Catalog) -> Table {
         ("per-seq us", Align::Right),
     ]);
     for (name, a) in &c.accelerators {
-        let e = &a.efficiency;
-        t.push(vec![
+        let mut row = vec![
             name.clone(),
             a.display_name.clone(),
             format!("{:.0}", a.bf16_tflops),
@@ -68,13 +67,9 @@ fn accelerators(c: &Catalog) -> Table {
             a.scale_up.describe(),
             a.devices_per_node.to_string(),
             format!("{:.0}", a.tdp_w),
-            format!("{:.2}", e.compute),
-            format!("{:.2}", e.memory),
-            format!("{:.2}", e.kv_memory),
-            format!("{:.0}", e.half_saturation_tokens),
-            format!("{:.0}", e.iteration_overhead_us),
-            format!("{:.1}", e.per_sequence_us),
-        ]);
+        ];
+        row.extend(a.efficiency.cells());
+        t.push(row);
     }
     t
 }
