@@ -26,10 +26,7 @@ pub struct TrainingRow {
     pub source: &'static str,
     pub model: &'static str,
     pub accelerator: &'static str,
-    pub precision: Precision,
-    pub devices: u32,
-    pub seq_len: u32,
-    pub global_batch: u32,
+    pub shape: JobShape,
     /// (tp, pp) when the source published them (pp need not divide the
     /// layers: Meta ran 126 layers in 16 stages).
     pub tp_pp: Option<(u32, u32)>,
@@ -53,12 +50,12 @@ impl TrainingRow {
         format!(
             "train {} {}x{}{} seq {} batch {} {} ({})",
             self.model,
-            self.devices,
+            self.shape.devices,
             self.accelerator,
             layout,
-            self.seq_len,
-            self.global_batch,
-            self.precision.name(),
+            self.shape.seq_len,
+            self.shape.global_batch,
+            self.shape.precision.name(),
             self.source
         )
     }
@@ -73,10 +70,12 @@ pub fn training_rows() -> Vec<TrainingRow> {
         source: INTEL,
         model,
         accelerator: "gaudi2",
-        precision: Precision::Fp8,
-        devices,
-        seq_len: 4096,
-        global_batch,
+        shape: JobShape {
+            precision: Precision::Fp8,
+            devices,
+            seq_len: 4096,
+            global_batch,
+        },
         tp_pp: None,
         published: Published::TokensPerS(tps),
     };
@@ -85,10 +84,12 @@ pub fn training_rows() -> Vec<TrainingRow> {
         source: META,
         model: "llama-3.1-405b",
         accelerator: "h100",
-        precision: Precision::Bf16,
-        devices,
-        seq_len: 8192,
-        global_batch: 2048,
+        shape: JobShape {
+            precision: Precision::Bf16,
+            devices,
+            seq_len: 8192,
+            global_batch: 2048,
+        },
         tp_pp: Some((8, 16)),
         published: Published::Mfu(mfu),
     };
@@ -123,17 +124,7 @@ pub fn run_training_row(
     let accelerator = catalog
         .accelerator(row.accelerator)
         .map_err(|e| e.to_string())?;
-    let job = TrainingJob::new(
-        model,
-        accelerator,
-        JobShape {
-            precision: row.precision,
-            devices: row.devices,
-            seq_len: row.seq_len,
-            global_batch: row.global_batch,
-        },
-        efficiency,
-    );
+    let job = TrainingJob::new(model, accelerator, row.shape, efficiency);
     let best = match row.tp_pp {
         None => train_plan(&job, row.accelerator, row.model, None)
             .map_err(|e| e.to_string())?
@@ -148,7 +139,7 @@ pub fn run_training_row(
     let published_tokens_per_s = match row.published {
         Published::TokensPerS(t) => t,
         Published::Mfu(mfu) => {
-            mfu * f64::from(row.devices) * bf16_peak / model_flops_per_token(&job)
+            mfu * f64::from(row.shape.devices) * bf16_peak / model_flops_per_token(&job)
         }
     };
     Ok(TrainingRowResult {
@@ -305,10 +296,12 @@ pub fn gaudi3_claim_check(catalog: &Catalog) -> Result<Vec<(&'static str, u32, f
                 source: "claim check",
                 model,
                 accelerator,
-                precision: Precision::Bf16,
-                devices,
-                seq_len: 4096,
-                global_batch,
+                shape: JobShape {
+                    precision: Precision::Bf16,
+                    devices,
+                    seq_len: 4096,
+                    global_batch,
+                },
                 tp_pp: None,
                 published: Published::TokensPerS(1.0),
             };
