@@ -87,6 +87,23 @@ pub const RANGES: &[(&str, f64, f64, &str)] = &[
     ("storage_gb_per_s", 0.0, 1e4, "GB/s"),
     ("rtt_ms", 0.0, 1e5, "ms"),
     ("limit_usd", 0.0, 1e12, "USD"),
+    // Training.
+    ("nodes", 1.0, 1e5, "nodes per training pool"),
+    ("devices", 1.0, 1e6, "devices per job"),
+    ("jobs", 1.0, 1e6, "synthetic jobs per run"),
+    ("tokens", 1.0, 1e15, "tokens per job"),
+    ("tokens_mean", 1.0, 1e15, "tokens per job"),
+    ("seq_len", 1.0, 1e7, "tokens per sequence"),
+    ("global_batch", 1.0, 1e6, "sequences per step"),
+    ("arrival_s", 0.0, 1e9, "s"),
+    ("deadline_s", 0.0, 1e9, "s"),
+    ("replacement_s", 0.0, 1e9, "s"),
+    ("restart_overhead_s", 0.0, 1e7, "s"),
+    ("max_delay_s", 0.0, 1e9, "s"),
+    ("gb_per_s_per_node", 1e-3, 1e4, "GB/s"),
+    ("storage_usd_per_gb_month", 0.0, 1e3, "USD per GB-month"),
+    ("keep", 0.0, 1e3, "checkpoints kept"),
+    ("failure_per_node_hour", 0.0, 1e3, "failures per node-hour"),
 ];
 
 /// The range for `key`, by its last name (an index such as `[3]` dropped).

@@ -243,6 +243,22 @@ fn bad_training_input_exits_2_naming_the_place() {
         None,
     );
     fails_with(&path, &dir.path().join("out"), &["training.jobs[0].tokens"]);
+    // Bounded like every scenario number, in the scenario and in a trace.
+    let (dir, path) = temp_scenario(
+        &format!("[training]\nmodel = \"llama-3.1-8b\"\n[[training.jobs]]\ntokens = 1e20\ndevices = 8\n{POOL}"),
+        None,
+    );
+    fails_with(
+        &path,
+        &dir.path().join("out"),
+        &["training.jobs[0].tokens", "1e15"],
+    );
+    let (dir, path) = with_trace("arrival_s,model,tokens,devices\n0,llama-3.1-8b,1e9,2000000\n");
+    fails_with(
+        &path,
+        &dir.path().join("out"),
+        &["line 2", "devices `2000000`"],
+    );
     let (dir, path) = temp_scenario(
         &format!("[training]\nmodel = \"llama-3.1-8b\"\n[training.checkpoint]\ninterval_s = \"often\"\n[[training.jobs]]\ntokens = 1e9\ndevices = 8\n{POOL}"),
         None,

@@ -112,24 +112,27 @@ pub fn parse_job_trace(text: &str, file: &str) -> Result<Vec<JobSpec>, JobTraceE
             )));
         }
         let cell = |name: &str| index(name).map(|i| cells[i]);
-        let number = |name: &str| -> Result<f64, JobTraceError> {
+        // The same bounds a scenario's keys have (scenario::ranges).
+        let number = |name: &str, max: f64| -> Result<f64, JobTraceError> {
             let v = cell(name).unwrap_or("");
             match v.parse::<f64>() {
-                Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-                _ => Err(bad(format!("{name} `{v}`: expected a number >= 0"))),
+                Ok(x) if x.is_finite() && (0.0..=max).contains(&x) => Ok(x),
+                _ => Err(bad(format!(
+                    "{name} `{v}`: expected a number from 0 to {max:e}"
+                ))),
             }
         };
-        let arrival_s = number("arrival_s")?;
-        let tokens = number("tokens")?;
+        let arrival_s = number("arrival_s", 1e9)?;
+        let tokens = number("tokens", 1e15)?;
         if tokens == 0.0 {
             return Err(bad("tokens `0`: expected a number > 0".into()));
         }
         let devices_text = cell("devices").unwrap_or("");
         let devices = match devices_text.parse::<u32>() {
-            Ok(d) if d > 0 => d,
+            Ok(d) if (1..=1_000_000).contains(&d) => d,
             _ => {
                 return Err(bad(format!(
-                    "devices `{devices_text}`: expected a whole number >= 1"
+                    "devices `{devices_text}`: expected a whole number from 1 to 1000000"
                 )))
             }
         };
@@ -142,7 +145,7 @@ pub fn parse_job_trace(text: &str, file: &str) -> Result<Vec<JobSpec>, JobTraceE
         let deadline_s = match cell("deadline_s") {
             None | Some("") => None,
             Some(_) => {
-                let d = number("deadline_s")?;
+                let d = number("deadline_s", 1e9)?;
                 if d <= arrival_s {
                     return Err(bad(format!(
                         "deadline_s {d} is not after arrival_s {arrival_s}"
