@@ -294,6 +294,10 @@ fn easy_backfills_a_small_job_fifo_does_not() {
         );
         let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(0, "t"));
         assert_eq!(o.jobs[1].first_start_s, Some(36000.0));
+        if scheduler == SchedulerPolicy::Easy {
+            // B, blocked at the head, was promised A's end.
+            assert_eq!(o.jobs[1].reservation_s, Some(36000.0));
+        }
         o.jobs[2].first_start_s.unwrap()
     };
     assert_eq!(start_of_c(SchedulerPolicy::Easy), 2.0);
