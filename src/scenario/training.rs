@@ -616,11 +616,12 @@ fn jobs(
                 model,
                 tokens: ctx.positive_f64(&format!("{key}.tokens"), j.tokens)?,
                 devices: ctx.positive_u32(&format!("{key}.devices"), j.devices)?,
-                priority: j
-                    .priority
-                    .unwrap_or(0)
-                    .clamp(i64::from(i32::MIN), i64::from(i32::MAX))
-                    as i32,
+                priority: i32::try_from(j.priority.unwrap_or(0)).map_err(|_| {
+                    ctx.err(
+                        format!("{key}.priority"),
+                        format!("expected a whole number from {} to {}", i32::MIN, i32::MAX),
+                    )
+                })?,
                 deadline_s,
             });
         }

@@ -243,6 +243,15 @@ fn bad_training_input_exits_2_naming_the_place() {
         None,
     );
     fails_with(&path, &dir.path().join("out"), &["training.jobs[0].tokens"]);
+    let (dir, path) = temp_scenario(
+        &format!("[training]\nmodel = \"llama-3.1-8b\"\n[[training.jobs]]\ntokens = 1e9\ndevices = 8\npriority = 9999999999\n{POOL}"),
+        None,
+    );
+    fails_with(
+        &path,
+        &dir.path().join("out"),
+        &["training.jobs[0].priority"],
+    );
     // Bounded like every scenario number, in the scenario and in a trace.
     let (dir, path) = temp_scenario(
         &format!("[training]\nmodel = \"llama-3.1-8b\"\n[[training.jobs]]\ntokens = 1e20\ndevices = 8\n{POOL}"),
