@@ -2,6 +2,11 @@
 
 use crate::engine::SimTime;
 
+/// The shortest billed span of an on-demand or spot node (serving's
+/// `fleet.billing_minimum_s`, training's `training.billing_minimum_s`) when
+/// a scenario does not set one: one minute, as the large clouds bill.
+pub const DEFAULT_BILLING_MINIMUM_S: f64 = 60.0;
+
 /// Seconds billed for a span: per started second.
 pub fn billed_seconds(span: SimTime) -> u64 {
     span.as_nanos().div_ceil(1_000_000_000)

@@ -8,7 +8,7 @@ mod components;
 pub mod ledger;
 mod rates;
 
-pub use billing::billed_seconds;
+pub use billing::{billed_seconds, DEFAULT_BILLING_MINIMUM_S};
 pub use budget::{Alert, BudgetAction, BudgetSpec, BudgetWatch};
 pub use components::{CostComponents, WastedCost};
 pub use ledger::{Bill, PoolBilling, UnitSpan};

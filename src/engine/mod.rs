@@ -8,10 +8,13 @@
 //! - random streams are derived from `(scenario seed, stable name)`, so adding a
 //!   subsystem never perturbs another subsystem's draws.
 
+mod generation;
+pub(crate) mod ids;
 mod queue;
 mod rng;
 mod time;
 
+pub use generation::Generation;
 pub use queue::{EventQueue, LaneOrderError};
 pub use rng::{stream, stream_seed};
 pub use time::SimTime;

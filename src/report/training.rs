@@ -44,7 +44,32 @@ pub struct TrainingSummary {
     pub deadlines: usize,
     pub deadlines_met: usize,
     pub migrations: usize,
-    pub utilisation: f64,
+    pub utilization: f64,
+    /// What the run could not do as asked (a stall, raised checkpoint
+    /// intervals); absent when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+/// The run's warnings, in words.
+fn warnings(o: &crate::training::cluster::ClusterOutcome) -> Vec<String> {
+    let mut w = Vec::new();
+    if let Some(t) = o.stalled_at_s {
+        w.push(format!(
+            "stopped at {:.1} d: interruptions rolled jobs back for {} days without a checkpoint or a job end (unfinished jobs would never finish: shorten the checkpoint interval or use a safer pool)",
+            t / 86_400.0,
+            crate::training::cluster::STALL_LIMIT.as_secs_f64() / 86_400.0
+        ));
+    }
+    if !o.interval_raised.is_empty() {
+        w.push(format!(
+            "checkpoint interval raised to the simulator's floor (one checkpoint write, and at most {} checkpoints per job) for {} job(s), first {}",
+            crate::training::cluster::MAX_CHECKPOINTS_PER_JOB,
+            o.interval_raised.len(),
+            o.interval_raised[0]
+        ));
+    }
+    w
 }
 
 /// The summary of one run.
@@ -120,7 +145,8 @@ pub fn summarise(scenario: &TrainingScenario, run: &TrainingRun) -> TrainingSumm
             .filter(|j| j.met_deadline == Some(true))
             .count(),
         migrations: o.jobs.iter().filter(|j| j.migrated).count(),
-        utilisation: o.utilisation,
+        utilization: o.utilization,
+        warnings: warnings(o),
     }
 }
 
@@ -216,6 +242,9 @@ pub fn render_training(scenario: &TrainingScenario, runs: &[TrainingRun]) -> Str
     out.push_str(&spot_against_on_demand(scenario, &summaries));
     for (s, v) in summaries.iter().zip(&scenario.variants) {
         out.push_str(&format!("\n{}:\n", printable(&s.variant)));
+        for w in &s.warnings {
+            out.push_str(&format!("  warning: {}\n", printable(w)));
+        }
         for p in &s.pools {
             out.push_str(&format!("  pool: {}\n", printable(p)));
         }

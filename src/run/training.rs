@@ -25,22 +25,17 @@ pub fn speeds_of(variant: &TrainingVariant) -> Vec<Vec<Option<JobSpeed>>> {
         .collect()
 }
 
-/// Runs one variant with `seed`. Every variant draws from the same stream
-/// (common random numbers: a replica's variants see the same draws in the
-/// same order as far as their histories agree).
+/// Runs one variant with `seed`. Each pool draws from its own stream
+/// (`spot.hazard.<pool>`), so variants that share a pool's name see the
+/// same draws for it (common random numbers) as far as their histories on
+/// that pool agree.
 pub fn run_variant(
     scenario: &TrainingScenario,
     variant: &TrainingVariant,
     seed: u64,
 ) -> TrainingRun {
-    let mut rng = crate::engine::stream(seed, "training");
     let started = std::time::Instant::now();
-    let outcome = simulate_cluster(
-        &variant.config,
-        &scenario.jobs,
-        &speeds_of(variant),
-        &mut rng,
-    );
+    let outcome = simulate_cluster(&variant.config, &scenario.jobs, &speeds_of(variant), seed);
     let wall_s = started.elapsed().as_secs_f64();
     TrainingRun {
         variant: variant.name.clone(),

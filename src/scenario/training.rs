@@ -47,6 +47,9 @@ struct RawTraining {
     deadline_aware: Option<bool>,
     elastic: Option<bool>,
     horizon_s: Option<f64>,
+    /// Elastic holds are billed at least this long each (as serving's
+    /// `fleet.billing_minimum_s`).
+    billing_minimum_s: Option<f64>,
     /// Hardware failures per node-hour on every pool (spot or not).
     failure_per_node_hour: Option<f64>,
     /// A lost node's capacity comes back after this long.
@@ -274,6 +277,11 @@ fn validate(
         Ctx::positive_f64,
         DEFAULT_HORIZON_S,
     )?;
+    let billing_minimum = ctx.seconds_or(
+        "training.billing_minimum_s",
+        t.billing_minimum_s,
+        crate::cost::DEFAULT_BILLING_MINIMUM_S,
+    )?;
     let failure = ctx.or(
         "training.failure_per_node_hour",
         t.failure_per_node_hour,
@@ -394,6 +402,7 @@ fn validate(
             deadline_aware: v.deadline_aware.or(t.deadline_aware).unwrap_or(true),
             elastic: v.elastic.or(t.elastic).unwrap_or(false),
             horizon_s,
+            billing_minimum,
             launch_windows: match (&v.launch_windows, &t.launch_windows) {
                 (Some(w), _) => launch_windows(&ctx, &format!("{vkey}.launch_windows"), w)?,
                 (None, Some(w)) => launch_windows(&ctx, "training.launch_windows", w)?,

@@ -223,7 +223,7 @@ impl Default for FleetConfig {
             placement: PlacementConfig::Proportional,
             budget: None,
             costs: CostRates::default(),
-            billing_minimum: SimTime::from_secs_f64(60.0),
+            billing_minimum: SimTime::from_secs_f64(crate::cost::DEFAULT_BILLING_MINIMUM_S),
             timeline_interval: SimTime::from_secs_f64(5.0),
             budget_interval: SimTime::from_secs_f64(60.0),
             start_hour_utc: 0.0,

@@ -5,59 +5,29 @@
 //! instances and replicas in launch order); they are never reused, so an id
 //! names one thing for the whole run.
 
+use crate::engine::ids::index_id;
 use crate::engine::{EventQueue, SimTime};
 use crate::workload::Request;
 
-/// A pool of the variant, by its position in the scenario.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct PoolId(pub u16);
+index_id!(
+    /// A pool of the variant, by its position in the scenario.
+    PoolId,
+    u16
+);
+index_id!(
+    /// A unit (one node, or the nodes one replica spans), in launch order.
+    InstanceId,
+    u32
+);
+index_id!(
+    /// A replica, in launch order across all pools.
+    ReplicaId,
+    u32
+);
 
-/// A unit (one node, or the nodes one replica spans), in launch order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct InstanceId(pub u32);
-
-/// A replica, in launch order across all pools.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ReplicaId(pub u32);
-
-macro_rules! index_id {
-    ($id:ident, $repr:ty) => {
-        impl $id {
-            /// The id of the `index`-th entry of its table.
-            ///
-            /// # Panics
-            /// When `index` does not fit the id's width (more entries than
-            /// the simulation supports).
-            pub fn new(index: usize) -> $id {
-                $id(<$repr>::try_from(index).expect(concat!(stringify!($id), " overflow")))
-            }
-
-            /// Position in its table.
-            pub fn index(self) -> usize {
-                self.0 as usize
-            }
-        }
-    };
-}
-index_id!(PoolId, u16);
-index_id!(InstanceId, u32);
-index_id!(ReplicaId, u32);
-
-/// How many times an instance's scheduled events have been invalidated.
-///
-/// Rule: an instance event (`InstanceReady`, `Interrupt`, `Kill`) carries the
-/// instance's generation at the time it was scheduled; terminating the
-/// instance bumps the generation, so every event scheduled before that is
-/// stale and is ignored when it pops. Events are never removed from the
-/// queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Generation(pub u32);
-
-impl Generation {
-    pub fn next(self) -> Generation {
-        Generation(self.0 + 1)
-    }
-}
+/// The stale-event guard of instance events (`InstanceReady`, `Interrupt`,
+/// `Kill`): see [`crate::engine::Generation`].
+pub use crate::engine::Generation;
 
 #[derive(Debug)]
 pub(super) enum Event {

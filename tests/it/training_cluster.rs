@@ -2,11 +2,10 @@
 //! without interruptions, the best checkpoint interval against Young/Daly,
 //! the deadline policy, conservation of tokens, EASY's reservation.
 
-use fleetsim::engine::stream;
 use fleetsim::fleet::{Hazard, PriceSchedule, Purchase};
 use fleetsim::training::cluster::{
     simulate_cluster, young_daly_s, CheckpointPolicy, ClusterConfig, ClusterPool, Interval,
-    JobSpec, JobSpeed, SchedulerPolicy,
+    JobSpec, JobSpeed, SchedulerPolicy, SegmentEnd,
 };
 use proptest::prelude::*;
 
@@ -73,6 +72,7 @@ fn config(
         checkpoint: ckpt,
         deadline_aware: true,
         horizon_s: 1e12,
+        billing_minimum: fleetsim::engine::SimTime::from_secs_f64(60.0),
         launch_windows: None,
         elastic: false,
     }
@@ -91,7 +91,7 @@ fn without_interruptions_spot_and_on_demand_train_in_the_same_time_at_their_pric
             checkpoint(Interval::Auto, 300.0),
         );
         let speeds = vec![vec![Some(speed(1e6, 2, 1e9))]];
-        let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(1, "t"));
+        let o = simulate_cluster(&c, &jobs, &speeds, 1);
         let j = &o.jobs[0];
         assert_eq!(j.time_to_train_s, Some(3600.0), "{purchase:?}");
         assert_eq!(
@@ -105,7 +105,7 @@ fn without_interruptions_spot_and_on_demand_train_in_the_same_time_at_their_pric
         );
         assert!((j.held_device_hours - 16.0).abs() < 1e-9);
         assert!(j.lost_device_hours.abs() < 1e-9);
-        assert_eq!(o.utilisation, 1.0);
+        assert_eq!(o.utilization, 1.0);
     }
 }
 
@@ -119,12 +119,7 @@ fn fixed_checkpoints_cost_their_writes_by_hand() {
         SchedulerPolicy::Fifo,
         checkpoint(Interval::FixedS(1800.0), 0.0),
     );
-    let o = simulate_cluster(
-        &c,
-        &jobs,
-        &[vec![Some(speed(1e6, 2, 1e9))]],
-        &mut stream(1, "t"),
-    );
+    let o = simulate_cluster(&c, &jobs, &[vec![Some(speed(1e6, 2, 1e9))]], 1);
     let j = &o.jobs[0];
     assert_eq!(j.checkpoints, 3);
     assert!((j.time_to_train_s.unwrap() - (7200.0 + 3.0 * 7.0)).abs() < 1e-6);
@@ -152,7 +147,7 @@ fn the_best_simulated_checkpoint_interval_is_within_15_percent_of_young_daly() {
         );
         let mean: f64 = (0..150u64)
             .map(|seed| {
-                let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(seed, "yd"));
+                let o = simulate_cluster(&c, &jobs, &speeds, seed);
                 o.jobs[0].time_to_train_s.unwrap()
             })
             .sum::<f64>()
@@ -206,7 +201,7 @@ proptest! {
         let on_demand = restart + tokens / rate;
         spec.deadline_s = Some(100.0 + on_demand + margin + slack * hours * 3600.0);
         let speeds = vec![vec![Some(speed(spot_rate, 2, params)), Some(speed(rate, 2, params))]];
-        let o = simulate_cluster(&c, &[spec], &speeds, &mut stream(seed, "deadline"));
+        let o = simulate_cluster(&c, &[spec], &speeds, seed);
         let j = &o.jobs[0];
         prop_assert_eq!(j.met_deadline, Some(true), "{:?}", j);
         prop_assert_eq!(j.tokens_trained, tokens);
@@ -232,7 +227,7 @@ proptest! {
             SchedulerPolicy::Easy,
             checkpoint(Interval::Auto, 120.0),
         );
-        let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(seed, "conserve"));
+        let o = simulate_cluster(&c, &jobs, &speeds, seed);
         prop_assert_eq!(o.jobs_finished, n);
         for (j, spec) in o.jobs.iter().zip(&jobs) {
             prop_assert_eq!(j.tokens_trained, spec.tokens);
@@ -263,7 +258,7 @@ proptest! {
             SchedulerPolicy::Easy,
             checkpoint(Interval::FixedS(3600.0), 0.0),
         );
-        let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(0, "easy"));
+        let o = simulate_cluster(&c, &jobs, &speeds, 0);
         prop_assert_eq!(o.jobs_finished, jobs.len());
         for j in &o.jobs {
             if let Some(r) = j.reservation_s {
@@ -292,7 +287,7 @@ fn easy_backfills_a_small_job_fifo_does_not() {
             scheduler,
             checkpoint(Interval::Auto, 0.0),
         );
-        let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(0, "t"));
+        let o = simulate_cluster(&c, &jobs, &speeds, 0);
         assert_eq!(o.jobs[1].first_start_s, Some(36000.0));
         if scheduler == SchedulerPolicy::Easy {
             // B, blocked at the head, was promised A's end.
@@ -324,7 +319,7 @@ fn a_restore_in_another_region_pays_the_writing_regions_egress() {
     let speeds = vec![vec![Some(speed(1e5, 1, 1e9)), Some(speed(1e5, 1, 1e9))]];
     let mut paid = 0;
     for seed in 0..20 {
-        let o = simulate_cluster(&c, &jobs, &speeds, &mut stream(seed, "egress"));
+        let o = simulate_cluster(&c, &jobs, &speeds, seed);
         let j = &o.jobs[0];
         let moved = o.segments.iter().any(|s| s.pool == "far");
         let restored = moved
@@ -374,7 +369,7 @@ fn a_job_waits_for_a_cheaper_window_only_within_its_delay_and_deadline() {
         });
         let mut j = job("a", 0.0, 3.6e8, 1);
         j.deadline_s = deadline_s;
-        simulate_cluster(&c, &[j], &speeds, &mut stream(0, "w")).jobs[0].clone()
+        simulate_cluster(&c, &[j], &speeds, 0).jobs[0].clone()
     };
     let waited = run(7200.0, None);
     assert_eq!(waited.first_start_s, Some(3600.0));
@@ -412,7 +407,7 @@ fn an_elastic_job_shrinks_instead_of_waiting_for_a_lost_node() {
                 checkpoint(Interval::Auto, 60.0),
             );
             c.elastic = elastic;
-            simulate_cluster(&c, &jobs, &speeds, &mut stream(seed, "elastic"))
+            simulate_cluster(&c, &jobs, &speeds, seed)
         };
         let (rigid, elastic) = (run(false), run(true));
         assert_eq!(elastic.jobs[0].tokens_trained, 3.6e10);
@@ -445,12 +440,7 @@ fn work_in_progress_at_the_horizon_is_trained_not_lost() {
     );
     c.horizon_s = 3600.0;
     let jobs = vec![job("a", 0.0, 3.6e10, 1)];
-    let o = simulate_cluster(
-        &c,
-        &jobs,
-        &[vec![Some(speed(1e6, 1, 1e9))]],
-        &mut stream(0, "h"),
-    );
+    let o = simulate_cluster(&c, &jobs, &[vec![Some(speed(1e6, 1, 1e9))]], 0);
     let j = &o.jobs[0];
     assert_eq!(o.jobs_finished, 0);
     assert_eq!(j.end_s, None);
@@ -465,4 +455,128 @@ fn work_in_progress_at_the_horizon_is_trained_not_lost() {
         fleetsim::training::cluster::SegmentEnd::Horizon
     );
     assert!((o.total_usd - 1.0).abs() < 1e-9, "1 node-hour at 1 USD");
+}
+
+#[test]
+fn easy_reserves_from_the_size_a_shrunk_elastic_job_really_runs_at() {
+    // 4 spot nodes, reclaimed only in the first hour of the day (0.3 per
+    // node-hour); a lost node is replaced after 30 hours. A (4 nodes,
+    // elastic, 4 hours at full size) loses a node in the first hour and
+    // restarts shrunk on 2 nodes at half speed; B (4 nodes) arrives at
+    // 1 hour and heads a blocked queue. B can run only when the lost node
+    // is back (A's 2 nodes and the third free one make 3), so EASY must
+    // promise it the node's return, not A's end at full size and speed
+    // (the reservation once came from A's full node count and speed: B was
+    // promised about 4 hours and started at 30).
+    let mut p = pool("spot", 4, Purchase::Spot, 1.0, 0.0);
+    let mut hours = [0.0; 24];
+    hours[0] = 0.3;
+    p.hazard = Some(Hazard::HourOfDay {
+        per_node_hour: hours,
+        start_hour: 0.0,
+    });
+    p.replacement_s = 30.0 * 3600.0;
+    let mut a = speed(1e6, 4, 1e9);
+    a.shrink = [(2, 5e5), (0, 0.0), (0, 0.0), (0, 0.0)];
+    let jobs = vec![
+        job("a", 0.0, 4.0 * 3600.0 * 1e6, 4),
+        job("b", 3600.0, 3600.0 * 1e6, 4),
+    ];
+    let speeds = vec![vec![Some(a)], vec![Some(speed(1e6, 4, 1e9))]];
+    let mut c = config(
+        vec![p],
+        SchedulerPolicy::Easy,
+        checkpoint(Interval::Auto, 0.0),
+    );
+    c.elastic = true;
+    let mut checked = 0;
+    for seed in 0..60 {
+        let o = simulate_cluster(&c, &jobs, &speeds, seed);
+        let (ja, jb) = (&o.jobs[0], &o.jobs[1]);
+        let first = &o.segments[0];
+        if ja.interruptions != 1 || first.end != SegmentEnd::Interrupted {
+            continue;
+        }
+        assert!(o.segments.iter().any(|s| s.job == "a" && s.nodes == 2));
+        let node_back = first.end_s + 30.0 * 3600.0;
+        let reservation = jb.reservation_s.expect("B headed a blocked queue");
+        assert!(
+            (reservation - node_back).abs() < 1e-6,
+            "seed {seed}: B promised {reservation:.0} s, the node is back at {node_back:.0} s"
+        );
+        assert!(
+            jb.first_start_s.unwrap() <= reservation + 1e-6,
+            "seed {seed}: B started at {:?}, after its reservation {reservation:.0}",
+            jb.first_start_s
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} seeds lost exactly one node");
+}
+
+#[test]
+fn training_holds_are_billed_like_serving_units_per_started_second_and_a_minimum() {
+    // On demand at 3,600 USD per node-hour (1 USD per node-second), 2
+    // nodes: a 10.5 s job is billed the 60 s minimum (120 USD); a 100.5 s
+    // job 101 started seconds (202 USD). Committed (reserved) pools bill
+    // every node for the makespan, rounded up to the second.
+    for (seconds, expected) in [(10.5, 120.0), (100.5, 202.0)] {
+        let c = config(
+            vec![pool("od", 2, Purchase::OnDemand, 3600.0, 0.0)],
+            SchedulerPolicy::Fifo,
+            checkpoint(Interval::Auto, 0.0),
+        );
+        let jobs = vec![job("a", 0.0, seconds * 1e6, 2)];
+        let o = simulate_cluster(&c, &jobs, &[vec![Some(speed(1e6, 2, 1e9))]], 0);
+        assert!(
+            (o.total_usd - expected).abs() < 1e-6,
+            "{seconds} s: {}",
+            o.total_usd
+        );
+        assert!((o.jobs[0].compute_usd["on-demand"] - expected).abs() < 1e-6);
+    }
+    let reserved = Purchase::Reserved { term_years: 1 };
+    let c = config(
+        vec![pool("r", 2, reserved, 3600.0, 0.0)],
+        SchedulerPolicy::Fifo,
+        checkpoint(Interval::Auto, 0.0),
+    );
+    let o = simulate_cluster(
+        &c,
+        &[job("a", 0.0, 10.5e6, 2)],
+        &[vec![Some(speed(1e6, 2, 1e9))]],
+        0,
+    );
+    assert!(
+        (o.total_usd - 22.0).abs() < 1e-6,
+        "2 nodes x 11 s: {}",
+        o.total_usd
+    );
+}
+
+#[test]
+fn a_job_that_never_reaches_a_checkpoint_stops_the_run_after_30_days() {
+    // 100 reclaims per node-hour (one every 36 s) against a 1-hour
+    // checkpoint interval: no checkpoint is ever written, so the run stops
+    // 30 days after the first reclaim instead of simulating its 10-year
+    // horizon, and says so.
+    let mut c = config(
+        vec![pool("spot", 1, Purchase::Spot, 1.0, 100.0)],
+        SchedulerPolicy::Fifo,
+        checkpoint(Interval::FixedS(3600.0), 0.0),
+    );
+    c.horizon_s = 10.0 * 365.0 * 86_400.0;
+    let o = simulate_cluster(
+        &c,
+        &[job("a", 0.0, 1e6 * 86_400.0, 1)],
+        &[vec![Some(speed(1e6, 1, 1e9))]],
+        3,
+    );
+    let stalled = o.stalled_at_s.expect("the run stalls");
+    let limit = fleetsim::training::cluster::STALL_LIMIT.as_secs_f64();
+    assert!(stalled > limit && stalled < limit + 3600.0, "{stalled}");
+    assert_eq!(o.makespan_s, stalled);
+    assert_eq!(o.jobs_finished, 0);
+    assert_eq!(o.jobs[0].checkpoints, 0);
+    assert!(o.jobs[0].interruptions > 10_000);
 }

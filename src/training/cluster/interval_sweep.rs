@@ -5,8 +5,8 @@
 //! Young/Daly's first-order one.
 
 use super::checkpoint::{young_daly_s, Interval};
-use super::sim::{simulate_cluster, ClusterConfig, JobSpeed};
 use super::JobSpec;
+use super::{simulate_cluster, ClusterConfig, JobSpeed};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -70,9 +70,7 @@ pub fn sweep_intervals(
             c.checkpoint.interval = Interval::FixedS(yd * f);
             let runs: Vec<(f64, f64, f64, bool)> = (0..seeds)
                 .map(|k| {
-                    let mut rng =
-                        crate::engine::stream(base_seed + u64::from(k), "checkpoint-sweep");
-                    let o = simulate_cluster(&c, jobs, speeds, &mut rng);
+                    let o = simulate_cluster(&c, jobs, speeds, base_seed + u64::from(k));
                     // A job unfinished at the horizon counts with the
                     // horizon as its end (a lower bound).
                     let times: Vec<f64> = o

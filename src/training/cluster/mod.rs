@@ -4,14 +4,19 @@
 //! and time of every job.
 
 pub mod checkpoint;
+mod config;
+mod event;
 pub mod interval_sweep;
 pub mod job;
-pub mod sim;
+mod outcome;
+pub mod scheduler;
+mod sim;
 pub mod speeds;
 
 pub use checkpoint::{young_daly_s, CheckpointPolicy, Interval};
+pub use config::{ClusterConfig, ClusterPool, JobSpeed, LaunchWindows};
+pub use event::{JobId, PoolId};
 pub use job::{read_job_trace, JobSpec, SyntheticJobs};
-pub use sim::{
-    simulate_cluster, ClusterConfig, ClusterOutcome, ClusterPool, JobOutcome, JobSpeed,
-    LaunchWindows, SchedulerPolicy, Segment, SegmentEnd,
-};
+pub use outcome::{ClusterOutcome, JobOutcome, Segment, SegmentEnd};
+pub use scheduler::{SchedulerPolicy, BACKFILL_DEPTH};
+pub use sim::{simulate_cluster, MAX_CHECKPOINTS_PER_JOB, STALL_LIMIT};

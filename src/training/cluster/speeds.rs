@@ -2,7 +2,7 @@
 //! finds for the job's model on the pool's accelerator and the devices the
 //! job wants, computed once per (model, accelerator, devices).
 
-use super::sim::{ClusterPool, JobSpeed};
+use super::config::{ClusterPool, JobSpeed};
 use super::JobSpec;
 use crate::catalog::{Catalog, Precision};
 use crate::training::efficiency::training_efficiency;

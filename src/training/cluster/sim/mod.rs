@@ -1,0 +1,235 @@
+//! The training cluster simulation: jobs arrive, a gang scheduler (a
+//! [`Scheduler`](super::scheduler::Scheduler) policy) starts each on one
+//! pool when the nodes it wants are free, jobs train in segments between
+//! checkpoints, and interruptions (spot reclaims, hardware failures) roll a
+//! job back to its last checkpoint and send it back to the queue.
+//!
+//! This file is the loop and the dispatch; the parts own their state:
+//! `job.rs` (a job's status, progress and record), `pools.rs` (nodes held
+//! and lost, random streams), `queue.rs` (the waiting queue),
+//! `lifecycle.rs` (start, phases, checkpoints, interruptions, release),
+//! `timing.rs` (checkpoint intervals and times to finish), `deadline.rs`
+//! (the deadline-aware spot policy), `launch.rs` (launch windows),
+//! `elastic.rs` (sizes after a loss), `gang.rs` (what schedulers see),
+//! `finish.rs` (the outcome).
+//!
+//! Guarantees: one engine ([`EventQueue`] on integer [`SimTime`], ties in
+//! insertion order); deterministic in the seed (each pool draws its
+//! interruptions from its own stream `spot.hazard.<pool>`, in event
+//! order); every job either trains all its tokens or is reported
+//! unfinished at the horizon (or when the run stalls: see
+//! [`STALL_LIMIT`]); with exact runtimes (nothing interrupts) EASY never
+//! starts the head job later than the reservation it was given when it
+//! became the head. Cost per event: O(log waiting + pools) plus one
+//! scheduling pass per instant, which EASY bounds to
+//! [`BACKFILL_DEPTH`](super::scheduler::BACKFILL_DEPTH) jobs.
+
+mod deadline;
+mod elastic;
+mod finish;
+mod gang;
+mod job;
+mod launch;
+mod lifecycle;
+mod pools;
+mod queue;
+mod timing;
+
+pub use timing::MAX_CHECKPOINTS_PER_JOB;
+
+use super::config::{ClusterConfig, JobSpeed};
+use super::event::{Event, JobId, PoolId};
+use super::job::JobSpec;
+use super::outcome::{ClusterOutcome, Segment};
+use super::scheduler::Scheduler;
+use crate::engine::{EventQueue, SimTime};
+use job::{JobState, Status};
+use pools::PoolState;
+use queue::{QueueKey, WaitingQueue};
+
+/// A run stops when interruptions keep rolling jobs back for this long
+/// (from the first interruption after the last checkpoint write or job
+/// end) while no job writes a checkpoint or finishes: nothing will ever
+/// finish (for example a hazard that strikes faster than a checkpoint
+/// completes). Its jobs are reported unfinished, and the outcome says so.
+pub const STALL_LIMIT: SimTime = SimTime::from_nanos(30 * 86_400 * 1_000_000_000);
+
+struct Sim<'a> {
+    config: &'a ClusterConfig,
+    jobs: &'a [JobSpec],
+    speeds: &'a [Vec<Option<JobSpeed>>],
+    agenda: EventQueue<Event>,
+    now: SimTime,
+    horizon: SimTime,
+    state: Vec<JobState>,
+    pools: Vec<PoolState>,
+    queue: WaitingQueue,
+    scheduler: Box<dyn Scheduler>,
+    /// Holds of pools in the order they ended, with their compute bill.
+    segments: Vec<(Segment, f64)>,
+    /// The first interruption since the last checkpoint write or job end.
+    stall_since: Option<SimTime>,
+    /// When the run stopped for lack of progress.
+    stalled_at: Option<SimTime>,
+}
+
+/// Runs `jobs` on the cluster. `speeds[j][p]` is job j's speed on pool p
+/// (`None`: it cannot run there; every job must be able to run somewhere).
+/// Random draws come from streams derived from `seed` (one per pool).
+pub fn simulate_cluster(
+    config: &ClusterConfig,
+    jobs: &[JobSpec],
+    speeds: &[Vec<Option<JobSpeed>>],
+    seed: u64,
+) -> ClusterOutcome {
+    let mut sim = Sim {
+        config,
+        jobs,
+        speeds,
+        agenda: EventQueue::new(),
+        now: SimTime::ZERO,
+        horizon: SimTime::from_secs_f64(config.horizon_s),
+        state: vec![JobState::new(); jobs.len()],
+        pools: config
+            .pools
+            .iter()
+            .map(|p| PoolState::new(p, seed))
+            .collect(),
+        queue: WaitingQueue::default(),
+        scheduler: config.scheduler.build(),
+        segments: Vec::new(),
+        stall_since: None,
+        stalled_at: None,
+    };
+    for (j, job) in jobs.iter().enumerate() {
+        let at = SimTime::from_secs_f64(job.arrival_s);
+        sim.agenda.push(at, Event::Arrive { job: JobId::new(j) });
+    }
+    sim.run();
+    sim.finish()
+}
+
+impl Sim<'_> {
+    fn run(&mut self) {
+        while let Some((at, event)) = self.agenda.pop() {
+            if at > self.horizon {
+                break;
+            }
+            self.now = at;
+            self.handle(event);
+            if self.stalled_at.is_some() {
+                break;
+            }
+            // Handle everything at this instant before scheduling.
+            if self.agenda.peek_time().is_none_or(|t| t > self.now) {
+                self.schedule();
+            }
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Arrive { job } => {
+                self.state[job.index()].status = Status::Waiting;
+                self.enqueue(job);
+                self.arm_deadline_check(job);
+            }
+            Event::PhaseEnd { job, generation } if self.current(job, generation) => {
+                self.phase_end(job);
+            }
+            Event::Interrupt { job, generation } if self.current(job, generation) => {
+                self.interrupt(job);
+            }
+            Event::NodeBack { pool } => self.pools[pool.index()].node_back(self.now),
+            Event::Wake { job } => self.wake(job),
+            Event::DeadlineCheck { job, generation } if self.current(job, generation) => {
+                self.turn_urgent(job);
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether an event of `generation` still belongs to job's plan.
+    fn current(&self, job: JobId, generation: crate::engine::Generation) -> bool {
+        self.state[job.index()].generation == generation
+    }
+
+    fn schedule(&mut self) {
+        let scheduler = std::mem::replace(&mut self.scheduler, Box::new(super::scheduler::Fifo));
+        scheduler.schedule(self);
+        self.scheduler = scheduler;
+    }
+
+    /// The job's place in the waiting queue.
+    fn key(&self, job: JobId) -> QueueKey {
+        let spec = &self.jobs[job.index()];
+        QueueKey::new(
+            job,
+            self.state[job.index()].urgent,
+            spec.priority,
+            spec.arrival_s,
+        )
+    }
+
+    /// Puts a waiting job in the queue.
+    fn enqueue(&mut self, job: JobId) {
+        debug_assert!(self.state[job.index()].is_waiting());
+        let key = self.key(job);
+        self.queue.insert(key);
+    }
+
+    /// Takes a job out of the queue (before it starts, is deferred, or its
+    /// key changes).
+    fn dequeue(&mut self, job: JobId) {
+        let key = self.key(job);
+        self.queue.remove(&key);
+    }
+
+    /// A waiting (or deferred) job turns urgent: it moves ahead in the queue.
+    fn turn_urgent(&mut self, job: JobId) {
+        let st = &self.state[job.index()];
+        if st.urgent || st.running().is_some() || st.is_done() {
+            return;
+        }
+        let waiting = st.is_waiting();
+        if waiting {
+            self.dequeue(job);
+        }
+        self.state[job.index()].urgent = true;
+        if waiting {
+            self.enqueue(job);
+        }
+    }
+
+    /// A deferred job whose window has come waits again.
+    fn wake(&mut self, job: JobId) {
+        if let Status::Deferred { until } = self.state[job.index()].status {
+            if until <= self.now {
+                self.state[job.index()].status = Status::Waiting;
+                self.enqueue(job);
+            }
+        }
+    }
+
+    fn pool(&self, pool: PoolId) -> &super::config::ClusterPool {
+        &self.config.pools[pool.index()]
+    }
+
+    /// The pools job j may run on (scenario order).
+    fn pools_of(&self, job: JobId) -> impl Iterator<Item = PoolId> + '_ {
+        self.speeds[job.index()]
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_some())
+            .map(|(p, _)| PoolId::new(p))
+    }
+
+    /// Job j's full speed on `pool` (a pool it may run on).
+    fn full_speed(&self, job: JobId, pool: PoolId) -> JobSpeed {
+        self.speeds[job.index()][pool.index()].expect("a pool the job can run on")
+    }
+
+    fn now_s(&self) -> f64 {
+        self.now.as_secs_f64()
+    }
+}
