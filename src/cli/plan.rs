@@ -143,13 +143,13 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let scenario = load(args.scenario.as_deref())?;
     let plan = plan::plan(&scenario, &spec).map_err(bad_input)?;
     let written = match &args.out {
-        Some(dir) => plan::render::write(dir, &plan).map_err(failure)?,
+        Some(dir) => fleetsim::report::plan::write(dir, &plan).map_err(failure)?,
         None => Vec::new(),
     };
     if args.json {
         print_json(&plan);
     } else {
-        print!("{}", plan::render::render(&plan, args.all_tp));
+        print!("{}", fleetsim::report::plan::render(&plan, args.all_tp));
         for f in &written {
             println!("wrote {}", f.display());
         }

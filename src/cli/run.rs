@@ -77,7 +77,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         print!("{}", render_table(&title, &summaries));
         print!(
             "{}",
-            fleetsim::cost::break_even::describe(&report.break_even)
+            fleetsim::metrics::break_even::describe(&report.break_even)
         );
         if let Some(b) = &bands {
             print!("{}", fleetsim::run::bands::describe(b));

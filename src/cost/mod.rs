@@ -2,7 +2,6 @@
 //! was wasted, and budget alerts.
 
 mod billing;
-pub mod break_even;
 mod budget;
 mod components;
 pub mod ledger;

@@ -1,5 +1,6 @@
 //! Per-request measurements and the run summary (the `--json` schema).
 
+pub mod break_even;
 mod latency;
 mod record;
 mod summary;

@@ -14,7 +14,6 @@ mod candidates;
 pub mod fleet;
 mod price;
 pub mod rate;
-pub mod render;
 pub mod search;
 mod sizing;
 
@@ -133,13 +132,13 @@ impl Default for PlanSpec {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("{0}")]
+    #[error(transparent)]
     Scenario(#[from] ScenarioError),
-    #[error("{0}")]
+    #[error(transparent)]
     Run(#[from] crate::run::RunError),
-    #[error("{0}")]
+    #[error(transparent)]
     Capacity(#[from] CapacityError),
-    #[error("{0}")]
+    #[error(transparent)]
     Workload(#[from] crate::workload::WorkloadError),
     #[error("scenario {0}: plan needs SLO targets ([slo] ttft_s, tpot_s or a percentile target)")]
     NoSlo(String),

@@ -10,9 +10,9 @@ pub enum ReportError {
     Empty(String),
     #[error("{path}: {message}")]
     Read { path: PathBuf, message: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Chart(#[from] ChartError),
-    #[error("{0}")]
+    #[error(transparent)]
     Sweep(#[from] SweepRunError),
     #[error("cannot write {path}: {error}")]
     Write {

@@ -37,9 +37,9 @@ pub struct ReportJson {
     pub variants: Vec<VariantSummary>,
     pub assumptions: Assumptions,
     /// Break-even node-hour prices of variants on accelerators without a
-    /// public price (see `cost::break_even`).
+    /// public price (see `metrics::break_even`).
     #[serde(default)]
-    pub break_even: crate::cost::break_even::BreakEvens,
+    pub break_even: crate::metrics::break_even::BreakEvens,
 }
 
 pub fn report_json(scenario: &Scenario, outputs: &[RunOutput]) -> ReportJson {
@@ -54,8 +54,8 @@ pub fn report_json(scenario: &Scenario, outputs: &[RunOutput]) -> ReportJson {
         },
         variants: outputs.iter().map(|o| o.summary.clone()).collect(),
         assumptions: assumptions(scenario),
-        break_even: crate::cost::break_even::BreakEvens::of(
-            crate::cost::break_even::break_even_prices(
+        break_even: crate::metrics::break_even::BreakEvens::of(
+            crate::metrics::break_even::break_even_prices(
                 &scenario.catalog,
                 &outputs
                     .iter()

@@ -10,6 +10,7 @@ mod files;
 mod html;
 mod json;
 pub mod metrics;
+pub mod plan;
 mod run_section;
 mod section;
 mod summary_table;

@@ -44,9 +44,9 @@ pub struct BandReport {
 
 #[derive(Debug, thiserror::Error)]
 pub enum BandError {
-    #[error("{0}")]
+    #[error(transparent)]
     Run(#[from] RunError),
-    #[error("calibration bands: {0}")]
+    #[error("calibration bands")]
     Calibration(#[from] crate::calibration::CalibrationError),
 }
 

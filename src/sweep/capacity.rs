@@ -14,7 +14,7 @@ pub enum CapacityError {
     NoSlo(String),
     #[error("scenario {0}: an offline workload has no arrival rate to scale")]
     Offline(String),
-    #[error("{0}")]
+    #[error(transparent)]
     Run(#[from] crate::run::RunError),
 }
 

@@ -15,7 +15,7 @@ pub enum SweepRunError {
     Spec { file: String, error: SweepError },
     #[error("scenario {file}: has no [sweep] table; `fleetsim run` runs a scenario without one")]
     NoSweep { file: String },
-    #[error("{0}")]
+    #[error(transparent)]
     Scenario(#[from] ScenarioError),
     #[error("point {point} ({params}): {message}")]
     Point {
@@ -43,7 +43,7 @@ pub enum SweepRunError {
         line: usize,
         message: String,
     },
-    #[error("{0}")]
+    #[error(transparent)]
     Table(#[from] table::TableError),
     #[error(
         "merge: {runs} of the sweep's {expected} runs are in these shards (missing shards: {missing_shards}); \

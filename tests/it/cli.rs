@@ -310,3 +310,31 @@ fn the_readme_ranges_table_is_the_binarys() {
         "regenerate the README's table with `fleetsim validate --ranges`"
     );
 }
+
+#[test]
+fn a_wrapped_error_prints_its_message_once() {
+    // `sweep` wraps the scenario loader's error; printed with its causes
+    // (`{:#}`), a wrapper that repeated its cause's text said it twice.
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sweep-small.toml"
+    ))
+    .unwrap()
+    .replacen("[model]", "[model]\nnot_a_key = 1", 1);
+    let path = dir.path().join("bad.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = dir.path().join("out");
+    let (code, _, err) = fleetsim(&[
+        "sweep",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err.matches("unknown field `not_a_key`").count(),
+        1,
+        "printed once: {err}"
+    );
+}

@@ -531,7 +531,7 @@ fn the_break_even_price_equalises_the_cost_per_token() {
     let text = scenario_at(32.77);
     let summaries: Vec<_> = run(&text).into_iter().map(|o| o.summary).collect();
     let catalog = scenario(&text).catalog;
-    let results = fleetsim::cost::break_even::break_even_prices(&catalog, &summaries);
+    let results = fleetsim::metrics::break_even::break_even_prices(&catalog, &summaries);
     let b = results[0]
         .as_ref()
         .expect("gaudi3 meets the SLO and h100 does");

@@ -1,7 +1,7 @@
 //! A plan as a terminal table (also Markdown, to paste into a purchase
 //! document), as data (Parquet, CSV, JSON) and as a chart.
 
-use super::{Plan, PlanRow};
+use crate::plan::{Plan, PlanRow};
 use crate::table::{csv_safe, fixed, printable, Align, Table};
 use polars::prelude::*;
 use std::fmt::Write;
@@ -83,9 +83,9 @@ pub fn rows_table(plan: &Plan, all_tp: bool) -> Table {
 /// What the option commits to.
 fn term(r: &PlanRow) -> &'static str {
     match r.option {
-        super::PurchaseOption::Reserved1y => "1 y, every hour",
-        super::PurchaseOption::Reserved3y => "3 y, every hour",
-        super::PurchaseOption::Owned => "bought, 24/7",
+        crate::plan::PurchaseOption::Reserved1y => "1 y, every hour",
+        crate::plan::PurchaseOption::Reserved3y => "3 y, every hour",
+        crate::plan::PurchaseOption::Owned => "bought, 24/7",
         _ => "none",
     }
 }
@@ -165,7 +165,7 @@ pub fn findings(plan: &Plan, all_tp: bool) -> String {
     }
     // Per accelerator, option and alternative: the TP with the highest
     // break-even price (its best), unless every TP is shown.
-    let mut best: Vec<&super::PlanBreakEven> = Vec::new();
+    let mut best: Vec<&crate::plan::PlanBreakEven> = Vec::new();
     for b in &plan.break_even {
         let same = best.iter_mut().find(|x| {
             !all_tp
@@ -293,10 +293,10 @@ pub fn frame(plan: &Plan) -> PolarsResult<DataFrame> {
 /// Why writing a plan's files failed.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanFilesError {
-    #[error("{0}")]
+    #[error(transparent)]
     Table(#[from] crate::sweep::TableError),
-    #[error("{0}")]
-    Chart(#[from] crate::report::charts::ChartError),
+    #[error(transparent)]
+    Chart(#[from] super::charts::ChartError),
     #[error("{path}: cannot write: {error}")]
     Io {
         path: PathBuf,
@@ -330,7 +330,7 @@ pub fn write(dir: &Path, plan: &Plan) -> Result<Vec<PathBuf>, PlanFilesError> {
     written.push(md);
     let mut frame = frame(plan).map_err(crate::sweep::TableError::from)?;
     written.extend(crate::sweep::write_frame(dir, "plan", &mut frame)?);
-    crate::report::charts::render(&crate::report::charts::PlanCosts::of(plan), dir, "plan")?;
+    super::charts::render(&super::charts::PlanCosts::of(plan), dir, "plan")?;
     written.push(dir.join("plan.svg"));
     written.push(dir.join("plan.png"));
     let mut swept: Vec<&str> = Vec::new();
@@ -339,9 +339,9 @@ pub fn write(dir: &Path, plan: &Plan) -> Result<Vec<PathBuf>, PlanFilesError> {
             continue;
         }
         swept.push(&b.accelerator);
-        if let Some(chart) = crate::report::charts::PriceSweep::of(plan, &b.accelerator) {
+        if let Some(chart) = super::charts::PriceSweep::of(plan, &b.accelerator) {
             let stem = format!("price-sweep-{}", b.accelerator);
-            crate::report::charts::render(&chart, dir, &stem)?;
+            super::charts::render(&chart, dir, &stem)?;
             written.push(dir.join(format!("{stem}.svg")));
             written.push(dir.join(format!("{stem}.png")));
         }
