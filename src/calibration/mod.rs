@@ -182,6 +182,7 @@ impl Replica<'_> {
         Ok(ServingConfig {
             pools: vec![PoolSpec {
                 name: "replica".into(),
+                role: crate::serving::PoolRole::Aggregated,
                 accelerator: self.accelerator.into(),
                 replicas: 1,
                 tp: self.tp,

@@ -73,6 +73,7 @@ pub(super) fn pool(
     let weights_gb = model.params_b * precision.bytes_per_element();
     Ok(PoolSpec {
         name: name.to_string(),
+        role: crate::serving::PoolRole::Aggregated,
         accelerator: p.accelerator.clone(),
         replicas,
         tp,

@@ -14,6 +14,8 @@ use crate::perf::ReplicaPerf;
 #[derive(Debug, Clone)]
 pub struct PoolSpec {
     pub name: String,
+    /// What its replicas do with a request.
+    pub role: PoolRole,
     pub accelerator: String,
     /// Configured replicas: the fixed size of the pool, its share of an
     /// autoscaled fleet, or 0 for a pool used only as a fallback.
@@ -43,6 +45,17 @@ pub struct PoolSpec {
     pub spot: Option<SpotMarket>,
     /// Upper bound on this pool's replicas under cost-aware placement.
     pub max_replicas: Option<u32>,
+}
+
+/// What a pool's replicas do with a request. Each role has its own router
+/// (requests are routed among the pools of one role) and each pool its own
+/// batcher, so that pools of different roles can later serve side by side
+/// (prefill pools handing requests to decode pools).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum PoolRole {
+    /// Prefill and decode on the same replica.
+    #[default]
+    Aggregated,
 }
 
 impl PoolSpec {

@@ -4,6 +4,7 @@
 pub mod batching;
 mod config;
 pub mod event;
+pub mod kv;
 mod replica;
 mod router;
 mod simulation;
@@ -11,7 +12,7 @@ mod tally;
 
 pub use batching::{Batcher, Plan, PreemptionCounters};
 pub use config::{
-    BatchingPolicy, FleetConfig, PoolSpec, RouterPolicy, ServingConfig, Slo,
+    BatchingPolicy, FleetConfig, PoolRole, PoolSpec, RouterPolicy, ServingConfig, Slo,
     DEFAULT_REQUIRED_ATTAINMENT, SLO_QUANTILES,
 };
 pub use event::{InstanceId, PoolId, ReplicaId};

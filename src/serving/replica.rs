@@ -2,6 +2,7 @@
 
 use super::config::PoolSpec;
 use super::event::{InstanceId, PoolId, ReplicaId};
+use super::kv::{KvCache, TOKEN_BLOCKS};
 use crate::engine::SimTime;
 use crate::perf::{IterationWork, ReplicaPerf};
 use std::collections::VecDeque;
@@ -80,8 +81,9 @@ pub struct Replica {
     /// `busy_ns` at the last autoscaler evaluation.
     pub busy_ns_at_tick: u64,
     pub perf: ReplicaPerf,
-    pub kv_capacity_tokens: u64,
-    pub kv_used_tokens: u64,
+    /// The replica's KV cache (its batcher admits, grows and releases
+    /// sequences through it).
+    pub kv: KvCache,
     /// Requests routed here and not yet admitted, FIFO.
     pub waiting: VecDeque<Slot>,
     /// Admitted sequences in admission order.
@@ -133,8 +135,7 @@ impl Replica {
             state,
             busy_ns_at_tick: 0,
             perf,
-            kv_capacity_tokens,
-            kv_used_tokens: 0,
+            kv: KvCache::new(kv_capacity_tokens, TOKEN_BLOCKS),
             waiting: VecDeque::new(),
             running: Vec::new(),
             batch: Vec::new(),
@@ -148,10 +149,6 @@ impl Replica {
             prefill_s_per_token,
             decode_s_per_token,
         }
-    }
-
-    pub fn kv_free_tokens(&self) -> u64 {
-        self.kv_capacity_tokens - self.kv_used_tokens
     }
 
     /// Estimated seconds of work queued or running here.

@@ -106,7 +106,7 @@ impl ContinuousBatcher {
         while let Some(need) = head_prefill_tokens(replica, seqs) {
             let reserve = need + self.reserve_output_tokens.map_or(0, u64::from);
             if replica.running.len() >= self.max_num_seqs as usize
-                || reserve > replica.kv_free_tokens()
+                || reserve > replica.kv.free_tokens()
                 || budget == 0
             {
                 break;
@@ -145,7 +145,7 @@ impl ContinuousBatcher {
                     .iter()
                     .filter(|&&s| seqs[s as usize].is_decoding())
                     .count() as u64;
-                if decoding.min(budget) <= replica.kv_free_tokens() {
+                if decoding.min(budget) <= replica.kv.free_tokens() {
                     break;
                 }
                 preempt_newest(replica, seqs, counters);
@@ -174,7 +174,7 @@ fn preempt_newest(replica: &mut Replica, seqs: &mut [Seq], counters: &mut Preemp
         .pop()
         .expect("KV cache cannot run out with nothing running");
     let seq = &mut seqs[slot as usize];
-    replica.kv_used_tokens -= seq.kv_reserved;
+    replica.kv.release(&mut seq.kv_reserved);
     let lost = seq.cached_tokens;
     let remaining_prefill = u64::from(seq.prefill_target - seq.prefilled);
     let redo = u64::from(seq.input_tokens + seq.generated);
@@ -182,7 +182,6 @@ fn preempt_newest(replica: &mut Replica, seqs: &mut [Seq], counters: &mut Preemp
     counters.preemptions += 1;
     counters.recomputed_tokens += lost;
     seq.preemptions += 1;
-    seq.kv_reserved = 0;
     seq.cached_tokens = 0;
     seq.prefilled = 0;
     seq.prefill_target = seq.input_tokens + seq.generated;

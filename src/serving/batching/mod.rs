@@ -100,9 +100,9 @@ fn admit(replica: &mut Replica, seqs: &mut [Seq], now: SimTime, kv_tokens: u64) 
     seq.prefill_target = seq.input_tokens + seq.generated;
     seq.prefilled = 0;
     seq.cached_tokens = 0;
-    seq.kv_reserved = kv_tokens;
+    debug_assert_eq!(seq.kv_reserved, 0, "admitted with KV cache held");
     seq.first_scheduled.get_or_insert(now);
-    replica.kv_used_tokens += kv_tokens;
+    replica.kv.grow(&mut seq.kv_reserved, kv_tokens);
     replica.running.push(slot);
     slot
 }
@@ -126,8 +126,7 @@ fn push_decode(
 ) {
     let seq = &mut seqs[slot as usize];
     if grow_kv {
-        seq.kv_reserved += 1;
-        replica.kv_used_tokens += 1;
+        replica.kv.grow(&mut seq.kv_reserved, 1);
     }
     work.add_decode(seq.cached_tokens + 1);
     replica.batch.push((slot, Step::Decode));
@@ -178,7 +177,7 @@ mod tests {
         assert_eq!(r.batch, [(0, Step::Prefill(100)), (1, Step::Prefill(50))]);
         assert_eq!(r.running, [0, 1]);
         assert_eq!(
-            r.kv_used_tokens,
+            r.kv.used_tokens(),
             2 * (100 + 32),
             "padded prompt + max_output_tokens reserved per slot"
         );

@@ -68,7 +68,7 @@ impl StaticBatcher {
     /// count whose padded reservation, count x (longest prompt +
     /// `max_output_tokens`), fits in the free KV cache.
     fn batch_that_fits(&self, replica: &Replica, seqs: &[Seq]) -> (u32, u32) {
-        let free = replica.kv_free_tokens();
+        let free = replica.kv.free_tokens();
         let (mut size, mut padded) = (0u32, 0u32);
         for &slot in replica.waiting.iter().take(self.max_batch as usize) {
             let seq = &seqs[slot as usize];

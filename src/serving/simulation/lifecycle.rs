@@ -354,7 +354,7 @@ impl Simulation<'_> {
             self.set_replica_state(r.index(), ReplicaState::Dead);
             let replica = &mut self.replicas[r.index()];
             replica.busy = false;
-            replica.kv_used_tokens = 0;
+            replica.kv.clear();
             let slots: Vec<Slot> = replica
                 .waiting
                 .drain(..)

@@ -19,6 +19,7 @@ mod spend;
 pub use lifecycle::{Instance, InstanceState};
 
 use super::batching::{Batcher, Plan};
+use super::config::PoolRole;
 use super::config::ServingConfig;
 use super::event::{Agenda, Event, PoolId, ReplicaId};
 use super::replica::{Replica, ReplicaState};
@@ -67,8 +68,10 @@ struct Simulation<'a> {
     /// and the queue signals walk (replicas of replaced units stay in
     /// `replicas` for the records but are never visited again).
     serving: Vec<usize>,
-    batcher: Box<dyn Batcher>,
-    router: Box<dyn Router>,
+    /// One batcher per pool (by `PoolId`).
+    batchers: Vec<Box<dyn Batcher>>,
+    /// One router per pool role, routing among that role's pools.
+    routers: Vec<(PoolRole, Box<dyn Router>)>,
     tally: Tally,
     lifecycle: Lifecycle,
     capacity: Capacity,
@@ -76,6 +79,14 @@ struct Simulation<'a> {
     scaling: Option<Scaling>,
     budget: Option<BudgetWatch>,
     timeline: Timeline,
+}
+
+/// The roles of the scenario's pools, each once, in role order.
+fn roles(config: &ServingConfig) -> Vec<PoolRole> {
+    let mut roles: Vec<PoolRole> = config.pools.iter().map(|p| p.role).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    roles
 }
 
 impl<'a> Simulation<'a> {
@@ -88,8 +99,15 @@ impl<'a> Simulation<'a> {
             requests: Requests::new(requests),
             replicas: Vec::new(),
             serving: Vec::new(),
-            batcher: config.batching.batcher(),
-            router: config.router.router(),
+            batchers: config
+                .pools
+                .iter()
+                .map(|_| config.batching.batcher())
+                .collect(),
+            routers: roles(config)
+                .into_iter()
+                .map(|role| (role, config.router.router()))
+                .collect(),
             tally: Tally::new(config.pools.len(), config.record_requests),
             lifecycle: Lifecycle::new(config.pools.len()),
             capacity: Capacity::new(&config.pools, seed),
@@ -259,7 +277,7 @@ impl<'a> Simulation<'a> {
         if replica.busy || !replica.has_work() || replica.state == ReplicaState::Dead {
             return;
         }
-        let plan = self.batcher.plan(
+        let plan = self.batchers[replica.pool.index()].plan(
             replica,
             self.requests.seqs_mut(),
             self.now,
@@ -357,6 +375,7 @@ mod testing {
         ServingConfig {
             pools: vec![PoolSpec {
                 name: "main".into(),
+                role: crate::serving::PoolRole::Aggregated,
                 accelerator: "h100".into(),
                 replicas,
                 tp: 1,

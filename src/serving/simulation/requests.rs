@@ -154,20 +154,26 @@ impl Simulation<'_> {
             self.tally.reject(id, &request, "exceeds_model_context");
             return;
         }
-        if let Some(reason) = self
-            .batcher
-            .refuses(request.input_tokens, request.output_tokens)
+        let (input, output) = (request.input_tokens, request.output_tokens);
+        let refusals: Vec<Option<&'static str>> = self
+            .batchers
+            .iter()
+            .map(|b| b.refuses(input, output))
+            .collect();
+        if let Some(reason) = refusals
+            .iter()
+            .all(Option::is_some)
+            .then(|| refusals[0])
+            .flatten()
         {
             self.tally.reject(id, &request, reason);
             return;
         }
-        let kv_needed = self
-            .batcher
-            .kv_tokens_needed(request.input_tokens, request.output_tokens);
-        if !pools
-            .iter()
-            .any(|p| total <= p.max_context_tokens && kv_needed <= p.kv_capacity_tokens)
-        {
+        let fits = |(p, b): (&crate::serving::PoolSpec, &Box<dyn crate::serving::Batcher>)| {
+            total <= p.max_context_tokens
+                && b.kv_tokens_needed(input, output) <= p.kv_capacity_tokens
+        };
+        if !pools.iter().zip(&self.batchers).any(fits) {
             self.tally.reject(id, &request, "exceeds_kv_capacity");
             return;
         }
@@ -183,15 +189,25 @@ impl Simulation<'_> {
         };
         let replicas = &self.replicas;
         let config = self.config;
-        let need = self.batcher.kv_tokens_needed(input, output);
+        let batchers = &self.batchers;
         let total = u64::from(input) + u64::from(output);
+        let role = crate::serving::PoolRole::Aggregated;
         let eligible = |i: usize| {
             let r = &replicas[i];
+            let pool = &config.pools[r.pool.index()];
             r.state == ReplicaState::Serving
-                && need <= r.kv_capacity_tokens
-                && total <= config.pools[r.pool.index()].max_context_tokens
+                && pool.role == role
+                && batchers[r.pool.index()].kv_tokens_needed(input, output)
+                    <= r.kv.capacity_tokens()
+                && total <= pool.max_context_tokens
         };
-        let Some(target) = self.router.pick(replicas, &self.serving, &eligible) else {
+        let router = &mut self
+            .routers
+            .iter_mut()
+            .find(|(r, _)| *r == role)
+            .expect("a router per role")
+            .1;
+        let Some(target) = router.pick(replicas, &self.serving, &eligible) else {
             return false;
         };
         let target = ReplicaId::new(target);
@@ -268,8 +284,7 @@ impl Simulation<'_> {
                 }
             }
             if seq.generated == seq.output_tokens {
-                replica.kv_used_tokens -= seq.kv_reserved;
-                seq.kv_reserved = 0;
+                replica.kv.release(&mut seq.kv_reserved);
                 any_finished = true;
                 self.complete(slot);
             }

@@ -134,7 +134,7 @@ impl Simulation<'_> {
             if r.state == ReplicaState::Serving {
                 busy += r.busy_ns - r.busy_ns_at_tick;
                 serving += 1;
-                kv_share += r.kv_used_tokens as f64 / r.kv_capacity_tokens as f64;
+                kv_share += r.kv.occupancy();
             }
             r.busy_ns_at_tick = r.busy_ns;
         }
