@@ -32,8 +32,34 @@ pub struct Accelerator {
     /// Thermal design power per device, W.
     pub tdp_w: f64,
     pub efficiency: Efficiency,
+    /// Training: how close training GEMMs get to the peak; an accelerator
+    /// without it cannot be planned for training (an error, not a guess).
+    #[serde(default)]
+    pub training: Option<TrainingEfficiency>,
+    /// The list price of one node's accelerator kit, for owned pools;
+    /// without it an owned pool must state its purchase price.
+    #[serde(default)]
+    pub kit: Option<KitPrice>,
     pub source: String,
     pub as_of: String,
+}
+
+/// Training GEMM efficiency of an accelerator, with its source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingEfficiency {
+    /// Share of the dense peak (at the job's precision) the model's GEMMs
+    /// reach, (0, 1].
+    pub gemm_efficiency: f64,
+    pub source: String,
+}
+
+/// The list price of one node's accelerator kit, with its source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KitPrice {
+    pub usd_per_node: f64,
+    pub source: String,
 }
 
 /// How close real serving software gets to the roofline on this accelerator.

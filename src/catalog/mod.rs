@@ -8,7 +8,7 @@ mod model;
 mod price;
 mod render;
 
-pub use accelerator::{Accelerator, Efficiency, ScaleUp, GIB};
+pub use accelerator::{Accelerator, Efficiency, KitPrice, ScaleUp, TrainingEfficiency, GIB};
 pub use hf_config::{model_from_hf_config, HfConfigError};
 pub use model::LlmModel;
 pub use price::Price;

@@ -167,7 +167,8 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
                 }
             }
         }
-        let (eff, source) = efficiency::training_efficiency(name);
+        let (eff, source) =
+            efficiency::training_efficiency(&catalog, name).map_err(|e| bad_input(anyhow!(e)))?;
         let job = TrainingJob::new(
             model,
             accelerator,

@@ -238,11 +238,8 @@ pub fn run_training_rows(catalog: &Catalog) -> Result<Vec<TrainingRowResult>, St
     training_rows()
         .iter()
         .map(|r| {
-            run_training_row(
-                catalog,
-                r,
-                super::efficiency::training_efficiency(r.accelerator).0,
-            )
+            let e = super::efficiency::training_efficiency(catalog, r.accelerator)?.0;
+            run_training_row(catalog, r, e)
         })
         .collect()
 }
@@ -305,7 +302,7 @@ pub fn gaudi3_claim_check(catalog: &Catalog) -> Result<Vec<(&'static str, u32, f
                 tp_pp: None,
                 published: Published::TokensPerS(1.0),
             };
-            let e = super::efficiency::training_efficiency(accelerator).0;
+            let e = super::efficiency::training_efficiency(catalog, accelerator)?.0;
             speed[i] = run_training_row(catalog, &row, e)?.simulated_tokens_per_s;
         }
         out.push((model, devices, speed[0] / speed[1]));
@@ -322,14 +319,14 @@ pub fn render_training(catalog: &Catalog) -> Result<String, String> {
     let mut accelerators: Vec<&str> = training_rows().iter().map(|r| r.accelerator).collect();
     accelerators.dedup();
     for a in accelerators {
-        let (used, source) = super::efficiency::training_efficiency(a);
+        let (used, source) = super::efficiency::training_efficiency(catalog, a)?;
         let fitted = fit_training_efficiency(catalog, a)?;
         out.push_str(&format!(
             "training GEMM efficiency {a}: {used} in use, {fitted:.3} fitted now ({source})\n"
         ));
     }
-    for (name, source) in super::efficiency::TRAINING_EFFICIENCY
-        .iter()
+    for (name, source) in super::efficiency::training_efficiencies(catalog)
+        .into_iter()
         .filter(|(n, ..)| !training_rows().iter().any(|r| r.accelerator == *n))
         .map(|(n, _, s)| (n, s))
     {

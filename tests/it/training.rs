@@ -234,18 +234,16 @@ fn training_efficiencies_are_the_fits_to_the_published_rows() {
     let catalog = Catalog::builtin();
     for accelerator in ["gaudi2", "h100"] {
         let fitted = fit_training_efficiency(&catalog, accelerator).unwrap();
-        let used = training_efficiency(accelerator).0;
+        let used = training_efficiency(&catalog, accelerator).unwrap().0;
         assert!(
             (fitted - used).abs() < 0.002,
-            "{accelerator}: {used} in use, {fitted} fitted: update efficiency.rs"
+            "{accelerator}: {used} in use, {fitted} fitted: update [accelerators.{accelerator}.training] in builtin.toml"
         );
     }
     // Derived (A): Gaudi 3 from Gaudi 2, H200 from H100.
-    assert_eq!(
-        training_efficiency("gaudi3").0,
-        training_efficiency("gaudi2").0
-    );
-    assert_eq!(training_efficiency("h200").0, training_efficiency("h100").0);
+    let e = |a: &str| training_efficiency(&catalog, a).unwrap().0;
+    assert_eq!(e("gaudi3"), e("gaudi2"));
+    assert_eq!(e("h200"), e("h100"));
     // One factor per accelerator leaves each row within 25%.
     for r in run_training_rows(&catalog).unwrap() {
         assert!(
@@ -428,4 +426,13 @@ fn expert_parallelism_shards_the_experts_of_a_mixture() {
         "a dense model has no experts to split"
     );
     assert!(fleetsim::training::step::step_time(&j, &ep4).expert_parallel_s > 0.0);
+}
+
+#[test]
+fn an_accelerator_without_a_training_efficiency_is_an_error_not_a_guess() {
+    use fleetsim::training::efficiency::training_efficiency;
+    let mut catalog = Catalog::builtin();
+    catalog.accelerators.get_mut("h100").unwrap().training = None;
+    let err = training_efficiency(&catalog, "h100").unwrap_err();
+    assert!(err.contains("[accelerators.h100.training]"), "{err}");
 }

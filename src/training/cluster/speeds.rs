@@ -5,7 +5,6 @@
 use super::config::{ClusterPool, JobSpeed};
 use super::JobSpec;
 use crate::catalog::{Catalog, Precision};
-use crate::training::efficiency::training_efficiency;
 use crate::training::step::{model_flops_per_token, peak_flops};
 use crate::training::{train_plan, JobShape, Layout, TrainingJob};
 use std::collections::HashMap;
@@ -94,7 +93,7 @@ fn plan_one(
             seq_len: shape.seq_len,
             global_batch: shape.global_batch,
         },
-        training_efficiency(&pool.accelerator).0,
+        crate::training::efficiency::training_efficiency(catalog, &pool.accelerator)?.0,
     );
     let best = train_plan(&t, &pool.accelerator, &job.model, None)
         .map_err(|e| e.to_string())?
