@@ -83,7 +83,7 @@ impl Sim<'_> {
             if let Phase::Computing { tokens } = r.phase {
                 let elapsed_s = end.saturating_since(r.phase_start).as_secs_f64();
                 let done = (elapsed_s * r.speed.tokens_per_s).clamp(0.0, tokens);
-                self.state[j].trained_tokens += done;
+                self.state[j].trained(done, done / r.speed.tokens_per_s);
             }
             let devices = self.pool(r.pool).devices_per_node;
             self.state[j].keep_progress(r.speed, devices);

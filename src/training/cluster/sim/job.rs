@@ -81,6 +81,10 @@ pub(super) struct JobState {
     pub saved_tokens: f64,
     /// Tokens trained so far in this hold (kept or not).
     pub trained_tokens: f64,
+    /// Seconds on the clock spent training `saved_tokens` and
+    /// `trained_tokens` (what kept work held its devices for).
+    pub saved_s: f64,
+    pub trained_s: f64,
     pub generation: Generation,
     /// Starts after the first (each pays the restart overhead).
     pub restarts: u32,
@@ -96,6 +100,8 @@ impl JobState {
             status: Status::Pending,
             saved_tokens: 0.0,
             trained_tokens: 0.0,
+            saved_s: 0.0,
+            trained_s: 0.0,
             generation: Generation::default(),
             restarts: 0,
             urgent: false,
@@ -131,14 +137,29 @@ impl JobState {
         self.generation = self.generation.next();
     }
 
+    /// Adds `tokens` trained in `seconds` on the clock.
+    pub(super) fn trained(&mut self, tokens: f64, seconds: f64) {
+        self.trained_tokens += tokens;
+        self.trained_s += seconds;
+    }
+
+    /// Loses what was trained since the last save.
+    pub(super) fn roll_back(&mut self) {
+        self.trained_tokens = self.saved_tokens;
+        self.trained_s = self.saved_s;
+    }
+
     /// Credits the tokens trained since the last save as kept, at `speed`
-    /// on nodes of `devices_per_node` devices.
+    /// on nodes of `devices_per_node` devices: their model FLOPs, and the
+    /// clock time they held the devices (so that held minus useful is
+    /// exactly the time spent on anything else).
     pub(super) fn keep_progress(&mut self, speed: JobSpeed, devices_per_node: u32) {
         let kept = self.trained_tokens - self.saved_tokens;
         self.record.useful_device_s +=
-            kept / speed.tokens_per_s * f64::from(speed.nodes * devices_per_node);
+            (self.trained_s - self.saved_s) * f64::from(speed.nodes * devices_per_node);
         self.record.useful_flops += kept * speed.model_flops_per_token;
         self.saved_tokens = self.trained_tokens;
+        self.saved_s = self.trained_s;
     }
 
     /// Records a hold of `held_s` seconds at `speed` billed `usd` under
@@ -180,7 +201,7 @@ mod tests {
     #[test]
     fn kept_progress_counts_its_devices_and_flops_once() {
         let mut j = JobState::new();
-        j.trained_tokens = 3.6e9;
+        j.trained(3.6e9, 3600.0);
         j.keep_progress(speed(), 8);
         // 3.6e9 tokens at 1e6/s on 16 devices: 3,600 s x 16.
         assert_eq!(j.record.useful_device_s, 57_600.0);

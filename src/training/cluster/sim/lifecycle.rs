@@ -155,7 +155,8 @@ impl Sim<'_> {
     /// checkpoint.
     fn interval_trained(&mut self, job: JobId, r: Running, tokens: f64) {
         let total = self.jobs[job.index()].tokens;
-        self.state[job.index()].trained_tokens += tokens;
+        let seconds = (self.now - r.phase_start).as_secs_f64();
+        self.state[job.index()].trained(tokens, seconds);
         if self.state[job.index()].trained_tokens >= total * (1.0 - 1e-12) {
             self.state[job.index()].trained_tokens = total;
             self.keep_progress(job, r);
@@ -220,7 +221,7 @@ impl Sim<'_> {
         self.pools[pool.index()].lose_node(back);
         self.agenda.push(back, Event::NodeBack { pool });
         let st = &mut self.state[job.index()];
-        st.trained_tokens = st.saved_tokens;
+        st.roll_back();
         st.record.interruptions += 1;
         st.restarts += 1;
         st.bump();
