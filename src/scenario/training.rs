@@ -11,6 +11,7 @@ use super::training_jobs::{JobSources, RawJob, RawSynthetic};
 use super::training_policy::{
     add_failures, checkpoint, launch_windows, RawCheckpoint, RawLaunchWindows,
 };
+use super::validate::check_name;
 use super::{fleet, overrides, pool, purchase, ScenarioError};
 use crate::catalog::{did_you_mean, Catalog, Precision};
 use crate::training::cluster::speeds::{job_speeds, PlannedSpeed, TrainingShape};
@@ -174,6 +175,7 @@ fn validate(
         base_dir: base_dir.to_path_buf(),
         embedded: &[],
     };
+    check_names(&ctx, &raw.variants)?;
     let catalog = overrides::catalog(&ctx, raw.catalog.as_ref())?;
     let t = &raw.training;
     let shape = shape(&ctx, t)?;
@@ -221,6 +223,21 @@ fn validate(
         document,
         base_dir: base_dir.to_path_buf(),
     })
+}
+
+/// Variant and pool names follow the serving scenarios' rules (they name
+/// files, CSV cells and chart labels).
+fn check_names(
+    ctx: &Ctx,
+    variants: &IndexMap<String, RawTrainingVariant>,
+) -> Result<(), ScenarioError> {
+    for (name, v) in variants {
+        check_name(ctx, &format!("variants.{name}"), name)?;
+        for pool in v.pools.keys() {
+            check_name(ctx, &format!("variants.{name}.pools.{pool}"), pool)?;
+        }
+    }
+    Ok(())
 }
 
 fn shape(ctx: &Ctx, t: &RawTraining) -> Result<TrainingShape, ScenarioError> {

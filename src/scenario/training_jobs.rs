@@ -1,7 +1,8 @@
 //! A training scenario's jobs: `[[training.jobs]]`, a `job_trace` CSV or
-//! `[training.synthetic]`, with their models checked.
+//! `[training.synthetic]`, with their models and names checked.
 
 use super::check::{Ctx, Files};
+use super::validate::check_name;
 use super::ScenarioError;
 use crate::catalog::{did_you_mean, Catalog};
 use crate::training::cluster::{read_job_trace, JobSpec, SyntheticJobs};
@@ -100,7 +101,7 @@ impl Models<'_> {
     }
 }
 
-/// `[[training.jobs]]`.
+/// `[[training.jobs]]`: names follow the rules of variant and pool names.
 fn listed(
     ctx: &Ctx,
     models: &Models,
@@ -114,6 +115,9 @@ fn listed(
             None => models.default_model(&format!("{key}.model"))?,
         };
         models.check(&format!("{key}.model"), &model)?;
+        if let Some(name) = &j.name {
+            check_name(ctx, &format!("{key}.name"), name)?;
+        }
         let arrival_s = ctx.or(
             &format!("{key}.arrival_s"),
             j.arrival_s,
@@ -151,7 +155,9 @@ fn listed(
     Ok((out, format!("{n} {noun} listed in the scenario")))
 }
 
-/// A job trace: every row's model is in the catalog.
+/// A job trace: every row's model is in the catalog and its name is not
+/// empty and holds no control character (names reach the terminal, CSV
+/// cells and charts).
 fn traced(
     ctx: &Ctx,
     files: &Files,
@@ -164,6 +170,16 @@ fn traced(
     for (i, j) in list.iter().enumerate() {
         let key = format!("training.job_trace row {}", i + 1);
         models.check(&key, &j.model)?;
+        if j.name.is_empty() || j.name.chars().any(char::is_control) {
+            return Err(ctx.err(
+                key,
+                format!(
+                    "{}: name {:?}: expected a name that is not empty and holds no control characters",
+                    resolved.display(),
+                    j.name
+                ),
+            ));
+        }
     }
     let n = list.len();
     Ok((list, format!("{n} jobs from {path}")))

@@ -1,4 +1,5 @@
 mod bad_input;
+mod bad_training_input;
 mod calibrate_measured;
 mod calibration;
 mod cli;

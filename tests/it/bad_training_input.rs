@@ -1,0 +1,82 @@
+//! Training scenarios: variant, pool and job names are checked at load
+//! (exit 2 naming the key).
+
+use super::common::fleetsim;
+use std::path::{Path, PathBuf};
+
+const POOL: &str = "[variants.v.pools.main]\naccelerator = \"h100\"\nnodes = 1\n";
+const JOB: &str = "[[training.jobs]]\ntokens = 1e9\ndevices = 8\n";
+
+/// Writes a training scenario (and optional jobs.csv) into a fresh
+/// directory; returns it and the scenario's path.
+fn scenario(body: &str, trace: Option<&str>) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(t) = trace {
+        std::fs::write(dir.path().join("jobs.csv"), t).unwrap();
+    }
+    let path = dir.path().join("s.toml");
+    std::fs::write(
+        &path,
+        format!("[training]\nmodel = \"llama-3.1-8b\"\n{body}"),
+    )
+    .unwrap();
+    (dir, path)
+}
+
+/// `fleetsim run SCENARIO --out DIR/out` must exit 2 with the needles on
+/// stderr, before simulating: no output directory.
+fn refused(dir: &Path, path: &Path, needles: &[&str]) {
+    let out = dir.join("out");
+    let (code, _, stderr) = fleetsim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("s.toml"), "names the file: {stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "{n:?} not in {stderr}");
+    }
+    assert!(!out.exists(), "no output for bad input");
+}
+
+#[test]
+fn variant_pool_and_job_names_follow_the_serving_rules() {
+    let pool = |variant: &str, pool: &str| {
+        format!(
+            "{JOB}[variants.\"{variant}\".pools.\"{pool}\"]\naccelerator = \"h100\"\nnodes = 1\n"
+        )
+    };
+    let cases = [
+        (pool("a/../../x", "main"), "variants.a/../../x"),
+        (pool("", "main"), "variants."),
+        (pool("v", "=1+1"), "variants.v.pools.=1+1"),
+        (pool("v", "line\\nbreak"), "variants.v.pools.line"),
+        (
+            format!("[[training.jobs]]\nname = \"a,b\\\"c\"\ntokens = 1e9\ndevices = 8\n{POOL}"),
+            "training.jobs[0].name",
+        ),
+        (
+            format!("[[training.jobs]]\nname = \"\"\ntokens = 1e9\ndevices = 8\n{POOL}"),
+            "training.jobs[0].name",
+        ),
+    ];
+    for (body, key) in cases {
+        let (dir, path) = scenario(&body, None);
+        refused(dir.path(), &path, &[key, "expected letters, digits"]);
+    }
+}
+
+#[test]
+fn job_trace_names_hold_no_control_characters() {
+    let (dir, path) = scenario(
+        &format!("job_trace = \"jobs.csv\"\n{POOL}"),
+        Some("name,arrival_s,model,tokens,devices\nok,0,llama-3.1-8b,1e9,8\nbell\u{7},0,llama-3.1-8b,1e9,8\n"),
+    );
+    refused(
+        dir.path(),
+        &path,
+        &["training.job_trace row 2", "jobs.csv", "control characters"],
+    );
+}
