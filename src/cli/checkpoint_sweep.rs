@@ -20,7 +20,8 @@ pub struct Args {
     /// Seeds per interval (common random numbers across intervals).
     #[arg(long, default_value_t = 40)]
     seeds: u32,
-    /// Intervals as multiples of Young/Daly's.
+    /// Intervals as multiples of Young/Daly's, each from 0.05 to 20, at
+    /// most 50 of them.
     #[arg(long, value_delimiter = ',', default_values_t = [0.25, 0.35, 0.5, 0.6, 0.7, 0.85, 1.0, 1.2, 1.4, 1.7, 2.0, 2.8, 4.0])]
     factors: Vec<f64>,
     /// Print JSON instead of tables.
@@ -39,11 +40,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             args.seeds
         )));
     }
-    if args.factors.is_empty() || args.factors.iter().any(|f| !(f.is_finite() && *f > 0.0)) {
-        return Err(bad_input(anyhow::anyhow!(
-            "--factors: expected numbers > 0"
-        )));
-    }
+    check_factors(&args.factors)?;
     let scenario = TrainingScenario::load(&args.scenario).map_err(bad_input)?;
     let chosen: Vec<_> = match &args.variants {
         Some(names) => names
@@ -105,6 +102,31 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The least and greatest multiple of Young/Daly's interval swept: 1/20
+/// to 20 times spans every interval worth comparing (the expected time
+/// lost grows as the factor or its inverse beyond that), and keeps each
+/// interval finite and each run's checkpoints bounded.
+const FACTOR_RANGE: (f64, f64) = (0.05, 20.0);
+/// The most factors one sweep runs (each runs every seed).
+const MAX_FACTORS: usize = 50;
+
+fn check_factors(factors: &[f64]) -> Result<(), Failure> {
+    let (lo, hi) = FACTOR_RANGE;
+    if factors.is_empty() || factors.len() > MAX_FACTORS {
+        return Err(bad_input(anyhow::anyhow!(
+            "--factors: expected 1 to {MAX_FACTORS} multiples of Young/Daly's interval, found {}",
+            factors.len()
+        )));
+    }
+    if let Some(f) = factors.iter().find(|f| !(lo..=hi).contains(*f)) {
+        return Err(bad_input(anyhow::anyhow!(
+            "--factors {}: expected multiples of Young/Daly's interval from {lo} to {hi}",
+            fleetsim::scenario::ranges::number(*f)
+        )));
+    }
+    Ok(())
 }
 
 fn render(scenario: &TrainingScenario, sweeps: &[IntervalSweep]) -> String {

@@ -39,6 +39,12 @@ const DEFAULT_RESTART_OVERHEAD_S: f64 = 300.0;
 const DEFAULT_STORAGE_USD_PER_GB_MONTH: f64 = 0.023;
 const DEFAULT_KEEP: u64 = 2;
 
+/// The shortest fixed checkpoint interval a scenario may set, seconds of
+/// training. Every checkpoint is simulated, so a run's work grows as
+/// 1/interval; no useful policy checkpoints more often than once a minute
+/// (writing a large model's checkpoint takes longer than that).
+pub const MIN_CHECKPOINT_INTERVAL_S: f64 = 60.0;
+
 /// Defaults (A): wait at most a day for a cheaper window, and only for a
 /// saving of 2% or more.
 const DEFAULT_MAX_DELAY_S: f64 = 86_400.0;
@@ -96,7 +102,8 @@ pub(super) fn add_failures(hazard: Option<Hazard>, failure_per_node_hour: f64) -
     }
 }
 
-/// `interval_s`: "auto", or a number of seconds (within the key's range).
+/// `interval_s`: "auto", or a number of seconds of at least
+/// [`MIN_CHECKPOINT_INTERVAL_S`] (and within the key's range).
 fn interval(ctx: &Ctx, key: &str, v: &toml::Value) -> Result<Interval, ScenarioError> {
     let seconds = match v {
         toml::Value::String(s) if s == "auto" => return Ok(Interval::Auto),
@@ -110,6 +117,14 @@ fn interval(ctx: &Ctx, key: &str, v: &toml::Value) -> Result<Interval, ScenarioE
         }
     };
     let s = ctx.positive_f64(key, seconds)?;
+    if s < MIN_CHECKPOINT_INTERVAL_S {
+        return Err(ctx.err(
+            key,
+            format!(
+                "expected \"auto\" or at least {MIN_CHECKPOINT_INTERVAL_S} s of training between checkpoints, found {s} (each checkpoint is simulated: shorter intervals make the work grow without bound)"
+            ),
+        ));
+    }
     Ok(Interval::FixedS(s))
 }
 

@@ -1,4 +1,4 @@
-//! Training scenarios: variant, pool and job names are checked at load
+//! Training scenarios: names and checkpoint intervals are checked at load
 //! (exit 2 naming the key).
 
 use super::common::fleetsim;
@@ -79,4 +79,20 @@ fn job_trace_names_hold_no_control_characters() {
         &path,
         &["training.job_trace row 2", "jobs.csv", "control characters"],
     );
+}
+
+#[test]
+fn a_fixed_checkpoint_interval_is_at_least_a_minute() {
+    for (table, interval) in [
+        ("training.checkpoint", "1"),
+        ("variants.v.checkpoint", "59.5"),
+    ] {
+        let body = format!("{JOB}{POOL}[{table}]\ninterval_s = {interval}\n");
+        let (dir, path) = scenario(&body, None);
+        refused(
+            dir.path(),
+            &path,
+            &[&format!("{table}.interval_s"), "at least 60 s"],
+        );
+    }
 }

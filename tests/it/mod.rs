@@ -1,3 +1,4 @@
+mod bad_flags;
 mod bad_input;
 mod bad_training_input;
 mod calibrate_measured;
