@@ -107,6 +107,57 @@ fn table(rows: &[&PlannedLayout]) -> Table {
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let catalog = Catalog::builtin();
     let model = catalog.model(&args.model).map_err(bad_input)?;
+    let precision = check_args(&args, model)?;
+    let names: Vec<String> = match &args.accelerators {
+        Some(a) => a.clone(),
+        None => catalog.accelerators.keys().cloned().collect(),
+    };
+    let prices = super::priced_pairs(
+        "--price",
+        "price_per_node_hour_usd",
+        &args.prices,
+        Some(&catalog),
+    )?;
+    let Planned {
+        plans,
+        claims,
+        notes,
+    } = plan_all(&args, &catalog, precision, &names, &prices)?;
+    if plans.is_empty() {
+        return Err(bad_input(anyhow!(
+            "no accelerator can train {} on {} devices:\n{}",
+            args.model,
+            args.devices
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(" or "),
+            notes.join("\n")
+        )));
+    }
+    let document = serde_json::json!({
+        "model": args.model, "devices": args.devices, "seq_len": args.seq_len,
+        "tp": args.tp, "pp": args.pp,
+        "global_batch": args.global_batch, "precision": args.precision,
+        "dp_overlap": DP_OVERLAP, "layouts": plans, "claims": claims, "notes": notes,
+    });
+    let written = match &args.out {
+        Some(dir) => write(dir, &document, &plans).map_err(super::failure)?,
+        None => Vec::new(),
+    };
+    if args.json {
+        print_json(&document);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_plans(&args, &plans, &claims, &notes);
+    for f in &written {
+        println!("wrote {}", f.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The precision, and every number and pipeline depth checked.
+fn check_args(args: &Args, model: &fleetsim::catalog::LlmModel) -> Result<Precision, Failure> {
     let precision = match args.precision.as_str() {
         "bf16" => Precision::Bf16,
         "fp8" => Precision::Fp8,
@@ -129,11 +180,6 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             return Err(bad_input(anyhow!("{flag} {v}: expected 1 to {max}")));
         }
     }
-    let names: Vec<String> = match &args.accelerators {
-        Some(a) => a.clone(),
-        None => catalog.accelerators.keys().cloned().collect(),
-    };
-    let prices = super::priced_pairs("--price", &args.prices, Some(&catalog))?;
     if let Some(pps) = &args.pp {
         for pp in pps {
             if *pp == 0 || !model.layers.is_multiple_of(*pp) {
@@ -146,6 +192,27 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             }
         }
     }
+    Ok(precision)
+}
+
+/// What planning found: the fitting layouts (fastest first), the claims
+/// checked and notes on what did not fit.
+struct Planned {
+    plans: Vec<PlannedLayout>,
+    claims: Vec<ClaimCheck>,
+    notes: Vec<String>,
+}
+
+/// Every fitting layout of each accelerator and device count, fastest
+/// first, with the claims checked on each and notes on what did not fit.
+fn plan_all(
+    args: &Args,
+    catalog: &Catalog,
+    precision: Precision,
+    names: &[String],
+    prices: &std::collections::BTreeMap<String, f64>,
+) -> Result<Planned, Failure> {
+    let model = catalog.model(&args.model).map_err(bad_input)?;
     let mut plans: Vec<PlannedLayout> = Vec::new();
     let mut claims: Vec<ClaimCheck> = Vec::new();
     let mut notes = Vec::new();
@@ -210,32 +277,15 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         }
     }
     plans.sort_by(|a, b| a.step.step_s.total_cmp(&b.step.step_s));
-    if plans.is_empty() {
-        return Err(bad_input(anyhow!(
-            "no accelerator can train {} on {} devices:\n{}",
-            args.model,
-            args.devices
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(" or "),
-            notes.join("\n")
-        )));
-    }
-    let document = serde_json::json!({
-        "model": args.model, "devices": args.devices, "seq_len": args.seq_len,
-        "tp": args.tp, "pp": args.pp,
-        "global_batch": args.global_batch, "precision": args.precision,
-        "dp_overlap": DP_OVERLAP, "layouts": plans, "claims": claims, "notes": notes,
-    });
-    let written = match &args.out {
-        Some(dir) => write(dir, &document, &plans).map_err(super::failure)?,
-        None => Vec::new(),
-    };
-    if args.json {
-        print_json(&document);
-        return Ok(ExitCode::SUCCESS);
-    }
+    Ok(Planned {
+        plans,
+        claims,
+        notes,
+    })
+}
+
+/// The tables of the text output.
+fn print_plans(args: &Args, plans: &[PlannedLayout], claims: &[ClaimCheck], notes: &[String]) {
     println!(
         "train-plan: {} on {} devices, {} sequences of {} tokens per step, {}",
         args.model,
@@ -250,7 +300,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     );
     let mut best: Vec<&PlannedLayout> = Vec::new();
     let devices_of = |p: &PlannedLayout| p.layout.dp * p.layout.tp * p.layout.pp * p.layout.cp;
-    for p in &plans {
+    for p in plans {
         if !best
             .iter()
             .any(|b| b.accelerator == p.accelerator && devices_of(b) == devices_of(p))
@@ -264,7 +314,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let top: Vec<&PlannedLayout> = plans.iter().take(args.top).collect();
     print!("{}", table(&top).terminal());
     println!("the seed document's claims on this job (same devices, so step time is cost):");
-    print!("{}", claims_table(&claims).terminal());
+    print!("{}", claims_table(claims).terminal());
     for n in notes {
         println!("{n}");
     }
@@ -275,10 +325,6 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         DP_OVERLAP * 100.0,
         fleetsim::training::memory::USABLE_HBM_FRACTION * 100.0
     );
-    for f in &written {
-        println!("wrote {}", f.display());
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn claims_table(claims: &[ClaimCheck]) -> Table {

@@ -318,16 +318,37 @@ fn spot_against_on_demand(scenario: &TrainingScenario, summaries: &[TrainingSumm
             .find(|&k| shape(k, Purchase::OnDemand).as_ref() == Some(&accelerators));
         if let Some(k) = on_demand {
             let od = &summaries[k];
+            let cheaper = percent_of(1.0 - spot.total_usd / od.total_usd, od.total_usd)
+                .map_or_else(
+                    || "cheaper: n/a (the on-demand fleet cost nothing)".to_string(),
+                    |p| format!("{p:.0}% cheaper"),
+                );
+            let longer = percent_of(
+                spot.mean_time_to_train_h / od.mean_time_to_train_h - 1.0,
+                od.mean_time_to_train_h,
+            )
+            .map_or_else(
+                || {
+                    "time to train: n/a (the on-demand fleet has no time to train to compare with)"
+                        .to_string()
+                },
+                |p| format!("{p:+.0}% time to train"),
+            );
             out.push_str(&format!(
-                "{} against {}: {:.0}% cheaper, {:+.0}% time to train (the seed document claims spot saves 60-80%)\n",
+                "{} against {}: {cheaper}, {longer} (the seed document claims spot saves 60-80%)\n",
                 printable(&spot.variant),
                 printable(&od.variant),
-                (1.0 - spot.total_usd / od.total_usd) * 100.0,
-                (spot.mean_time_to_train_h / od.mean_time_to_train_h - 1.0) * 100.0
             ));
         }
     }
     out
+}
+
+/// `share` (of a change against `base`) in percent, or `None` when the
+/// base is not a positive finite number: a change against nothing is no
+/// percentage (it would print as inf or NaN).
+fn percent_of(share: f64, base: f64) -> Option<f64> {
+    (base.is_finite() && base > 0.0 && share.is_finite()).then_some(share * 100.0)
 }
 
 /// `--out DIR`: training.json, jobs.csv, segments.csv and

@@ -43,3 +43,24 @@ fn checkpoint_sweep_factors_are_bounded_and_nothing_is_written() {
         assert!(!out.exists(), "{factors}: no output directory");
     }
 }
+
+#[test]
+fn prices_on_the_command_line_are_held_to_the_scenario_price_range() {
+    refused(
+        &["train-plan", "--devices", "8", "--price", "h100=1e308"],
+        &["--price h100=", "1e308", "price_per_node_hour_usd"],
+    );
+    refused(
+        &["train-plan", "--devices", "8", "--price", "h100=inf"],
+        &["--price h100=", "price_per_node_hour_usd"],
+    );
+    let plan = path("tests/data/plan-small.toml");
+    refused(
+        &["plan", &plan, "--price", "h100=2e6"],
+        &["--price", "price_per_node_hour_usd"],
+    );
+    refused(
+        &["plan", &plan, "--owned-price", "gaudi3=1e10"],
+        &["--owned-price", "purchase_usd_per_node"],
+    );
+}

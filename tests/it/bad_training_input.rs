@@ -1,5 +1,6 @@
 //! Training scenarios: names and checkpoint intervals are checked at load
-//! (exit 2 naming the key).
+//! (exit 2 naming the key), and a comparison against a fleet that costs
+//! nothing prints no infinite percentage.
 
 use super::common::fleetsim;
 use std::path::{Path, PathBuf};
@@ -95,4 +96,26 @@ fn a_fixed_checkpoint_interval_is_at_least_a_minute() {
             &[&format!("{table}.interval_s"), "at least 60 s"],
         );
     }
+}
+
+#[test]
+fn spot_against_a_free_on_demand_fleet_prints_no_infinite_percentage() {
+    let body = format!(
+        "[training.checkpoint]\nstorage_usd_per_gb_month = 0\n{JOB}\
+         [variants.od.pools.main]\naccelerator = \"h100\"\nnodes = 1\nprice_per_node_hour_usd = 0\n\
+         [variants.spot.pools.main]\naccelerator = \"h100\"\nnodes = 1\npurchase = \"spot\"\n\
+         price_per_node_hour_usd = 10\nspot = {{ hazard_per_node_hour = 0.01 }}\n"
+    );
+    let (_dir, path) = scenario(&body, None);
+    let (code, stdout, stderr) = fleetsim(&["run", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("spot against od"))
+        .unwrap_or_else(|| panic!("the comparison line in {stdout}"));
+    assert!(!line.contains("inf") && !line.contains("NaN"), "{line}");
+    assert!(
+        line.contains("n/a (the on-demand fleet cost nothing)"),
+        "{line}"
+    );
 }
