@@ -6,7 +6,7 @@ use fleetsim::report::charts::{self, CheckpointIntervalChart};
 use fleetsim::run::training::speeds_of;
 use fleetsim::scenario::training::TrainingScenario;
 use fleetsim::table::{printable, Align, Table};
-use fleetsim::training::cluster::interval_sweep::{sweep_intervals, IntervalSweep};
+use fleetsim::training::cluster::interval_sweep::{sweep_intervals, IntervalPoint, IntervalSweep};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -182,6 +182,42 @@ fn render(scenario: &TrainingScenario, sweeps: &[IntervalSweep]) -> String {
     out
 }
 
+const SWEEP_HEADER: [&str; 7] = [
+    "variant",
+    "interval_s",
+    "young_daly_s",
+    "mean_time_to_train_s",
+    "stderr_s",
+    "mean_total_usd",
+    "mean_interruptions",
+];
+
+/// One interval of one variant in checkpoint-sweep.csv.
+#[derive(serde::Serialize, Default)]
+struct SweepRow {
+    variant: String,
+    interval_s: String,
+    young_daly_s: String,
+    mean_time_to_train_s: String,
+    stderr_s: String,
+    mean_total_usd: String,
+    mean_interruptions: String,
+}
+
+impl SweepRow {
+    fn of(s: &IntervalSweep, p: &IntervalPoint) -> SweepRow {
+        SweepRow {
+            variant: fleetsim::table::csv_safe(&s.variant),
+            interval_s: format!("{:.3}", p.interval_s),
+            young_daly_s: format!("{:.3}", s.young_daly_s),
+            mean_time_to_train_s: format!("{:.3}", p.mean_time_to_train_s),
+            stderr_s: format!("{:.3}", p.stderr_s),
+            mean_total_usd: format!("{:.4}", p.mean_total_usd),
+            mean_interruptions: format!("{:.3}", p.mean_interruptions),
+        }
+    }
+}
+
 fn write(
     dir: &std::path::Path,
     scenario: &TrainingScenario,
@@ -190,22 +226,10 @@ fn write(
     let (written, _) = fleetsim::report::write_staged(dir, |staging| {
         let json = serde_json::to_string_pretty(sweeps).expect("sweeps serialize") + "\n";
         fleetsim::report::stage_text(staging, dir, "checkpoint-sweep.json", &json)?;
-        let mut csv = String::from("variant,interval_s,young_daly_s,mean_time_to_train_s,stderr_s,mean_total_usd,mean_interruptions\n");
-        for s in sweeps {
-            for p in &s.points {
-                csv.push_str(&format!(
-                    "{},{:.3},{:.3},{:.3},{:.3},{:.4},{:.3}\n",
-                    fleetsim::table::csv_safe(&s.variant),
-                    p.interval_s,
-                    s.young_daly_s,
-                    p.mean_time_to_train_s,
-                    p.stderr_s,
-                    p.mean_total_usd,
-                    p.mean_interruptions
-                ));
-            }
-        }
-        fleetsim::report::stage_text(staging, dir, "checkpoint-sweep.csv", &csv)?;
+        let rows = sweeps
+            .iter()
+            .flat_map(|s| s.points.iter().map(move |p| SweepRow::of(s, p)));
+        fleetsim::report::stage_csv(staging, dir, "checkpoint-sweep.csv", &SWEEP_HEADER, rows)?;
         let chart = CheckpointIntervalChart {
             title: format!("Checkpoint interval: {}", scenario.name),
             sweeps: sweeps.to_vec(),
@@ -219,4 +243,15 @@ fn write(
         ])
     })?;
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_csv_header_is_the_row_structs_fields() {
+        assert_eq!(
+            fleetsim::report::header_of(super::SweepRow::default()),
+            super::SWEEP_HEADER.join(",")
+        );
+    }
 }

@@ -347,6 +347,72 @@ fn claims_table(claims: &[ClaimCheck]) -> Table {
     t
 }
 
+const PLAN_HEADER: [&str; 16] = [
+    "accelerator",
+    "dp",
+    "tp",
+    "pp",
+    "cp",
+    "ep",
+    "virtual_stages",
+    "micro_batch",
+    "accumulation",
+    "zero",
+    "recompute",
+    "step_s",
+    "tokens_per_s",
+    "mfu",
+    "memory_headroom",
+    "usd_per_billion_tokens",
+];
+
+/// One fitting layout in train-plan.csv.
+#[derive(serde::Serialize, Default)]
+struct PlanRow {
+    accelerator: String,
+    dp: u32,
+    tp: u32,
+    pp: u32,
+    cp: u32,
+    ep: u32,
+    virtual_stages: u32,
+    micro_batch: u32,
+    accumulation: u32,
+    zero: u8,
+    recompute: String,
+    step_s: String,
+    tokens_per_s: String,
+    mfu: String,
+    memory_headroom: String,
+    usd_per_billion_tokens: String,
+}
+
+impl PlanRow {
+    fn of(p: &PlannedLayout) -> PlanRow {
+        let l = &p.layout;
+        PlanRow {
+            accelerator: fleetsim::table::csv_safe(&p.accelerator),
+            dp: l.dp,
+            tp: l.tp,
+            pp: l.pp,
+            cp: l.cp,
+            ep: l.ep,
+            virtual_stages: l.virtual_stages,
+            micro_batch: l.micro_batch,
+            accumulation: p.micro_batches,
+            zero: l.zero,
+            recompute: l.recompute.name().to_string(),
+            step_s: format!("{:.6}", p.step.step_s),
+            tokens_per_s: format!("{:.3}", p.tokens_per_s),
+            mfu: format!("{:.6}", p.mfu),
+            memory_headroom: format!("{:.6}", p.memory.headroom()),
+            usd_per_billion_tokens: p
+                .usd_per_billion_tokens
+                .map_or(String::new(), |u| format!("{u:.4}")),
+        }
+    }
+}
+
 /// train-plan.json (the document) and train-plan.csv (one row per layout),
 /// as one set.
 fn write(
@@ -357,31 +423,13 @@ fn write(
     let (written, _) = fleetsim::report::write_staged(dir, |staging| {
         let json = serde_json::to_string_pretty(document).expect("documents serialize") + "\n";
         fleetsim::report::stage_text(staging, dir, "train-plan.json", &json)?;
-        let mut csv = String::from("accelerator,dp,tp,pp,cp,ep,virtual_stages,micro_batch,accumulation,zero,recompute,step_s,tokens_per_s,mfu,memory_headroom,usd_per_billion_tokens\n");
-        for p in plans {
-            let l = &p.layout;
-            csv.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{:.6},{:.3},{:.6},{:.6},{}\n",
-                p.accelerator,
-                l.dp,
-                l.tp,
-                l.pp,
-                l.cp,
-                l.ep,
-                l.virtual_stages,
-                l.micro_batch,
-                p.micro_batches,
-                l.zero,
-                l.recompute.name(),
-                p.step.step_s,
-                p.tokens_per_s,
-                p.mfu,
-                p.memory.headroom(),
-                p.usd_per_billion_tokens
-                    .map_or(String::new(), |u| format!("{u:.4}"))
-            ));
-        }
-        fleetsim::report::stage_text(staging, dir, "train-plan.csv", &csv)?;
+        fleetsim::report::stage_csv(
+            staging,
+            dir,
+            "train-plan.csv",
+            &PLAN_HEADER,
+            plans.iter().map(PlanRow::of),
+        )?;
         Ok(vec!["train-plan.json".into(), "train-plan.csv".into()])
     })?;
     Ok(written)
@@ -402,4 +450,15 @@ fn divisors_text(n: u32) -> String {
         .map(|d| d.to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_csv_header_is_the_row_structs_fields() {
+        assert_eq!(
+            fleetsim::report::header_of(super::PlanRow::default()),
+            super::PLAN_HEADER.join(",")
+        );
+    }
 }

@@ -1,6 +1,7 @@
-//! Training scenarios: names and checkpoint intervals are checked at load
-//! (exit 2 naming the key), and a comparison against a fleet that costs
-//! nothing prints no infinite percentage.
+//! Training scenarios: names, checkpoint intervals and job traces are
+//! checked at load (exit 2 naming the key), the `--out` CSV files stay
+//! one cell per value whatever a job is called, and a comparison against
+//! a fleet that costs nothing prints no infinite percentage.
 
 use super::common::fleetsim;
 use std::path::{Path, PathBuf};
@@ -95,6 +96,36 @@ fn a_fixed_checkpoint_interval_is_at_least_a_minute() {
             &path,
             &[&format!("{table}.interval_s"), "at least 60 s"],
         );
+    }
+}
+
+#[test]
+fn job_and_segment_csv_files_quote_what_needs_quoting() {
+    // A trace's job name may start with a quote; the CSV cell must hold it.
+    let name = "\"quoted";
+    let (dir, path) = scenario(
+        &format!("job_trace = \"jobs.csv\"\n{POOL}"),
+        Some(&format!(
+            "name,arrival_s,model,tokens,devices\n{name},0,llama-3.1-8b,1e9,8\n"
+        )),
+    );
+    let out = dir.path().join("out");
+    let (code, _, stderr) = fleetsim(&[
+        "run",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    for (file, columns) in [("jobs.csv", 22), ("segments.csv", 7)] {
+        let mut reader = csv::Reader::from_path(out.join(file)).unwrap();
+        assert_eq!(reader.headers().unwrap().len(), columns, "{file}");
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert!(!rows.is_empty(), "{file}");
+        for row in rows {
+            assert_eq!(row.len(), columns, "{file}: {row:?}");
+            assert_eq!(&row[1], name, "{file}: the job cell");
+        }
     }
 }
 
