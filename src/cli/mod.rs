@@ -190,6 +190,18 @@ fn flag_in_range(flag: &str, key: &str, v: f64) -> Result<f64, Failure> {
     }
 }
 
+/// A whole-number flag (a count of iterations, replicas, windows, ...)
+/// within `lo..=hi`, or an error (exit 2) naming the flag and the bounds.
+fn count_in(flag: &str, v: u32, (lo, hi): (u32, u32), what: &str) -> Result<u32, Failure> {
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(bad_input(anyhow::anyhow!(
+            "{flag} {v}: expected {lo} to {hi} {what}"
+        )))
+    }
+}
+
 /// Pretty JSON on stdout.
 fn print_json(doc: &impl serde::Serialize) {
     println!(

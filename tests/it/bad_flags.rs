@@ -4,6 +4,7 @@
 //! without output files.
 
 use super::common::fleetsim;
+use std::path::Path;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -63,4 +64,90 @@ fn prices_on_the_command_line_are_held_to_the_scenario_price_range() {
         &["plan", &plan, "--owned-price", "gaudi3=1e10"],
         &["--owned-price", "purchase_usd_per_node"],
     );
+}
+
+#[test]
+fn plan_rates_sizes_and_counts_are_bounded() {
+    let plan = path("tests/data/plan-small.toml");
+    let cases: [(&[&str], &[&str]); 7] = [
+        (&["--rate", "1e12"], &["--rate", "rate_per_s", "1e-6"]),
+        (&["--peak-rate", "1e7"], &["--peak-rate", "rate_per_s"]),
+        (
+            &["--peak-window-s", "1e10"],
+            &["--peak-window-s", "duration_s"],
+        ),
+        (
+            &["--headroom-iterations", "1000000"],
+            &["--headroom-iterations", "0 to 30"],
+        ),
+        (&["--replicas", "1000000"], &["--replicas", "1 to 100"]),
+        (
+            &["--max-nodes", "4000000000"],
+            &["--max-nodes", "1 to 100000"],
+        ),
+        (&["--tp", "4096"], &["--tp", "tp"]),
+    ];
+    for (extra, needles) in cases {
+        let mut args = vec!["plan", plan.as_str()];
+        args.extend_from_slice(extra);
+        refused(&args, needles);
+    }
+}
+
+#[test]
+fn a_target_rate_may_not_scale_the_request_count_out_of_its_range() {
+    // A rate within rate_per_s's range, but a million requests at 2,500x
+    // the scenario's rate would be 2.5e9 requests: beyond a run's range.
+    let text = std::fs::read_to_string(path("tests/data/plan-small.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("many.toml");
+    std::fs::write(
+        &scenario,
+        text.replace("requests = 400", "requests = 1000000"),
+    )
+    .unwrap();
+    refused(
+        &["plan", scenario.to_str().unwrap(), "--rate", "1e5"],
+        &["--rate 100000", "workload.requests", "1e8"],
+    );
+}
+
+#[test]
+fn capacity_multiplier_and_iterations_are_bounded() {
+    let small = path("tests/data/sweep-small.toml");
+    refused(
+        &["capacity", &small, "--target-multiplier", "1e6"],
+        &[
+            "--target-multiplier",
+            "workload.rate_per_s",
+            "1e-6 to 1000000",
+        ],
+    );
+    refused(
+        &["capacity", &small, "--iterations", "1000000"],
+        &["--iterations", "0 to 30"],
+    );
+}
+
+#[test]
+fn capacity_bisection_stops_at_convergence() {
+    use fleetsim::sweep::capacity;
+    let text = std::fs::read_to_string(path("tests/data/sweep-small.toml")).unwrap();
+    let base = &text[..text.find("[sweep]").unwrap()];
+    let mut scenario =
+        fleetsim::scenario::Scenario::from_toml(base, "small", Path::new(".")).unwrap();
+    scenario.variants.truncate(1);
+    // Asked for far more steps than can change the answer.
+    let caps = capacity::capacities(&scenario, Some(0.95), 25, false).unwrap();
+    let c = &caps[0];
+    assert!(
+        c.fails_at_multiplier / c.max_multiplier <= 1.0 + capacity::CONVERGED_REL,
+        "{c:?}"
+    );
+    // Bracketing takes at most 11 probes; halving a factor-2 bracket to
+    // 0.1% takes 10 more.
+    assert!(c.probes <= 21, "stops once converged: {c:?}");
+    // Scaling beyond the workload keys' ranges is an error, not a run.
+    let e = capacity::at_rate(&scenario, 1e9).unwrap_err().to_string();
+    assert!(e.contains("workload.rate_per_s"), "{e}");
 }
