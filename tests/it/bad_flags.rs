@@ -151,3 +151,64 @@ fn capacity_bisection_stops_at_convergence() {
     let e = capacity::at_rate(&scenario, 1e9).unwrap_err().to_string();
     assert!(e.contains("workload.rate_per_s"), "{e}");
 }
+
+#[test]
+fn calibrate_flags_are_named_when_out_of_range() {
+    let file = path("scenarios/data/vllm-benchmark-llama8b-h100.json");
+    let base = [
+        "calibrate",
+        "--vllm",
+        file.as_str(),
+        "--model",
+        "llama-3.1-8b",
+        "--accelerator",
+        "h100",
+    ];
+    let cases: [(&[&str], &[&str]); 3] = [
+        (&["--tp", "0"], &["--tp 0", "1 to 1024"]),
+        (
+            &["--max-num-seqs", "0"],
+            &["--max-num-seqs 0", "max_num_seqs"],
+        ),
+        (
+            &["--max-batched-tokens", "0"],
+            &["--max-batched-tokens 0", "max_batched_tokens"],
+        ),
+    ];
+    for (extra, needles) in cases {
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        refused(&args, needles);
+    }
+    refused(
+        &["calibrate", "--fit", "--power", "1e308"],
+        &["--power", "from 1 to 16"],
+    );
+}
+
+#[test]
+fn check_refuses_negative_or_non_finite_tolerances_by_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let baseline = dir.path().join("baseline.json");
+    let scenario = path("tests/data/golden.toml");
+    assert_eq!(
+        fleetsim(&["run", &scenario, "--out", run.to_str().unwrap()]).0,
+        0
+    );
+    let (run_s, base_s) = (run.to_str().unwrap(), baseline.to_str().unwrap());
+    let (code, _, err) = fleetsim(&["check", run_s, "--baseline", base_s, "--write-baseline"]);
+    assert_eq!(code, 0, "{err}");
+    let good = std::fs::read_to_string(&baseline).unwrap();
+    for (field, from, to) in [
+        ("rel_tol", "\"rel_tol\": 0.02", "\"rel_tol\": -0.5"),
+        ("abs_tol", "\"abs_tol\": 0.01", "\"abs_tol\": -1"),
+    ] {
+        assert!(good.contains(from), "{good}");
+        std::fs::write(&baseline, good.replacen(from, to, 1)).unwrap();
+        refused(
+            &["check", run_s, "--baseline", base_s],
+            &["baseline.json", field, "expected a finite number >= 0"],
+        );
+    }
+}
