@@ -130,6 +130,19 @@ fn capacity_multiplier_and_iterations_are_bounded() {
 }
 
 #[test]
+fn compare_replicas_and_windows_are_bounded() {
+    let small = path("tests/data/sweep-small.toml");
+    refused(
+        &["compare", &small, "--replicas", "1001"],
+        &["--replicas 1001", "1 to 1000"],
+    );
+    refused(
+        &["compare", &small, "--windows", "1001"],
+        &["--windows 1001", "2 to 1000"],
+    );
+}
+
+#[test]
 fn capacity_bisection_stops_at_convergence() {
     use fleetsim::sweep::capacity;
     let text = std::fs::read_to_string(path("tests/data/sweep-small.toml")).unwrap();
