@@ -258,7 +258,10 @@ fn run_measured(args: &Args) -> Result<ExitCode, Failure> {
     };
     let factors = measured_factors(args)?;
     let catalog = load_catalog(args.catalog.as_deref())?;
-    catalog.accelerator(&accelerator).map_err(bad_input)?;
+    let a = catalog.accelerator(&accelerator).map_err(bad_input)?;
+    if let Some(why) = a.tp_misfit(&accelerator, args.tp) {
+        return Err(bad_input(anyhow::anyhow!("--tp {}: {why}", args.tp)));
+    }
     catalog.model(&model).map_err(bad_input)?;
     let replica = Replica {
         model: &model,

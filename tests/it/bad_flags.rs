@@ -177,8 +177,9 @@ fn calibrate_flags_are_named_when_out_of_range() {
         "--accelerator",
         "h100",
     ];
-    let cases: [(&[&str], &[&str]); 3] = [
+    let cases: [(&[&str], &[&str]); 4] = [
         (&["--tp", "0"], &["--tp 0", "1 to 1024"]),
+        (&["--tp", "3"], &["--tp 3", "neither divides the 8 devices"]),
         (
             &["--max-num-seqs", "0"],
             &["--max-num-seqs 0", "max_num_seqs"],
