@@ -34,11 +34,11 @@ pub struct Accelerator {
     pub efficiency: Efficiency,
     /// Training: how close training GEMMs get to the peak; an accelerator
     /// without it cannot be planned for training (an error, not a guess).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub training: Option<TrainingEfficiency>,
     /// The list price of one node's accelerator kit, for owned pools;
     /// without it an owned pool must state its purchase price.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kit: Option<KitPrice>,
     pub source: String,
     pub as_of: String,
@@ -181,6 +181,25 @@ impl ScaleUp {
 }
 
 impl Accelerator {
+    /// `None` when a replica of `tp` devices of this accelerator (named
+    /// `name`) is a whole divisor of a node or spans whole nodes; otherwise
+    /// why not and which sizes would do.
+    pub fn tp_misfit(&self, name: &str, tp: u32) -> Option<String> {
+        let per_node = self.devices_per_node;
+        if tp > 0 && (per_node.is_multiple_of(tp) || tp.is_multiple_of(per_node)) {
+            return None;
+        }
+        Some(format!(
+            "neither divides the {per_node} devices of a {name} node nor is a whole multiple of it; \
+             expected one of {} or a multiple of {per_node}",
+            (1..=per_node)
+                .filter(|d| per_node.is_multiple_of(*d))
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+
     /// HBM capacity per device, bytes.
     pub fn hbm_bytes(&self) -> f64 {
         self.hbm_gib * GIB

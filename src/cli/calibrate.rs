@@ -37,8 +37,8 @@ pub struct Args {
     /// phase,batch_size,tokens,time_ms; see README) on one replica.
     #[arg(long, value_name = "FILE", conflicts_with = "fit")]
     profile: Option<PathBuf>,
-    /// With --fit: the power of |ln error| the fit sums (2 = least squares;
-    /// higher weighs the worst rows more).
+    /// With --fit: the power of |ln error| the fit sums, from 1 to 16 (2 =
+    /// least squares; higher weighs the worst rows more).
     #[arg(long, default_value_t = calibration::PUBLISHED_FIT_POWER, requires = "fit")]
     power: f64,
     /// The accelerator to fit (with --fit: only this one; required with
@@ -53,7 +53,7 @@ pub struct Args {
     /// With --vllm/--profile: the catalog model that was measured.
     #[arg(long, value_name = "NAME")]
     model: Option<String>,
-    /// With --vllm/--profile: devices per replica.
+    /// With --vllm/--profile: devices per replica (1 to 1024).
     #[arg(long, default_value_t = 1)]
     tp: u32,
     /// With --vllm/--profile: weight precision (bf16 or fp8).
@@ -141,6 +141,10 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The greatest `--power`: beyond it the worst row alone decides the fit
+/// (and |ln error| to the power overflows for large errors).
+const MAX_POWER: f64 = 16.0;
+
 /// Fits every accelerator that has calibration rows (or just `only`).
 fn fit_published(
     catalog: &Catalog,
@@ -148,9 +152,9 @@ fn fit_published(
     power: f64,
     factors: &[Factor],
 ) -> Result<Vec<(String, Fitted)>, Failure> {
-    if !(power.is_finite() && power >= 1.0) {
+    if !(1.0..=MAX_POWER).contains(&power) {
         return Err(bad_input(anyhow::anyhow!(
-            "--power {power}: expected a number >= 1"
+            "--power {power}: expected a number from 1 to {MAX_POWER}"
         )));
     }
     let names: Vec<String> = match only {
@@ -191,6 +195,42 @@ fn load_catalog(path: Option<&std::path::Path>) -> Result<Catalog, Failure> {
     Ok(catalog)
 }
 
+/// The flags that describe the measured replica and server, each held to
+/// the range of the scenario key it stands for (`tp`, `max_num_seqs`,
+/// `max_batched_tokens`).
+fn check_replica_flags(args: &Args) -> Result<(), Failure> {
+    super::flag_in_range("--tp", "tp", f64::from(args.tp))?;
+    if args.vllm.is_some() {
+        super::flag_in_range(
+            "--max-num-seqs",
+            "max_num_seqs",
+            f64::from(args.max_num_seqs),
+        )?;
+        super::flag_in_range(
+            "--max-batched-tokens",
+            "max_batched_tokens",
+            f64::from(args.max_batched_tokens),
+        )?;
+    }
+    Ok(())
+}
+
+/// The factors `--factors` names, or the defaults of the file's kind.
+fn measured_factors(args: &Args) -> Result<Vec<Factor>, Failure> {
+    match &args.factors {
+        Some(f) if f.is_empty() => Err(bad_input(anyhow::anyhow!(
+            "--factors: name at least one factor"
+        ))),
+        Some(f) => Ok(f.clone()),
+        None if args.vllm.is_some() => Ok(vec![Factor::Compute, Factor::KvMemory]),
+        None => Ok(vec![
+            Factor::Compute,
+            Factor::KvMemory,
+            Factor::IterationOverheadUs,
+        ]),
+    }
+}
+
 /// `--vllm FILE` or `--profile FILE`: fit the chosen factors of one
 /// replica's accelerator to the user's measurements.
 fn run_measured(args: &Args) -> Result<ExitCode, Failure> {
@@ -203,6 +243,7 @@ fn run_measured(args: &Args) -> Result<ExitCode, Failure> {
     };
     let accelerator = need(&args.accelerator, "--accelerator")?;
     let model = need(&args.model, "--model")?;
+    check_replica_flags(args)?;
     let precision = |flag: &str, v: &str| match v {
         "bf16" => Ok(Precision::Bf16),
         "fp8" => Ok(Precision::Fp8),
@@ -215,22 +256,12 @@ fn run_measured(args: &Args) -> Result<ExitCode, Failure> {
         Some(v) => precision("--kv-cache-dtype", v)?,
         None => weights,
     };
-    let factors = match &args.factors {
-        Some(f) if f.is_empty() => {
-            return Err(bad_input(anyhow::anyhow!(
-                "--factors: name at least one factor"
-            )))
-        }
-        Some(f) => f.clone(),
-        None if args.vllm.is_some() => vec![Factor::Compute, Factor::KvMemory],
-        None => vec![
-            Factor::Compute,
-            Factor::KvMemory,
-            Factor::IterationOverheadUs,
-        ],
-    };
+    let factors = measured_factors(args)?;
     let catalog = load_catalog(args.catalog.as_deref())?;
-    catalog.accelerator(&accelerator).map_err(bad_input)?;
+    let a = catalog.accelerator(&accelerator).map_err(bad_input)?;
+    if let Some(why) = a.tp_misfit(&accelerator, args.tp) {
+        return Err(bad_input(anyhow::anyhow!("--tp {}: {why}", args.tp)));
+    }
     catalog.model(&model).map_err(bad_input)?;
     let replica = Replica {
         model: &model,
@@ -238,51 +269,10 @@ fn run_measured(args: &Args) -> Result<ExitCode, Failure> {
         tp: args.tp,
         precisions: Precisions { weights, kv_cache },
     };
-    let fit = if let Some(path) = &args.vllm {
-        let run = measured::read_benchmark(path).map_err(bad_input)?;
-        let batching = BatchingPolicy::Continuous {
-            max_num_seqs: args.max_num_seqs,
-            max_batched_tokens: args.max_batched_tokens,
-            chunked_prefill: args.chunked_prefill,
-            max_output_tokens: None,
-        };
-        let source = format!(
-            "least-squares fit by `fleetsim calibrate --vllm {}` ({} requests)",
-            path.display(),
-            run.requests.len()
-        );
-        measured::fit_measured(&catalog, &replica, &factors, &source, |c| {
-            let times = measured::replay_benchmark(c, &replica, &batching, &run)?;
-            Ok(measured::benchmark_aggregates(&run, &times))
-        })
-        .and_then(|mut fit| {
-            let mut fitted = catalog.clone();
-            fitted.accelerators[accelerator.as_str()].efficiency = fit.after.clone();
-            let times = measured::replay_benchmark(&fitted, &replica, &batching, &run)
-                .map_err(measured::MeasuredError::Setup)?;
-            fit.unfitted = measured::per_request(&times);
-            Ok(fit)
-        })
-    } else {
-        let path = args.profile.as_ref().expect("checked by the caller");
-        let profile = measured::read_profile(path).map_err(bad_input)?;
-        let source = format!(
-            "least-squares fit by `fleetsim calibrate --profile {}` ({} iterations)",
-            path.display(),
-            profile.rows.len()
-        );
-        measured::fit_measured(&catalog, &replica, &factors, &source, |c| {
-            measured::compare_profile(c, &replica, &profile)
-        })
-        .and_then(|mut fit| {
-            let mut fitted = catalog.clone();
-            fitted.accelerators[accelerator.as_str()].efficiency = fit.after.clone();
-            fit.unfitted = measured::profile_between_points(&fitted, &replica, &profile)
-                .map_err(measured::MeasuredError::Setup)?;
-            Ok(fit)
-        })
-    }
-    .map_err(bad_input)?;
+    let fit = match &args.vllm {
+        Some(path) => fit_vllm(args, &catalog, &replica, &factors, path)?,
+        None => fit_profile(args, &catalog, &replica, &factors)?,
+    };
     let text = calibration::override_toml([(accelerator.as_str(), &fit.after)]);
     if let Some(path) = &args.write_override {
         write_text_atomic(path, &text).map_err(failure)?;
@@ -297,6 +287,68 @@ fn run_measured(args: &Args) -> Result<ExitCode, Failure> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The fit to a vLLM benchmark file, replayed request by request.
+fn fit_vllm(
+    args: &Args,
+    catalog: &Catalog,
+    replica: &Replica,
+    factors: &[Factor],
+    path: &std::path::Path,
+) -> Result<MeasuredFit, Failure> {
+    let run = measured::read_benchmark(path).map_err(bad_input)?;
+    let batching = BatchingPolicy::Continuous {
+        max_num_seqs: args.max_num_seqs,
+        max_batched_tokens: args.max_batched_tokens,
+        chunked_prefill: args.chunked_prefill,
+        max_output_tokens: None,
+    };
+    let source = format!(
+        "least-squares fit by `fleetsim calibrate --vllm {}` ({} requests)",
+        path.display(),
+        run.requests.len()
+    );
+    measured::fit_measured(catalog, replica, factors, &source, |c| {
+        let times = measured::replay_benchmark(c, replica, &batching, &run)?;
+        Ok(measured::benchmark_aggregates(&run, &times))
+    })
+    .and_then(|mut fit| {
+        let mut fitted = catalog.clone();
+        fitted.accelerators[replica.accelerator].efficiency = fit.after.clone();
+        let times = measured::replay_benchmark(&fitted, replica, &batching, &run)
+            .map_err(measured::MeasuredError::Setup)?;
+        fit.unfitted = measured::per_request(&times);
+        Ok(fit)
+    })
+    .map_err(bad_input)
+}
+
+/// The fit to a profile of measured iteration times.
+fn fit_profile(
+    args: &Args,
+    catalog: &Catalog,
+    replica: &Replica,
+    factors: &[Factor],
+) -> Result<MeasuredFit, Failure> {
+    let path = args.profile.as_ref().expect("checked by the caller");
+    let profile = measured::read_profile(path).map_err(bad_input)?;
+    let source = format!(
+        "least-squares fit by `fleetsim calibrate --profile {}` ({} iterations)",
+        path.display(),
+        profile.rows.len()
+    );
+    measured::fit_measured(catalog, replica, factors, &source, |c| {
+        measured::compare_profile(c, replica, &profile)
+    })
+    .and_then(|mut fit| {
+        let mut fitted = catalog.clone();
+        fitted.accelerators[replica.accelerator].efficiency = fit.after.clone();
+        fit.unfitted = measured::profile_between_points(&fitted, replica, &profile)
+            .map_err(measured::MeasuredError::Setup)?;
+        Ok(fit)
+    })
+    .map_err(bad_input)
 }
 
 fn mean_abs(c: &[measured::Comparison]) -> f64 {

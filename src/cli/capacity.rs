@@ -15,10 +15,13 @@ pub struct Args {
     /// (default: the scenario's [slo] attainment, 0.99 when it names none).
     #[arg(long)]
     attainment: Option<f64>,
-    /// Also name the cheapest variant that serves this multiple of the scenario's rate.
+    /// Also name the cheapest variant that serves this multiple of the
+    /// scenario's rate (the multiplied rate, request count or time scale
+    /// must stay within its scenario key's range).
     #[arg(long)]
     target_multiplier: Option<f64>,
-    /// Bisection steps after bracketing.
+    /// Bisection steps after bracketing, at most 30; the search stops
+    /// sooner once the rate is known within 0.1%.
     #[arg(long, default_value_t = 8)]
     iterations: u32,
     /// Print JSON instead of a table.
@@ -48,7 +51,18 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             )));
         }
     }
+    super::count_in(
+        "--iterations",
+        iterations,
+        (0, capacity::MAX_BISECTION_STEPS),
+        "bisection steps",
+    )?;
     let scenario = super::load(Some(&scenario))?;
+    if let Some(t) = target {
+        // The multiplied workload stays within its keys' ranges.
+        capacity::at_rate(&scenario, t)
+            .map_err(|e| bad_input(anyhow::anyhow!("--target-multiplier {t}: {e}")))?;
+    }
     let caps = capacity::capacities(&scenario, attainment, iterations, !json).map_err(bad_input)?;
     let cheapest = match target {
         Some(t) => capacity::cheapest_at(&scenario, t, attainment).map_err(bad_input)?,

@@ -85,6 +85,44 @@ fn read_training(results: &Path) -> Result<Option<(String, FlatVariants)>, Failu
     Ok(Some((source, variants)))
 }
 
+/// `--write-baseline`: the tracked metrics of these results as a baseline.
+fn write_new_baseline(
+    path: &Path,
+    scenario: &str,
+    variants: &FlatVariants,
+    training: bool,
+) -> Result<ExitCode, Failure> {
+    let set: gate::TrackedSet = if training {
+        &gate::TRAINING_TRACKED
+    } else {
+        &gate::DEFAULT_TRACKED
+    };
+    let b = Baseline::from_run_tracking(scenario, variants, set);
+    let text = serde_json::to_string_pretty(&b).expect("json") + "\n";
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(failure)?;
+    }
+    std::fs::write(path, text).map_err(|e| failure(anyhow::anyhow!("{}: {e}", path.display())))?;
+    println!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The baseline at `path`, every tolerance a finite number >= 0.
+fn read_baseline(path: &Path) -> Result<Baseline, Failure> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        bad_input(anyhow::anyhow!(
+            "baseline {}: cannot read: {e}",
+            path.display()
+        ))
+    })?;
+    let baseline: Baseline = serde_json::from_str(&text)
+        .map_err(|e| bad_input(anyhow::anyhow!("baseline {}: {e}", path.display())))?;
+    baseline
+        .validate()
+        .map_err(|e| bad_input(anyhow::anyhow!("baseline {}: {e}", path.display())))?;
+    Ok(baseline)
+}
+
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let Args {
         results,
@@ -97,29 +135,9 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let baseline_path = baseline.as_path();
     let (scenario, variants, training) = read_summary(&results)?;
     if write_baseline {
-        let set: gate::TrackedSet = if training {
-            &gate::TRAINING_TRACKED
-        } else {
-            &gate::DEFAULT_TRACKED
-        };
-        let b = Baseline::from_run_tracking(&scenario, &variants, set);
-        let text = serde_json::to_string_pretty(&b).expect("json") + "\n";
-        if let Some(dir) = baseline_path.parent() {
-            std::fs::create_dir_all(dir).map_err(failure)?;
-        }
-        std::fs::write(baseline_path, text)
-            .map_err(|e| failure(anyhow::anyhow!("{}: {e}", baseline_path.display())))?;
-        println!("wrote {}", baseline_path.display());
-        return Ok(ExitCode::SUCCESS);
+        return write_new_baseline(baseline_path, &scenario, &variants, training);
     }
-    let text = std::fs::read_to_string(baseline_path).map_err(|e| {
-        bad_input(anyhow::anyhow!(
-            "baseline {}: cannot read: {e}",
-            baseline_path.display()
-        ))
-    })?;
-    let baseline: Baseline = serde_json::from_str(&text)
-        .map_err(|e| bad_input(anyhow::anyhow!("baseline {}: {e}", baseline_path.display())))?;
+    let baseline = read_baseline(baseline_path)?;
     if baseline.scenario != scenario {
         eprintln!(
             "check failed: the baseline {} is of scenario {}, the results of {}; \

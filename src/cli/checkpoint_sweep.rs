@@ -6,7 +6,7 @@ use fleetsim::report::charts::{self, CheckpointIntervalChart};
 use fleetsim::run::training::speeds_of;
 use fleetsim::scenario::training::TrainingScenario;
 use fleetsim::table::{printable, Align, Table};
-use fleetsim::training::cluster::interval_sweep::{sweep_intervals, IntervalSweep};
+use fleetsim::training::cluster::interval_sweep::{sweep_intervals, IntervalPoint, IntervalSweep};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -20,7 +20,8 @@ pub struct Args {
     /// Seeds per interval (common random numbers across intervals).
     #[arg(long, default_value_t = 40)]
     seeds: u32,
-    /// Intervals as multiples of Young/Daly's.
+    /// Intervals as multiples of Young/Daly's, each from 0.05 to 20, at
+    /// most 50 of them.
     #[arg(long, value_delimiter = ',', default_values_t = [0.25, 0.35, 0.5, 0.6, 0.7, 0.85, 1.0, 1.2, 1.4, 1.7, 2.0, 2.8, 4.0])]
     factors: Vec<f64>,
     /// Print JSON instead of tables.
@@ -39,11 +40,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             args.seeds
         )));
     }
-    if args.factors.is_empty() || args.factors.iter().any(|f| !(f.is_finite() && *f > 0.0)) {
-        return Err(bad_input(anyhow::anyhow!(
-            "--factors: expected numbers > 0"
-        )));
-    }
+    check_factors(&args.factors)?;
     let scenario = TrainingScenario::load(&args.scenario).map_err(bad_input)?;
     let chosen: Vec<_> = match &args.variants {
         Some(names) => names
@@ -107,6 +104,31 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The least and greatest multiple of Young/Daly's interval swept: 1/20
+/// to 20 times spans every interval worth comparing (the expected time
+/// lost grows as the factor or its inverse beyond that), and keeps each
+/// interval finite and each run's checkpoints bounded.
+const FACTOR_RANGE: (f64, f64) = (0.05, 20.0);
+/// The most factors one sweep runs (each runs every seed).
+const MAX_FACTORS: usize = 50;
+
+fn check_factors(factors: &[f64]) -> Result<(), Failure> {
+    let (lo, hi) = FACTOR_RANGE;
+    if factors.is_empty() || factors.len() > MAX_FACTORS {
+        return Err(bad_input(anyhow::anyhow!(
+            "--factors: expected 1 to {MAX_FACTORS} multiples of Young/Daly's interval, found {}",
+            factors.len()
+        )));
+    }
+    if let Some(f) = factors.iter().find(|f| !(lo..=hi).contains(*f)) {
+        return Err(bad_input(anyhow::anyhow!(
+            "--factors {}: expected multiples of Young/Daly's interval from {lo} to {hi}",
+            fleetsim::scenario::ranges::number(*f)
+        )));
+    }
+    Ok(())
+}
+
 fn render(scenario: &TrainingScenario, sweeps: &[IntervalSweep]) -> String {
     let mut out = format!("{}\n", printable(&scenario.name));
     for s in sweeps {
@@ -160,6 +182,42 @@ fn render(scenario: &TrainingScenario, sweeps: &[IntervalSweep]) -> String {
     out
 }
 
+const SWEEP_HEADER: [&str; 7] = [
+    "variant",
+    "interval_s",
+    "young_daly_s",
+    "mean_time_to_train_s",
+    "stderr_s",
+    "mean_total_usd",
+    "mean_interruptions",
+];
+
+/// One interval of one variant in checkpoint-sweep.csv.
+#[derive(serde::Serialize, Default)]
+struct SweepRow {
+    variant: String,
+    interval_s: String,
+    young_daly_s: String,
+    mean_time_to_train_s: String,
+    stderr_s: String,
+    mean_total_usd: String,
+    mean_interruptions: String,
+}
+
+impl SweepRow {
+    fn of(s: &IntervalSweep, p: &IntervalPoint) -> SweepRow {
+        SweepRow {
+            variant: fleetsim::table::csv_safe(&s.variant),
+            interval_s: format!("{:.3}", p.interval_s),
+            young_daly_s: format!("{:.3}", s.young_daly_s),
+            mean_time_to_train_s: format!("{:.3}", p.mean_time_to_train_s),
+            stderr_s: format!("{:.3}", p.stderr_s),
+            mean_total_usd: format!("{:.4}", p.mean_total_usd),
+            mean_interruptions: format!("{:.3}", p.mean_interruptions),
+        }
+    }
+}
+
 fn write(
     dir: &std::path::Path,
     scenario: &TrainingScenario,
@@ -168,22 +226,10 @@ fn write(
     let (written, _) = fleetsim::report::write_staged(dir, |staging| {
         let json = serde_json::to_string_pretty(sweeps).expect("sweeps serialize") + "\n";
         fleetsim::report::stage_text(staging, dir, "checkpoint-sweep.json", &json)?;
-        let mut csv = String::from("variant,interval_s,young_daly_s,mean_time_to_train_s,stderr_s,mean_total_usd,mean_interruptions\n");
-        for s in sweeps {
-            for p in &s.points {
-                csv.push_str(&format!(
-                    "{},{:.3},{:.3},{:.3},{:.3},{:.4},{:.3}\n",
-                    fleetsim::table::csv_safe(&s.variant),
-                    p.interval_s,
-                    s.young_daly_s,
-                    p.mean_time_to_train_s,
-                    p.stderr_s,
-                    p.mean_total_usd,
-                    p.mean_interruptions
-                ));
-            }
-        }
-        fleetsim::report::stage_text(staging, dir, "checkpoint-sweep.csv", &csv)?;
+        let rows = sweeps
+            .iter()
+            .flat_map(|s| s.points.iter().map(move |p| SweepRow::of(s, p)));
+        fleetsim::report::stage_csv(staging, dir, "checkpoint-sweep.csv", &SWEEP_HEADER, rows)?;
         let chart = CheckpointIntervalChart {
             title: format!("Checkpoint interval: {}", scenario.name),
             sweeps: sweeps.to_vec(),
@@ -197,4 +243,15 @@ fn write(
         ])
     })?;
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_csv_header_is_the_row_structs_fields() {
+        assert_eq!(
+            fleetsim::report::header_of(super::SweepRow::default()),
+            super::SWEEP_HEADER.join(",")
+        );
+    }
 }

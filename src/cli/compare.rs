@@ -10,11 +10,11 @@ use std::process::ExitCode;
 pub struct Args {
     /// Scenario TOML file; the first variant is the baseline.
     scenario: PathBuf,
-    /// Replicas (independent seeds) per variant.
+    /// Replicas (independent seeds) per variant, 1 to 1000.
     #[arg(long, default_value_t = 10)]
     replicas: u32,
-    /// Time windows for batch means, used when every replica comes out
-    /// identical (a trace with no random fleet events).
+    /// Time windows for batch means (2 to 1000), used when every replica
+    /// comes out identical (a trace with no random fleet events).
     #[arg(long, default_value_t = 10)]
     windows: u32,
     /// A difference below this share of the baseline's mean is not called
@@ -29,6 +29,12 @@ pub struct Args {
     json: bool,
 }
 
+/// The most replicas per variant and batch-means windows a comparison
+/// runs: a 95% interval narrows as 1/sqrt(replicas), so a thousand is
+/// past any use, and each replica is a whole run.
+const MAX_REPLICAS: u32 = 1000;
+const MAX_WINDOWS: u32 = 1000;
+
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let Args {
         scenario,
@@ -38,21 +44,18 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         out,
         json,
     } = args;
-    if windows < 2 {
-        return Err(bad_input(anyhow::anyhow!(
-            "--windows: expected a whole number >= 2, found {windows}"
-        )));
-    }
+    super::count_in("--windows", windows, (2, MAX_WINDOWS), "time windows")?;
     if !(threshold.is_finite() && threshold >= 0.0) {
         return Err(bad_input(anyhow::anyhow!(
             "--threshold: expected a share >= 0, found {threshold}"
         )));
     }
-    if replicas == 0 {
-        return Err(bad_input(anyhow::anyhow!(
-            "--replicas: expected a whole number >= 1, found 0"
-        )));
-    }
+    super::count_in(
+        "--replicas",
+        replicas,
+        (1, MAX_REPLICAS),
+        "replicas per variant",
+    )?;
     if super::is_training_file(&scenario) {
         return compare_training(&scenario, replicas, threshold, out.as_deref(), json);
     }

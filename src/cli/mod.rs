@@ -130,10 +130,12 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
 }
 
 /// `ACCELERATOR=USD` pairs from a repeatable flag (`--price`, ...), each
-/// a number >= 0 and, when `catalog` is given, an accelerator of it (plan
-/// checks names against its scenario's catalog later).
+/// USD within the range of the scenario key `key` prices (see
+/// [`flag_in_range`]) and, when `catalog` is given, an accelerator of it
+/// (plan checks names against its scenario's catalog later).
 fn priced_pairs(
     flag: &str,
+    key: &str,
     pairs: &[String],
     catalog: Option<&fleetsim::catalog::Catalog>,
 ) -> Result<std::collections::BTreeMap<String, f64>, Failure> {
@@ -143,7 +145,8 @@ fn priced_pairs(
             .split_once('=')
             .and_then(|(name, usd)| Some((name.trim(), usd.trim().parse::<f64>().ok()?)));
         match parsed {
-            Some((name, usd)) if usd.is_finite() && usd >= 0.0 && !name.is_empty() => {
+            Some((name, usd)) if !name.is_empty() => {
+                flag_in_range(&format!("{flag} {name}="), key, usd)?;
                 if let Some(c) = catalog {
                     c.accelerator(name)
                         .map_err(|e| bad_input(anyhow::anyhow!("{flag} {p}: {e}")))?;
@@ -152,12 +155,51 @@ fn priced_pairs(
             }
             _ => {
                 return Err(bad_input(anyhow::anyhow!(
-                    "{flag} {p}: expected ACCELERATOR=USD with USD a number >= 0"
+                    "{flag} {p}: expected ACCELERATOR=USD with USD a number ({})",
+                    expected_range(key)
                 )))
             }
         }
     }
     Ok(out)
+}
+
+/// "expected LEAST to GREATEST UNIT (the range of scenario key `key`)".
+fn expected_range(key: &str) -> String {
+    let expected = fleetsim::scenario::ranges::expected(key)
+        .unwrap_or_else(|| panic!("`{key}` is a key of the ranges table"));
+    format!("{expected}, the range of the scenario key `{key}`")
+}
+
+/// `v` when it lies within the range of the scenario key `key`
+/// (`scenario::ranges`): a flag that sets or scales a scenario quantity is
+/// held to the range of that key. Otherwise an error (exit 2) naming the
+/// flag, the value and the range.
+fn flag_in_range(flag: &str, key: &str, v: f64) -> Result<f64, Failure> {
+    let (lo, hi, _) = fleetsim::scenario::ranges::range_of(key)
+        .unwrap_or_else(|| panic!("`{key}` is a key of the ranges table"));
+    if v.is_finite() && (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(bad_input(anyhow::anyhow!(
+            "{flag}{}{}: {}",
+            if flag.ends_with('=') { "" } else { " " },
+            fleetsim::scenario::ranges::number(v),
+            expected_range(key)
+        )))
+    }
+}
+
+/// A whole-number flag (a count of iterations, replicas, windows, ...)
+/// within `lo..=hi`, or an error (exit 2) naming the flag and the bounds.
+fn count_in(flag: &str, v: u32, (lo, hi): (u32, u32), what: &str) -> Result<u32, Failure> {
+    if (lo..=hi).contains(&v) {
+        Ok(v)
+    } else {
+        Err(bad_input(anyhow::anyhow!(
+            "{flag} {v}: expected {lo} to {hi} {what}"
+        )))
+    }
 }
 
 /// Pretty JSON on stdout.
@@ -176,4 +218,37 @@ pub(crate) fn is_training_file(path: &std::path::Path) -> bool {
         .ok()
         .and_then(|text| text.parse::<toml::Table>().ok())
         .is_some_and(|doc| fleetsim::scenario::training::is_training_document(&doc))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn flags_held_to_a_scenario_range_name_the_flag_and_the_range() {
+        let err = super::flag_in_range("--rate", "rate_per_s", 1e12)
+            .expect_err("out of range")
+            .error
+            .to_string();
+        assert_eq!(
+            err,
+            "--rate 1e12: expected 1e-6 to 1000000 requests/s, the range of the scenario key `rate_per_s`"
+        );
+        assert!(super::flag_in_range("--rate", "rate_per_s", f64::NAN).is_err());
+        assert_eq!(
+            super::flag_in_range("--rate", "rate_per_s", 5.0).ok(),
+            Some(5.0)
+        );
+        let err = super::priced_pairs(
+            "--price",
+            "price_per_node_hour_usd",
+            &["h100=1e308".into()],
+            None,
+        )
+        .expect_err("out of range")
+        .error
+        .to_string();
+        assert!(
+            err.starts_with("--price h100=1e308: expected 0 to 1000000 USD per node-hour"),
+            "{err}"
+        );
+    }
 }

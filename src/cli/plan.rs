@@ -5,6 +5,7 @@ use super::{bad_input, failure, load, print_json, Failure};
 use anyhow::anyhow;
 use fleetsim::fleet::spot::ADVISOR_BUCKETS;
 use fleetsim::plan::{self, PlanSpec, PurchaseOption, RateTarget};
+use fleetsim::sweep::capacity::CapacityError;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,11 +14,13 @@ pub struct Args {
     /// Scenario TOML file (workload, model, [slo], [batching], [router]; its
     /// variants are replaced by the candidates); omit for the built-in default.
     scenario: Option<PathBuf>,
-    /// Size for this mean offered rate, requests/s (the workload's arrivals
-    /// are scaled; default: the scenario's own rate).
+    /// Size for this mean offered rate, requests/s, 1e-6 to 1e6 (the range
+    /// of a scenario's rate_per_s; the workload's arrivals are scaled;
+    /// default: the scenario's own rate).
     #[arg(long, conflicts_with = "peak_rate")]
     rate: Option<f64>,
-    /// Size for this rate at the workload's busiest --peak-window-s, requests/s.
+    /// Size for this rate at the workload's busiest --peak-window-s,
+    /// requests/s, 1e-6 to 1e6.
     #[arg(long)]
     peak_rate: Option<f64>,
     /// The window the peak rate is measured over, seconds.
@@ -44,14 +47,15 @@ pub struct Args {
     /// Spot interruption frequency, an AWS Spot Instance Advisor bucket.
     #[arg(long, default_value = "5-10%")]
     spot_advisor: String,
-    /// Largest fleet tried, nodes.
+    /// Largest fleet tried, nodes (1 to 100000).
     #[arg(long, default_value_t = 64)]
     max_nodes: u32,
-    /// Runs (seeds) per fleet size; a size meets the SLO when every run does
-    /// (default: 1 on a trace, 3 with a generator or spot).
+    /// Runs (seeds) per fleet size, 1 to 100; a size meets the SLO when
+    /// every run does (default: 1 on a trace, 3 with a generator or spot).
     #[arg(long)]
     replicas: Option<u32>,
-    /// Bisection steps of the headroom search (0: skip it).
+    /// Bisection steps of the headroom search, at most 30 (0: skip it); it
+    /// stops sooner once the rate is known within 0.1%.
     #[arg(long, default_value_t = 4)]
     headroom_iterations: u32,
     /// Also size every fleet at the optimistic and pessimistic ends of its
@@ -71,27 +75,62 @@ pub struct Args {
     out: Option<PathBuf>,
 }
 
-fn spec(args: &Args) -> Result<PlanSpec, Failure> {
-    let positive = |flag: &str, v: f64| {
-        if v.is_finite() && v > 0.0 {
-            Ok(v)
-        } else {
-            Err(bad_input(anyhow!(
-                "{flag}: expected a number > 0, found {v}"
-            )))
-        }
-    };
-    let window_s = positive("--peak-window-s", args.peak_window_s)?;
-    let rate = match (args.rate, args.peak_rate) {
+/// The most runs (seeds) per fleet size and bisection steps of the
+/// headroom search a plan may ask for.
+const MAX_REPLICAS: u32 = 100;
+const MAX_HEADROOM_ITERATIONS: u32 = 30;
+
+/// The rate to size for: `--rate` or `--peak-rate` within the range of a
+/// scenario's `rate_per_s`, over a `--peak-window-s` within that of
+/// `duration_s` (and > 0).
+fn rate(args: &Args) -> Result<RateTarget, Failure> {
+    let window_s = super::flag_in_range("--peak-window-s", "duration_s", args.peak_window_s)?;
+    if window_s == 0.0 {
+        return Err(bad_input(anyhow!(
+            "--peak-window-s: expected a number > 0, found 0"
+        )));
+    }
+    Ok(match (args.rate, args.peak_rate) {
         (Some(r), _) => RateTarget::Mean {
-            requests_per_s: positive("--rate", r)?,
+            requests_per_s: super::flag_in_range("--rate", "rate_per_s", r)?,
         },
         (None, Some(r)) => RateTarget::Peak {
-            requests_per_s: positive("--peak-rate", r)?,
+            requests_per_s: super::flag_in_range("--peak-rate", "rate_per_s", r)?,
             window_s,
         },
         (None, None) => RateTarget::Scenario,
-    };
+    })
+}
+
+/// Fleet sizes and run counts: `--max-nodes` and `--tp` within the ranges
+/// of a pool's `replicas` and `tp`, `--replicas` and
+/// `--headroom-iterations` within stated bounds.
+fn check_sizes(args: &Args) -> Result<(), Failure> {
+    let (_, most_nodes, _) =
+        fleetsim::scenario::ranges::range_of("replicas").expect("in the ranges table");
+    super::count_in(
+        "--max-nodes",
+        args.max_nodes,
+        (1, most_nodes as u32),
+        "nodes",
+    )?;
+    if let Some(r) = args.replicas {
+        super::count_in("--replicas", r, (1, MAX_REPLICAS), "runs per fleet size")?;
+    }
+    super::count_in(
+        "--headroom-iterations",
+        args.headroom_iterations,
+        (0, MAX_HEADROOM_ITERATIONS),
+        "bisection steps",
+    )?;
+    for tp in args.tp.iter().flatten() {
+        super::flag_in_range("--tp", "tp", f64::from(*tp))?;
+    }
+    Ok(())
+}
+
+fn spec(args: &Args) -> Result<PlanSpec, Failure> {
+    let rate = rate(args)?;
     let options = match &args.options {
         None => PurchaseOption::ALL.to_vec(),
         Some(names) => names
@@ -113,22 +152,19 @@ fn spec(args: &Args) -> Result<PlanSpec, Failure> {
             ADVISOR_BUCKETS.map(|(b, _)| b).join(", ")
         )));
     }
-    if args.max_nodes == 0 {
-        return Err(bad_input(anyhow!("--max-nodes: expected at least 1")));
-    }
-    if args.replicas == Some(0) {
-        return Err(bad_input(anyhow!("--replicas: expected at least 1")));
-    }
-    if let Some(tp) = args.tp.iter().flatten().find(|t| **t == 0) {
-        return Err(bad_input(anyhow!("--tp {tp}: expected at least 1")));
-    }
+    check_sizes(args)?;
     Ok(PlanSpec {
         rate,
         accelerators: args.accelerators.clone(),
         tps: args.tp.clone(),
         options,
-        prices: super::priced_pairs("--price", &args.prices, None)?,
-        owned_kit_usd: super::priced_pairs("--owned-price", &args.owned_prices, None)?,
+        prices: super::priced_pairs("--price", "price_per_node_hour_usd", &args.prices, None)?,
+        owned_kit_usd: super::priced_pairs(
+            "--owned-price",
+            "purchase_usd_per_node",
+            &args.owned_prices,
+            None,
+        )?,
         spot_advisor: args.spot_advisor.clone(),
         max_nodes: args.max_nodes,
         replicas: args.replicas,
@@ -141,7 +177,16 @@ fn spec(args: &Args) -> Result<PlanSpec, Failure> {
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let spec = spec(&args)?;
     let scenario = load(args.scenario.as_deref())?;
-    let plan = plan::plan(&scenario, &spec).map_err(bad_input)?;
+    let plan = plan::plan(&scenario, &spec).map_err(|e| match (&e, args.rate, args.peak_rate) {
+        // The target rate scales the workload out of its keys' ranges.
+        (plan::PlanError::Capacity(CapacityError::OutOfRange { .. }), Some(r), _) => {
+            bad_input(anyhow!("--rate {r}: {e}"))
+        }
+        (plan::PlanError::Capacity(CapacityError::OutOfRange { .. }), None, Some(r)) => {
+            bad_input(anyhow!("--peak-rate {r}: {e}"))
+        }
+        _ => bad_input(e),
+    })?;
     let written = match &args.out {
         Some(dir) => fleetsim::report::plan::write(dir, &plan).map_err(failure)?,
         None => Vec::new(),

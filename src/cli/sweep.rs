@@ -141,7 +141,6 @@ fn training_sweep(
     json: bool,
 ) -> Result<ExitCode, Failure> {
     use fleetsim::run::training_sweep::{run_training_sweep, training_sweep_spec};
-    use fleetsim::table::{csv_safe, printable, Align, Table};
     let scenario = fleetsim::scenario::training::TrainingScenario::load(path).map_err(bad_input)?;
     let spec = training_sweep_spec(&scenario).map_err(bad_input)?;
     let runs = spec.point_count() * u64::from(spec.replicas) * scenario.variants.len() as u64;
@@ -157,36 +156,7 @@ fn training_sweep(
     let wall_s = started.elapsed().as_secs_f64();
     let names: Vec<&str> = spec.parameters.iter().map(|p| p.path.as_str()).collect();
     let (files, _) = fleetsim::report::write_staged(out, |staging| {
-        let mut csv = String::from("point,");
-        for n in &names {
-            csv.push_str(&csv_safe(n));
-            csv.push(',');
-        }
-        csv.push_str("variant,replica,jobs_finished,jobs,total_usd,usd_per_billion_tokens,makespan_h,mean_time_to_train_h,interruptions,lost_share,achieved_mfu,deadlines_met,deadlines\n");
-        for r in &rows {
-            csv.push_str(&format!("{},", r.point));
-            for v in &r.values {
-                csv.push_str(&csv_safe(v.trim_matches('"')));
-                csv.push(',');
-            }
-            csv.push_str(&format!(
-                "{},{},{},{},{:.4},{:.4},{:.4},{:.4},{},{:.6},{:.6},{},{}\n",
-                csv_safe(&r.variant),
-                r.replica,
-                r.jobs_finished,
-                r.jobs,
-                r.total_usd,
-                r.usd_per_billion_tokens,
-                r.makespan_h,
-                r.mean_time_to_train_h,
-                r.interruptions,
-                r.lost_share,
-                r.achieved_mfu,
-                r.deadlines_met,
-                r.deadlines
-            ));
-        }
-        fleetsim::report::stage_text(staging, out, "points.csv", &csv)?;
+        stage_points(staging, out, &names, &rows)?;
         let meta = serde_json::json!({
             "kind": "training",
             "scenario": scenario.source,
@@ -212,6 +182,19 @@ fn training_sweep(
         scenario.variants.len(),
         rows.len()
     );
+    print!("{}", means_table(&names, &rows).terminal());
+    for f in &files {
+        println!("wrote {}", f.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The means over replicas of each point and fleet of a training sweep.
+fn means_table(
+    names: &[&str],
+    rows: &[fleetsim::run::training_sweep::TrainingSweepRow],
+) -> fleetsim::table::Table {
+    use fleetsim::table::{printable, Align, Table};
     let mut header: Vec<(&str, Align)> = vec![("point", Align::Right)];
     header.extend(names.iter().map(|n| (*n, Align::Right)));
     header.extend([
@@ -253,9 +236,113 @@ fn training_sweep(
         t.push(cells);
         i += group.len();
     }
-    print!("{}", t.terminal());
-    for f in &files {
-        println!("wrote {}", f.display());
+    t
+}
+
+/// The columns of a training sweep's points.csv after `point` and the
+/// swept parameters.
+const POINT_COLUMNS: [&str; 13] = [
+    "variant",
+    "replica",
+    "jobs_finished",
+    "jobs",
+    "total_usd",
+    "usd_per_billion_tokens",
+    "makespan_h",
+    "mean_time_to_train_h",
+    "interruptions",
+    "lost_share",
+    "achieved_mfu",
+    "deadlines_met",
+    "deadlines",
+];
+
+/// One run of one fleet at one point in a training sweep's points.csv:
+/// `values` fill the swept parameters' columns.
+#[derive(serde::Serialize, Default)]
+struct PointRow {
+    point: u64,
+    values: Vec<String>,
+    variant: String,
+    replica: u32,
+    jobs_finished: usize,
+    jobs: usize,
+    total_usd: String,
+    usd_per_billion_tokens: String,
+    makespan_h: String,
+    mean_time_to_train_h: String,
+    interruptions: u32,
+    lost_share: String,
+    achieved_mfu: String,
+    deadlines_met: usize,
+    deadlines: usize,
+}
+
+impl PointRow {
+    fn of(r: &fleetsim::run::training_sweep::TrainingSweepRow) -> PointRow {
+        use fleetsim::table::csv_safe;
+        PointRow {
+            point: r.point,
+            values: r
+                .values
+                .iter()
+                .map(|v| csv_safe(v.trim_matches('"')))
+                .collect(),
+            variant: csv_safe(&r.variant),
+            replica: r.replica,
+            jobs_finished: r.jobs_finished,
+            jobs: r.jobs,
+            total_usd: format!("{:.4}", r.total_usd),
+            usd_per_billion_tokens: format!("{:.4}", r.usd_per_billion_tokens),
+            makespan_h: format!("{:.4}", r.makespan_h),
+            mean_time_to_train_h: format!("{:.4}", r.mean_time_to_train_h),
+            interruptions: r.interruptions,
+            lost_share: format!("{:.6}", r.lost_share),
+            achieved_mfu: format!("{:.6}", r.achieved_mfu),
+            deadlines_met: r.deadlines_met,
+            deadlines: r.deadlines,
+        }
     }
-    Ok(ExitCode::SUCCESS)
+}
+
+/// Stages a training sweep's points.csv: `point`, the swept parameters
+/// (`names`), then [`POINT_COLUMNS`].
+fn stage_points(
+    staging: &std::path::Path,
+    out: &std::path::Path,
+    names: &[&str],
+    rows: &[fleetsim::run::training_sweep::TrainingSweepRow],
+) -> Result<String, fleetsim::report::OutputError> {
+    let names: Vec<String> = names.iter().map(|n| fleetsim::table::csv_safe(n)).collect();
+    let mut header = vec!["point"];
+    header.extend(names.iter().map(String::as_str));
+    header.extend(POINT_COLUMNS);
+    fleetsim::report::stage_csv(
+        staging,
+        out,
+        "points.csv",
+        &header,
+        rows.iter().map(PointRow::of),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_points_row_fills_the_header_one_cell_per_column() {
+        let mut header = vec!["point", "training.seq_len"];
+        header.extend(super::POINT_COLUMNS);
+        let row = super::PointRow {
+            values: vec!["4096".into()],
+            ..Default::default()
+        };
+        let text = fleetsim::report::csv_text(&header, [row]).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            lines[0].split(',').count(),
+            lines[1].split(',').count(),
+            "{text}"
+        );
+    }
 }

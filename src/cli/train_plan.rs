@@ -107,6 +107,57 @@ fn table(rows: &[&PlannedLayout]) -> Table {
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let catalog = Catalog::builtin();
     let model = catalog.model(&args.model).map_err(bad_input)?;
+    let precision = check_args(&args, model)?;
+    let names: Vec<String> = match &args.accelerators {
+        Some(a) => a.clone(),
+        None => catalog.accelerators.keys().cloned().collect(),
+    };
+    let prices = super::priced_pairs(
+        "--price",
+        "price_per_node_hour_usd",
+        &args.prices,
+        Some(&catalog),
+    )?;
+    let Planned {
+        plans,
+        claims,
+        notes,
+    } = plan_all(&args, &catalog, precision, &names, &prices)?;
+    if plans.is_empty() {
+        return Err(bad_input(anyhow!(
+            "no accelerator can train {} on {} devices:\n{}",
+            args.model,
+            args.devices
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(" or "),
+            notes.join("\n")
+        )));
+    }
+    let document = serde_json::json!({
+        "model": args.model, "devices": args.devices, "seq_len": args.seq_len,
+        "tp": args.tp, "pp": args.pp,
+        "global_batch": args.global_batch, "precision": args.precision,
+        "dp_overlap": DP_OVERLAP, "layouts": plans, "claims": claims, "notes": notes,
+    });
+    let written = match &args.out {
+        Some(dir) => write(dir, &document, &plans).map_err(super::failure)?,
+        None => Vec::new(),
+    };
+    if args.json {
+        print_json(&document);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print_plans(&args, &plans, &claims, &notes);
+    for f in &written {
+        println!("wrote {}", f.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The precision, and every number and pipeline depth checked.
+fn check_args(args: &Args, model: &fleetsim::catalog::LlmModel) -> Result<Precision, Failure> {
     let precision = match args.precision.as_str() {
         "bf16" => Precision::Bf16,
         "fp8" => Precision::Fp8,
@@ -129,11 +180,6 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             return Err(bad_input(anyhow!("{flag} {v}: expected 1 to {max}")));
         }
     }
-    let names: Vec<String> = match &args.accelerators {
-        Some(a) => a.clone(),
-        None => catalog.accelerators.keys().cloned().collect(),
-    };
-    let prices = super::priced_pairs("--price", &args.prices, Some(&catalog))?;
     if let Some(pps) = &args.pp {
         for pp in pps {
             if *pp == 0 || !model.layers.is_multiple_of(*pp) {
@@ -146,6 +192,27 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             }
         }
     }
+    Ok(precision)
+}
+
+/// What planning found: the fitting layouts (fastest first), the claims
+/// checked and notes on what did not fit.
+struct Planned {
+    plans: Vec<PlannedLayout>,
+    claims: Vec<ClaimCheck>,
+    notes: Vec<String>,
+}
+
+/// Every fitting layout of each accelerator and device count, fastest
+/// first, with the claims checked on each and notes on what did not fit.
+fn plan_all(
+    args: &Args,
+    catalog: &Catalog,
+    precision: Precision,
+    names: &[String],
+    prices: &std::collections::BTreeMap<String, f64>,
+) -> Result<Planned, Failure> {
+    let model = catalog.model(&args.model).map_err(bad_input)?;
     let mut plans: Vec<PlannedLayout> = Vec::new();
     let mut claims: Vec<ClaimCheck> = Vec::new();
     let mut notes = Vec::new();
@@ -211,32 +278,15 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         }
     }
     plans.sort_by(|a, b| a.step.step_s.total_cmp(&b.step.step_s));
-    if plans.is_empty() {
-        return Err(bad_input(anyhow!(
-            "no accelerator can train {} on {} devices:\n{}",
-            args.model,
-            args.devices
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(" or "),
-            notes.join("\n")
-        )));
-    }
-    let document = serde_json::json!({
-        "model": args.model, "devices": args.devices, "seq_len": args.seq_len,
-        "tp": args.tp, "pp": args.pp,
-        "global_batch": args.global_batch, "precision": args.precision,
-        "dp_overlap": DP_OVERLAP, "layouts": plans, "claims": claims, "notes": notes,
-    });
-    let written = match &args.out {
-        Some(dir) => write(dir, &document, &plans).map_err(super::failure)?,
-        None => Vec::new(),
-    };
-    if args.json {
-        print_json(&document);
-        return Ok(ExitCode::SUCCESS);
-    }
+    Ok(Planned {
+        plans,
+        claims,
+        notes,
+    })
+}
+
+/// The tables of the text output.
+fn print_plans(args: &Args, plans: &[PlannedLayout], claims: &[ClaimCheck], notes: &[String]) {
     println!(
         "train-plan: {} on {} devices, {} sequences of {} tokens per step, {}",
         args.model,
@@ -251,7 +301,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     );
     let mut best: Vec<&PlannedLayout> = Vec::new();
     let devices_of = |p: &PlannedLayout| p.layout.dp * p.layout.tp * p.layout.pp * p.layout.cp;
-    for p in &plans {
+    for p in plans {
         if !best
             .iter()
             .any(|b| b.accelerator == p.accelerator && devices_of(b) == devices_of(p))
@@ -265,7 +315,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     let top: Vec<&PlannedLayout> = plans.iter().take(args.top).collect();
     print!("{}", table(&top).terminal());
     println!("the seed document's claims on this job (same devices, so step time is cost):");
-    print!("{}", claims_table(&claims).terminal());
+    print!("{}", claims_table(claims).terminal());
     for n in notes {
         println!("{n}");
     }
@@ -276,10 +326,6 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         DP_OVERLAP * 100.0,
         fleetsim::training::memory::USABLE_HBM_FRACTION * 100.0
     );
-    for f in &written {
-        println!("wrote {}", f.display());
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 fn claims_table(claims: &[ClaimCheck]) -> Table {
@@ -302,6 +348,72 @@ fn claims_table(claims: &[ClaimCheck]) -> Table {
     t
 }
 
+const PLAN_HEADER: [&str; 16] = [
+    "accelerator",
+    "dp",
+    "tp",
+    "pp",
+    "cp",
+    "ep",
+    "virtual_stages",
+    "micro_batch",
+    "accumulation",
+    "zero",
+    "recompute",
+    "step_s",
+    "tokens_per_s",
+    "mfu",
+    "memory_headroom",
+    "usd_per_billion_tokens",
+];
+
+/// One fitting layout in train-plan.csv.
+#[derive(serde::Serialize, Default)]
+struct PlanRow {
+    accelerator: String,
+    dp: u32,
+    tp: u32,
+    pp: u32,
+    cp: u32,
+    ep: u32,
+    virtual_stages: u32,
+    micro_batch: u32,
+    accumulation: u32,
+    zero: u8,
+    recompute: String,
+    step_s: String,
+    tokens_per_s: String,
+    mfu: String,
+    memory_headroom: String,
+    usd_per_billion_tokens: String,
+}
+
+impl PlanRow {
+    fn of(p: &PlannedLayout) -> PlanRow {
+        let l = &p.layout;
+        PlanRow {
+            accelerator: fleetsim::table::csv_safe(&p.accelerator),
+            dp: l.dp,
+            tp: l.tp,
+            pp: l.pp,
+            cp: l.cp,
+            ep: l.ep,
+            virtual_stages: l.virtual_stages,
+            micro_batch: l.micro_batch,
+            accumulation: p.micro_batches,
+            zero: l.zero,
+            recompute: l.recompute.name().to_string(),
+            step_s: format!("{:.6}", p.step.step_s),
+            tokens_per_s: format!("{:.3}", p.tokens_per_s),
+            mfu: format!("{:.6}", p.mfu),
+            memory_headroom: format!("{:.6}", p.memory.headroom()),
+            usd_per_billion_tokens: p
+                .usd_per_billion_tokens
+                .map_or(String::new(), |u| format!("{u:.4}")),
+        }
+    }
+}
+
 /// train-plan.json (the document) and train-plan.csv (one row per layout),
 /// as one set.
 fn write(
@@ -312,31 +424,13 @@ fn write(
     let (written, _) = fleetsim::report::write_staged(dir, |staging| {
         let json = serde_json::to_string_pretty(document).expect("documents serialize") + "\n";
         fleetsim::report::stage_text(staging, dir, "train-plan.json", &json)?;
-        let mut csv = String::from("accelerator,dp,tp,pp,cp,ep,virtual_stages,micro_batch,accumulation,zero,recompute,step_s,tokens_per_s,mfu,memory_headroom,usd_per_billion_tokens\n");
-        for p in plans {
-            let l = &p.layout;
-            csv.push_str(&format!(
-                "{},{},{},{},{},{},{},{},{},{},{},{:.6},{:.3},{:.6},{:.6},{}\n",
-                p.accelerator,
-                l.dp,
-                l.tp,
-                l.pp,
-                l.cp,
-                l.ep,
-                l.virtual_stages,
-                l.micro_batch,
-                p.micro_batches,
-                l.zero,
-                l.recompute.name(),
-                p.step.step_s,
-                p.tokens_per_s,
-                p.mfu,
-                p.memory.headroom(),
-                p.usd_per_billion_tokens
-                    .map_or(String::new(), |u| format!("{u:.4}"))
-            ));
-        }
-        fleetsim::report::stage_text(staging, dir, "train-plan.csv", &csv)?;
+        fleetsim::report::stage_csv(
+            staging,
+            dir,
+            "train-plan.csv",
+            &PLAN_HEADER,
+            plans.iter().map(PlanRow::of),
+        )?;
         Ok(vec!["train-plan.json".into(), "train-plan.csv".into()])
     })?;
     Ok(written)
@@ -357,4 +451,15 @@ fn divisors_text(n: u32) -> String {
         .map(|d| d.to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_csv_header_is_the_row_structs_fields() {
+        assert_eq!(
+            fleetsim::report::header_of(super::PlanRow::default()),
+            super::PLAN_HEADER.join(",")
+        );
+    }
 }

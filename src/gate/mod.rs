@@ -100,7 +100,44 @@ pub fn flatten_json(value: &serde_json::Value) -> BTreeMap<String, f64> {
     out
 }
 
+/// A baseline entry that cannot gate anything: a negative or non-finite
+/// tolerance, or a value that is not a number.
+#[derive(Debug, thiserror::Error)]
+#[error("key metrics[\"{variant}\"][\"{metric}\"].{field} = {value}: expected {expected}")]
+pub struct BaselineError {
+    pub variant: String,
+    pub metric: String,
+    pub field: &'static str,
+    pub value: f64,
+    pub expected: &'static str,
+}
+
 impl Baseline {
+    /// Ok when every tracked value is finite and every tolerance is a
+    /// finite number >= 0; otherwise the first entry that is not, by key.
+    pub fn validate(&self) -> Result<(), BaselineError> {
+        for (variant, metrics) in &self.metrics {
+            for (metric, t) in metrics {
+                let err = |field, value, expected| BaselineError {
+                    variant: variant.clone(),
+                    metric: metric.clone(),
+                    field,
+                    value,
+                    expected,
+                };
+                if !t.value.is_finite() {
+                    return Err(err("value", t.value, "a finite number"));
+                }
+                for (field, tol) in [("rel_tol", t.rel_tol), ("abs_tol", t.abs_tol)] {
+                    if let Some(v) = tol.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+                        return Err(err(field, v, "a finite number >= 0"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A baseline from a run, tracking `DEFAULT_TRACKED` for every variant.
     pub fn from_run(scenario: &str, variants: &[(String, BTreeMap<String, f64>)]) -> Baseline {
         Self::from_run_tracking(scenario, variants, &DEFAULT_TRACKED)

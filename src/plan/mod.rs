@@ -281,6 +281,28 @@ fn at(scenario: &Scenario, multiplier: f64, seed: u64) -> Result<Scenario, PlanE
     Ok(s)
 }
 
+/// The scenario's own rates and the multiplier on its arrivals that meets
+/// `target`; an error when the workload has no rate or the multiplied
+/// workload leaves its keys' ranges (then nothing runs).
+fn target_multiplier(
+    scenario: &Scenario,
+    target: RateTarget,
+) -> Result<(OfferedRate, f64), PlanError> {
+    let window_s = match target {
+        RateTarget::Peak { window_s, .. } => window_s,
+        _ => 60.0,
+    };
+    let scenario_rate = OfferedRate::of(scenario, window_s)?;
+    let multiplier = scenario_rate
+        .multiplier(target)
+        .ok_or_else(|| PlanError::NoRate {
+            file: scenario.source.clone(),
+            target: format!("{target:?}"),
+        })?;
+    at(scenario, multiplier, scenario.seed)?;
+    Ok((scenario_rate, multiplier))
+}
+
 /// Plans the cheapest fleet for `scenario`'s workload, model, SLO, batching
 /// and router (its variants are replaced by the candidates).
 pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<Plan, PlanError> {
@@ -294,47 +316,11 @@ pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<Plan, PlanError> {
     }
     let mut scenario = scenario.clone();
     scenario.cache_trace()?;
-    let window_s = match spec.rate {
-        RateTarget::Peak { window_s, .. } => window_s,
-        _ => 60.0,
-    };
-    let scenario_rate = OfferedRate::of(&scenario, window_s)?;
-    let multiplier = scenario_rate
-        .multiplier(spec.rate)
-        .ok_or_else(|| PlanError::NoRate {
-            file: scenario.source.clone(),
-            target: format!("{:?}", spec.rate),
-        })?;
+    let (scenario_rate, multiplier) = target_multiplier(&scenario, spec.rate)?;
     let candidates = candidates::candidates(&scenario, spec)?;
-    let mut not_priced: Vec<NotPriced> = Vec::new();
-    for c in &candidates {
-        for (option, reason) in &c.unpriced {
-            if !not_priced
-                .iter()
-                .any(|n| n.accelerator == c.shape.accelerator && n.option == *option)
-            {
-                not_priced.push(NotPriced {
-                    accelerator: c.shape.accelerator.clone(),
-                    option: *option,
-                    reason: reason.clone(),
-                });
-            }
-        }
-    }
+    let not_priced = not_priced(&candidates);
     let random = !matches!(scenario.workload, crate::workload::Workload::Trace { .. });
-    let bands: Vec<_> = if spec.bands {
-        crate::calibration::band::bands(&scenario.catalog)
-            .map_err(|e| PlanError::Invalid(format!("calibration bands: {e}")))?
-            .into_iter()
-            .filter(|b| {
-                candidates
-                    .iter()
-                    .any(|c| c.shape.accelerator == b.accelerator)
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let bands = bands_of(&scenario, spec, &candidates)?;
     let runs = AtomicU64::new(0);
     let context = sizing::Context {
         scenario: &scenario,
@@ -391,6 +377,47 @@ pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<Plan, PlanError> {
         ranking,
         runs: runs.load(Ordering::Relaxed),
     })
+}
+
+/// The (accelerator, option) pairs some candidate could not price, once
+/// each, with the reason.
+fn not_priced(candidates: &[candidates::Candidate]) -> Vec<NotPriced> {
+    let mut out: Vec<NotPriced> = Vec::new();
+    for c in candidates {
+        for (option, reason) in &c.unpriced {
+            if !out
+                .iter()
+                .any(|n| n.accelerator == c.shape.accelerator && n.option == *option)
+            {
+                out.push(NotPriced {
+                    accelerator: c.shape.accelerator.clone(),
+                    option: *option,
+                    reason: reason.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The calibration bands of the candidates' accelerators, when asked for.
+fn bands_of(
+    scenario: &Scenario,
+    spec: &PlanSpec,
+    candidates: &[candidates::Candidate],
+) -> Result<Vec<crate::calibration::band::Band>, PlanError> {
+    if !spec.bands {
+        return Ok(Vec::new());
+    }
+    Ok(crate::calibration::band::bands(&scenario.catalog)
+        .map_err(|e| PlanError::Invalid(format!("calibration bands: {e}")))?
+        .into_iter()
+        .filter(|b| {
+            candidates
+                .iter()
+                .any(|c| c.shape.accelerator == b.accelerator)
+        })
+        .collect())
 }
 
 /// The cheapest row against the best row of every other accelerator:

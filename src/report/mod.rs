@@ -5,6 +5,7 @@
 mod calibration;
 pub mod charts;
 mod compare_section;
+mod csv_rows;
 mod error;
 mod files;
 mod html;
@@ -16,9 +17,11 @@ mod section;
 mod summary_table;
 mod sweep_section;
 pub mod training;
+mod training_csv;
 mod training_section;
 
 pub use calibration::write_calibration_report;
+pub use csv_rows::{csv_text, header_of, stage_csv};
 pub use error::ReportError;
 pub use files::{stage_text, write_outputs, write_staged, OutputError, RequestsFormat};
 pub use html::{write_report, ReportFiles};

@@ -347,16 +347,37 @@ fn spot_against_on_demand(scenario: &TrainingScenario, summaries: &[TrainingSumm
             .find(|&k| shape(k, Purchase::OnDemand).as_ref() == Some(&accelerators));
         if let Some(k) = on_demand {
             let od = &summaries[k];
+            let cheaper = percent_of(1.0 - spot.total_usd / od.total_usd, od.total_usd)
+                .map_or_else(
+                    || "cheaper: n/a (the on-demand fleet cost nothing)".to_string(),
+                    |p| format!("{p:.0}% cheaper"),
+                );
+            let longer = percent_of(
+                spot.mean_time_to_train_h / od.mean_time_to_train_h - 1.0,
+                od.mean_time_to_train_h,
+            )
+            .map_or_else(
+                || {
+                    "time to train: n/a (the on-demand fleet has no time to train to compare with)"
+                        .to_string()
+                },
+                |p| format!("{p:+.0}% time to train"),
+            );
             out.push_str(&format!(
-                "{} against {}: {:.0}% cheaper, {:+.0}% time to train (the seed document claims spot saves 60-80%)\n",
+                "{} against {}: {cheaper}, {longer} (the seed document claims spot saves 60-80%)\n",
                 printable(&spot.variant),
                 printable(&od.variant),
-                (1.0 - spot.total_usd / od.total_usd) * 100.0,
-                (spot.mean_time_to_train_h / od.mean_time_to_train_h - 1.0) * 100.0
             ));
         }
     }
     out
+}
+
+/// `share` (of a change against `base`) in percent, or `None` when the
+/// base is not a positive finite number: a change against nothing is no
+/// percentage (it would print as inf or NaN).
+fn percent_of(share: f64, base: f64) -> Option<f64> {
+    (base.is_finite() && base > 0.0 && share.is_finite()).then_some(share * 100.0)
 }
 
 /// `--out DIR`: training.json, jobs.csv, segments.csv and
@@ -372,59 +393,7 @@ pub fn write_training_outputs(
         let text = serde_json::to_string_pretty(document).expect("documents serialize");
         super::files::stage_text(staging, dir, "training.json", &(text + "\n"))?;
         names.push("training.json".to_string());
-        let mut jobs = String::from("variant,job,model,devices,tokens,arrival_s,first_start_s,end_s,queue_s,time_to_train_s,interruptions,checkpoints,held_device_hours,lost_device_hours,achieved_mfu,compute_usd,storage_usd,egress_usd,total_usd,deadline_s,met_deadline,migrated\n");
-        let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.3}"));
-        for r in runs {
-            for j in &r.outcome.jobs {
-                jobs.push_str(&format!(
-                    "{},{},{},{},{},{:.3},{},{},{},{},{},{},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{:.4},{},{},{}\n",
-                    crate::table::csv_safe(&r.variant),
-                    crate::table::csv_safe(&j.name),
-                    crate::table::csv_safe(&j.model),
-                    j.devices,
-                    j.tokens,
-                    j.arrival_s,
-                    opt(j.first_start_s),
-                    opt(j.end_s),
-                    opt(j.queue_s),
-                    opt(j.time_to_train_s),
-                    j.interruptions,
-                    j.checkpoints,
-                    j.held_device_hours,
-                    j.lost_device_hours,
-                    j.achieved_mfu,
-                    j.compute_usd.values().sum::<f64>(),
-                    j.storage_usd,
-                    j.egress_usd,
-                    j.total_usd,
-                    opt(j.deadline_s),
-                    j.met_deadline.map_or(String::new(), |m| m.to_string()),
-                    j.migrated
-                ));
-            }
-        }
-        super::files::stage_text(staging, dir, "jobs.csv", &jobs)?;
-        names.push("jobs.csv".to_string());
-        let mut segments = String::from("variant,job,pool,nodes,start_s,end_s,end\n");
-        for r in runs {
-            for s in &r.outcome.segments {
-                segments.push_str(&format!(
-                    "{},{},{},{},{:.3},{:.3},{}\n",
-                    crate::table::csv_safe(&r.variant),
-                    crate::table::csv_safe(&s.job),
-                    crate::table::csv_safe(&s.pool),
-                    s.nodes,
-                    s.start_s,
-                    s.end_s,
-                    serde_json::to_value(s.end)
-                        .expect("serializes")
-                        .as_str()
-                        .unwrap_or("")
-                ));
-            }
-        }
-        super::files::stage_text(staging, dir, "segments.csv", &segments)?;
-        names.push("segments.csv".to_string());
+        names.extend(super::training_csv::stage_job_files(staging, dir, runs)?);
         let chart = time_cost_frontier(scenario, runs);
         charts::render(&chart, staging, "frontier")?;
         names.push("frontier.svg".to_string());

@@ -1,6 +1,7 @@
 //! What every part of scenario validation shares: the file being checked
 //! (for error messages and number checks) and how file names resolve.
 
+use super::ranges::number;
 use super::ScenarioError;
 use crate::engine::SimTime;
 use crate::workload::{TraceFormat, TraceSpec};
@@ -210,15 +211,6 @@ impl Ctx<'_> {
 }
 
 /// The directory a scenario file's relative paths start from.
-/// A number for a message: plain when moderate, scientific when huge or tiny.
-fn number(v: f64) -> String {
-    if v != 0.0 && !(1e-4..1e7).contains(&v.abs()) {
-        format!("{v:e}")
-    } else {
-        format!("{v}")
-    }
-}
-
 pub(super) fn base_dir_of(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
 }

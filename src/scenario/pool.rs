@@ -148,22 +148,10 @@ fn check_tp(
     accelerator: &Accelerator,
     tp: u32,
 ) -> Result<(), ScenarioError> {
-    let per_node = accelerator.devices_per_node;
-    if per_node.is_multiple_of(tp) || tp.is_multiple_of(per_node) {
-        return Ok(());
+    match accelerator.tp_misfit(name, tp) {
+        None => Ok(()),
+        Some(why) => Err(ctx.err(format!("{key}.tp"), format!("tp = {tp} {why}"))),
     }
-    Err(ctx.err(
-        format!("{key}.tp"),
-        format!(
-            "tp = {tp} neither divides the {per_node} devices of a {name} node nor is a whole multiple of it; \
-             expected one of {} or a multiple of {per_node}",
-            (1..=per_node)
-                .filter(|d| per_node.is_multiple_of(*d))
-                .map(|d| d.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    ))
 }
 
 /// The pool's region (default us-east-1) by name.

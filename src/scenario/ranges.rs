@@ -116,6 +116,20 @@ pub fn range_of(key: &str) -> Option<(f64, f64, &'static str)> {
         .map(|&(_, lo, hi, unit)| (lo, hi, unit))
 }
 
+/// A number for a message: plain when moderate, scientific when huge or tiny.
+pub fn number(v: f64) -> String {
+    if v != 0.0 && !(1e-4..1e7).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// "expected LEAST to GREATEST UNIT" for `key`'s range, when it has one.
+pub fn expected(key: &str) -> Option<String> {
+    range_of(key).map(|(lo, hi, unit)| format!("expected {} to {} {unit}", number(lo), number(hi)))
+}
+
 /// The table as Markdown (for `fleetsim validate --ranges` and the README).
 pub fn markdown() -> String {
     let mut out = String::from("| key | least | greatest | unit |\n|---|---|---|---|\n");

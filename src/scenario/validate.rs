@@ -70,7 +70,7 @@ pub(super) fn validate(
 /// and the terminal: letters, digits, '.', '_', '-' and '+', starting with a
 /// letter or digit (so no cell starts a spreadsheet formula and no name
 /// carries markup or terminal escapes), at most 64 characters.
-fn check_name(ctx: &Ctx, key: &str, name: &str) -> Result<(), ScenarioError> {
+pub(super) fn check_name(ctx: &Ctx, key: &str, name: &str) -> Result<(), ScenarioError> {
     let ok_first = name
         .chars()
         .next()

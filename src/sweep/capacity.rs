@@ -16,7 +16,25 @@ pub enum CapacityError {
     Offline(String),
     #[error(transparent)]
     Run(#[from] crate::run::RunError),
+    /// Scaling the arrivals takes a workload number outside the range its
+    /// scenario key has (`scenario::ranges`).
+    #[error(
+        "scenario {file}: at {multiplier}x the scenario's arrival rate, `{key}` would be {value}: {expected}"
+    )]
+    OutOfRange {
+        file: String,
+        multiplier: String,
+        key: String,
+        value: String,
+        expected: String,
+    },
 }
+
+/// A capacity bisection stops once the highest passing and lowest failing
+/// multipliers are within this relative distance (the answer cannot move
+/// by more than 0.1%), and never runs more than [`MAX_BISECTION_STEPS`].
+pub const CONVERGED_REL: f64 = 1e-3;
+pub const MAX_BISECTION_STEPS: u32 = 30;
 
 /// One variant's capacity.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,8 +51,44 @@ pub struct Capacity {
     pub probes: u32,
 }
 
-/// The scenario with arrivals `multiplier` times as frequent.
+/// The scenario with arrivals `multiplier` times as frequent; an error
+/// when that takes the arrival rate, the request count or the trace's
+/// time scale outside its scenario key's range.
 pub fn at_rate(scenario: &Scenario, multiplier: f64) -> Result<Scenario, CapacityError> {
+    let s = scaled(scenario, multiplier)?;
+    let check = |key: &str, v: f64| -> Result<(), CapacityError> {
+        let (lo, hi, _) = crate::scenario::ranges::range_of(key).expect("in the ranges table");
+        if v.is_finite() && (lo..=hi).contains(&v) {
+            return Ok(());
+        }
+        Err(CapacityError::OutOfRange {
+            file: scenario.source.clone(),
+            multiplier: crate::scenario::ranges::number(multiplier),
+            key: format!("workload.{key}"),
+            value: crate::scenario::ranges::number(v),
+            expected: crate::scenario::ranges::expected(key).unwrap_or_default(),
+        })
+    };
+    match &s.workload {
+        Workload::Trace { time_scale, .. } => check("time_scale", *time_scale)?,
+        Workload::Synthetic {
+            arrivals, requests, ..
+        } => {
+            if let ArrivalProcess::Poisson { rate_per_s }
+            | ArrivalProcess::Gamma { rate_per_s, .. } = arrivals
+            {
+                check("rate_per_s", *rate_per_s)?;
+            }
+            if let Some(n) = requests {
+                check("requests", *n as f64)?;
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// [`at_rate`] without the range checks.
+fn scaled(scenario: &Scenario, multiplier: f64) -> Result<Scenario, CapacityError> {
     let mut s = scenario.clone();
     match &mut s.workload {
         Workload::Trace { time_scale, .. } => *time_scale /= multiplier,
@@ -90,7 +144,9 @@ fn probe(
 }
 
 /// Capacity of every variant: bracket by doubling or halving (within
-/// 2^-10..2^10), then `iterations` bisection steps on log(multiplier).
+/// 2^-10..2^10 and the workload keys' ranges), then up to `iterations`
+/// bisection steps on log(multiplier), fewer once converged (see
+/// [`CONVERGED_REL`]) and never more than [`MAX_BISECTION_STEPS`].
 /// Variants are searched in parallel (rayon), each search sequential;
 /// results in variant order whatever the thread count.
 pub fn capacities(
@@ -141,7 +197,10 @@ fn capacity_of(
     // Bracket: halve while failing, double while passing.
     let factor = if good.is_nan() { 0.5 } else { 2.0 };
     let mut m = 1.0;
-    while (good.is_nan() || bad.is_nan()) && (1.0 / 1024.0..=1024.0).contains(&(m * factor)) {
+    // Bracketing stops at 2^-10..2^10, and where the scaled workload would
+    // leave its keys' ranges.
+    let in_range = |m: f64| (1.0 / 1024.0..=1024.0).contains(&m) && at_rate(&single, m).is_ok();
+    while (good.is_nan() || bad.is_nan()) && in_range(m * factor) {
         m *= factor;
         let p = run(m)?;
         if p.ok {
@@ -152,7 +211,10 @@ fn capacity_of(
         }
     }
     if !good.is_nan() && !bad.is_nan() {
-        for _ in 0..iterations {
+        for _ in 0..iterations.min(MAX_BISECTION_STEPS) {
+            if bad / good <= 1.0 + CONVERGED_REL {
+                break;
+            }
             let mid = (good * bad).sqrt();
             let p = run(mid)?;
             if p.ok {

@@ -56,4 +56,9 @@ pub enum SweepRunError {
     },
     #[error("--shard {0}: expected I/N with 0 <= I < N")]
     Shard(String),
+    #[error(
+        "merge: --out {out} is the input shard {shard} (the same directory): merging would \
+         overwrite it; choose a new --out"
+    )]
+    OutIsInput { out: String, shard: String },
 }

@@ -413,6 +413,24 @@ fn run_tasks(
     Ok(events)
 }
 
+/// `out` must not be one of the input shards (by canonical path): the
+/// merged tables would overwrite the shard's own.
+fn refuse_out_among_inputs(out: &Path, shards: &[PathBuf]) -> Result<(), SweepRunError> {
+    let Ok(target) = out.canonicalize() else {
+        return Ok(()); // a directory that does not exist yet is no input
+    };
+    match shards
+        .iter()
+        .find(|d| d.canonicalize().is_ok_and(|d| d == target))
+    {
+        Some(shard) => Err(SweepRunError::OutIsInput {
+            out: out.display().to_string(),
+            shard: shard.display().to_string(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Combines shard directories into one result: the same tables a single
 /// unsharded run writes.
 pub fn merge(
@@ -420,6 +438,7 @@ pub fn merge(
     shards: &[PathBuf],
     allow_incomplete: bool,
 ) -> Result<Merged, SweepRunError> {
+    refuse_out_among_inputs(out, shards)?;
     let mut records = Vec::new();
     let mut seen = BTreeSet::new();
     let mut first: Option<SweepMeta> = None;
@@ -489,6 +508,18 @@ pub fn merge(
             },
         });
     }
+    write_merged(out, records, meta, complete)
+}
+
+/// Writes the merged records into `out`: sweep.json (its shard marked
+/// merged, or merged-incomplete), one journal and the tables.
+fn write_merged(
+    out: &Path,
+    mut records: Vec<RunRecord>,
+    meta: SweepMeta,
+    complete: bool,
+) -> Result<Merged, SweepRunError> {
+    let expected_runs = meta.points as u64 * u64::from(meta.replicas);
     std::fs::create_dir_all(out).map_err(|error| write_error(out, error))?;
     sort_records(&mut records);
     // The merged directory is a sweep result of its own: `frontier`,

@@ -163,3 +163,29 @@ fn bad_measurement_files_name_the_file_and_field_and_write_nothing() {
         "{stderr}"
     );
 }
+
+#[test]
+fn absurd_latencies_in_a_vllm_file_are_refused_by_field_and_index() {
+    let text = std::fs::read_to_string(example("vllm-benchmark-llama8b-h100.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (field, pointer, value) in [
+        ("`ttfts`[3]", "/ttfts/3", 1e308),
+        ("`ttfts`[4]", "/ttfts/4", 7200.0),
+        ("`itls`[5][0]", "/itls/5/0", 1e300),
+    ] {
+        let mut bad = doc.clone();
+        *bad.pointer_mut(pointer).expect("in the example") = value.into();
+        let path = dir.path().join("bad.json");
+        std::fs::write(&path, bad.to_string()).unwrap();
+        let p = path.display().to_string();
+        let (code, _, stderr) = fleetsim(&setup("--vllm", &p, &[]));
+        assert_eq!(code, 2, "{field}: {stderr}");
+        assert!(
+            stderr.contains("bad.json")
+                && stderr.contains(field)
+                && stderr.contains("at most 3600"),
+            "{field}: {stderr}"
+        );
+    }
+}

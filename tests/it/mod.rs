@@ -1,4 +1,6 @@
+mod bad_flags;
 mod bad_input;
+mod bad_training_input;
 mod calibrate_measured;
 mod calibration;
 mod cli;

@@ -157,6 +157,23 @@ fn shards_merge_into_the_single_run_result() {
         "shard 0 runs points 0, 2, 4"
     );
     let shards = [s0.path().to_path_buf(), s1.path().to_path_buf()];
+    // --out may not be one of the inputs (by canonical path): it would be
+    // overwritten. Refused with exit 2, the shard untouched.
+    let s0_alias = s0.path().join(".");
+    let (code, _, err) = super::common::fleetsim(&[
+        "merge",
+        "--out",
+        s0_alias.to_str().unwrap(),
+        s0.path().to_str().unwrap(),
+        s1.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--out") && err.contains("input shard"),
+        "{err}"
+    );
+    let after = std::fs::read_to_string(s0.path().join("points.csv")).unwrap();
+    assert_eq!(after, s0_points, "the shard is untouched");
     let m = sweep::merge(merged.path(), &shards, false).unwrap();
     assert!(m.complete && m.runs == m.expected_runs, "{m:?}");
     assert_same_tables(single.path(), merged.path());
