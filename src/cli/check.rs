@@ -60,28 +60,24 @@ fn read_training(results: &Path) -> Result<Option<(String, FlatVariants)>, Failu
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(None);
     };
-    let Ok(doc) = serde_json::from_str::<serde_json::Value>(&text) else {
+    let Some(doc) = fleetsim::run::training_summary::TrainingDocument::parse(&text) else {
         return Ok(None);
     };
-    if doc["scenario"]["kind"] != "training" {
-        return Ok(None);
-    }
-    let bad = |what: &str| bad_input(anyhow::anyhow!("{}: {what}", path.display()));
-    let source = doc["scenario"]["source"]
-        .as_str()
-        .ok_or_else(|| bad("no scenario.source"))?
-        .to_string();
-    let variants = doc["variants"]
-        .as_array()
-        .ok_or_else(|| bad("no variants array"))?
+    let doc = doc.map_err(|e| {
+        bad_input(anyhow::anyhow!(
+            "{}: not a training document: {e}",
+            path.display()
+        ))
+    })?;
+    let variants = doc
+        .variants
         .iter()
         .map(|v| {
-            let name = v["name"]
-                .as_str()
-                .ok_or_else(|| bad("a variant without a name"))?;
-            Ok((name.to_string(), gate::flatten_json(&v["training"])))
+            let training = serde_json::to_value(&v.training).expect("a summary serializes");
+            (v.name.clone(), gate::flatten_json(&training))
         })
-        .collect::<Result<_, Failure>>()?;
+        .collect();
+    let source = doc.scenario.source;
     Ok(Some((source, variants)))
 }
 

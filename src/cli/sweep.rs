@@ -140,7 +140,7 @@ fn training_sweep(
     yes: bool,
     json: bool,
 ) -> Result<ExitCode, Failure> {
-    use fleetsim::run::training_sweep::{run_training_sweep, training_sweep_spec};
+    use fleetsim::sweep::training::{run_training_sweep, training_sweep_spec};
     let scenario = fleetsim::scenario::training::TrainingScenario::load(path).map_err(bad_input)?;
     let spec = training_sweep_spec(&scenario).map_err(bad_input)?;
     let runs = spec.point_count() * u64::from(spec.replicas) * scenario.variants.len() as u64;
@@ -192,7 +192,7 @@ fn training_sweep(
 /// The means over replicas of each point and fleet of a training sweep.
 fn means_table(
     names: &[&str],
-    rows: &[fleetsim::run::training_sweep::TrainingSweepRow],
+    rows: &[fleetsim::sweep::training::TrainingSweepRow],
 ) -> fleetsim::table::Table {
     use fleetsim::table::{printable, Align, Table};
     let mut header: Vec<(&str, Align)> = vec![("point", Align::Right)];
@@ -212,7 +212,7 @@ fn means_table(
             .take_while(|r| r.point == rows[i].point && r.variant == rows[i].variant)
             .collect();
         let n = group.len() as f64;
-        let mean = |f: &dyn Fn(&&fleetsim::run::training_sweep::TrainingSweepRow) -> f64| {
+        let mean = |f: &dyn Fn(&&fleetsim::sweep::training::TrainingSweepRow) -> f64| {
             group.iter().map(f).sum::<f64>() / n
         };
         let mut cells = vec![rows[i].point.to_string()];
@@ -279,7 +279,7 @@ struct PointRow {
 }
 
 impl PointRow {
-    fn of(r: &fleetsim::run::training_sweep::TrainingSweepRow) -> PointRow {
+    fn of(r: &fleetsim::sweep::training::TrainingSweepRow) -> PointRow {
         use fleetsim::table::csv_safe;
         PointRow {
             point: r.point,
@@ -311,7 +311,7 @@ fn stage_points(
     staging: &std::path::Path,
     out: &std::path::Path,
     names: &[&str],
-    rows: &[fleetsim::run::training_sweep::TrainingSweepRow],
+    rows: &[fleetsim::sweep::training::TrainingSweepRow],
 ) -> Result<String, fleetsim::report::OutputError> {
     let names: Vec<String> = names.iter().map(|n| fleetsim::table::csv_safe(n)).collect();
     let mut header = vec!["point"];

@@ -4,7 +4,7 @@
 
 pub mod bands;
 pub mod training;
-pub mod training_sweep;
+pub mod training_summary;
 
 use crate::scenario::Scenario;
 use crate::serving::{simulate, RunLabel, RunOutput};

@@ -34,7 +34,7 @@ struct RawTrainingScenario {
     /// Region table: overrides of the defaults or new regions.
     #[serde(default)]
     regions: IndexMap<String, super::raw::RawRegion>,
-    /// Read by `fleetsim sweep` (see `crate::run::training_sweep`); a plain
+    /// Read by `fleetsim sweep` (see `crate::sweep::training`); a plain
     /// run ignores it.
     #[allow(dead_code)]
     sweep: Option<toml::Value>,

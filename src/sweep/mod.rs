@@ -14,6 +14,7 @@ mod runner;
 mod spec;
 pub mod stats;
 mod table;
+pub mod training;
 
 pub use error::SweepRunError;
 pub use expand::{expand, Point};

@@ -16,6 +16,7 @@ mod hf_config;
 mod plan;
 mod report;
 mod roofline;
+mod structure;
 mod sweep;
 mod training;
 mod training_cli;

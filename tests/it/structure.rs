@@ -27,7 +27,11 @@ fn sources() -> Vec<(String, String)> {
     files
         .into_iter()
         .map(|p| {
-            let rel = p.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             (rel, std::fs::read_to_string(&p).unwrap())
         })
         .collect()
@@ -51,7 +55,12 @@ fn module_graph() -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
         if name == "main.rs" || name == "lib.rs" || name.starts_with("cli/") {
             continue;
         }
-        let top = name.split('/').next().unwrap().trim_end_matches(".rs").to_string();
+        let top = name
+            .split('/')
+            .next()
+            .unwrap()
+            .trim_end_matches(".rs")
+            .to_string();
         let code = text.split("#[cfg(test)]").next().unwrap();
         for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
             let mut rest = line;
@@ -60,9 +69,17 @@ fn module_graph() -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
                 let mut targets: Vec<&str> = Vec::new();
                 if let Some(group) = rest.strip_prefix('{') {
                     let group = group.split('}').next().unwrap_or("");
-                    targets.extend(group.split(',').map(|t| t.split("::").next().unwrap().trim()));
+                    targets.extend(
+                        group
+                            .split(',')
+                            .map(|t| t.split("::").next().unwrap().trim()),
+                    );
                 } else {
-                    targets.push(rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap());
+                    targets.push(
+                        rest.split(|c: char| !c.is_alphanumeric() && c != '_')
+                            .next()
+                            .unwrap(),
+                    );
                 }
                 for t in targets.into_iter().filter(|t| !t.is_empty() && *t != top) {
                     graph

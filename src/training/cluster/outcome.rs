@@ -2,11 +2,11 @@
 //! for the whole run. Times are seconds from the start of the run; costs
 //! USD.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Why a job's hold of a pool ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SegmentEnd {
     Finished,
@@ -20,7 +20,7 @@ pub enum SegmentEnd {
 }
 
 /// One job holding one pool's nodes from `start_s` to `end_s`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Segment {
     pub job: String,
     pub pool: String,
@@ -31,7 +31,7 @@ pub struct Segment {
 }
 
 /// One job's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobOutcome {
     pub name: String,
     pub model: String,
@@ -72,7 +72,7 @@ pub struct JobOutcome {
 }
 
 /// A whole run's result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClusterOutcome {
     pub jobs: Vec<JobOutcome>,
     pub segments: Vec<Segment>,

@@ -4,9 +4,9 @@
 //! points in parallel. Rows in (point, variant, replica) order whatever the
 //! thread count.
 
-use super::training::run_variant;
+use super::{expand, path, SweepSpec};
+use crate::run::training::run_variant;
 use crate::scenario::training::TrainingScenario;
-use crate::sweep::{expand, path, SweepSpec};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -38,7 +38,7 @@ pub enum TrainingSweepError {
     #[error("{file}: {error}")]
     Spec {
         file: String,
-        error: crate::sweep::SweepError,
+        error: super::SweepError,
     },
     #[error("point {point}: {error}")]
     Point {
@@ -94,7 +94,7 @@ pub fn run_training_sweep(
             for v in &s.variants {
                 for r in 0..spec.replicas {
                     let run = run_variant(s, v, s.seed + u64::from(r));
-                    let sum = crate::report::training::summarise(s, &run);
+                    let sum = crate::run::training_summary::summarise(s, &run);
                     out.push(TrainingSweepRow {
                         point: *index,
                         values: values.clone(),
