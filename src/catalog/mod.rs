@@ -39,6 +39,18 @@ impl Precision {
             Precision::Fp8 => "fp8",
         }
     }
+
+    /// Every precision with the name scenarios and flags use for it.
+    pub const CHOICES: [(&'static str, Precision); 2] =
+        [("bf16", Precision::Bf16), ("fp8", Precision::Fp8)];
+
+    /// The precision named `name` (a scenario's or a flag's spelling).
+    pub fn parse(name: &str) -> Option<Precision> {
+        Self::CHOICES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, p)| p)
+    }
 }
 
 /// All catalog entries, in the order they were defined (built-in first, then

@@ -244,12 +244,9 @@ fn run_measured(args: &Args) -> Result<ExitCode, Failure> {
     let accelerator = need(&args.accelerator, "--accelerator")?;
     let model = need(&args.model, "--model")?;
     check_replica_flags(args)?;
-    let precision = |flag: &str, v: &str| match v {
-        "bf16" => Ok(Precision::Bf16),
-        "fp8" => Ok(Precision::Fp8),
-        other => Err(bad_input(anyhow::anyhow!(
-            "{flag} {other}: expected bf16 or fp8"
-        ))),
+    let precision = |flag: &str, v: &str| {
+        Precision::parse(v)
+            .ok_or_else(|| bad_input(anyhow::anyhow!("{flag} {v}: expected bf16 or fp8")))
     };
     let weights = precision("--precision", &args.precision)?;
     let kv_cache = match &args.kv_cache_dtype {

@@ -158,15 +158,12 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
 
 /// The precision, and every number and pipeline depth checked.
 fn check_args(args: &Args, model: &fleetsim::catalog::LlmModel) -> Result<Precision, Failure> {
-    let precision = match args.precision.as_str() {
-        "bf16" => Precision::Bf16,
-        "fp8" => Precision::Fp8,
-        other => {
-            return Err(bad_input(anyhow!(
-                "--precision {other}: expected bf16 or fp8"
-            )))
-        }
-    };
+    let precision = Precision::parse(&args.precision).ok_or_else(|| {
+        bad_input(anyhow!(
+            "--precision {}: expected bf16 or fp8",
+            args.precision
+        ))
+    })?;
     let checks = args
         .devices
         .iter()

@@ -161,19 +161,34 @@ fn region<'e>(
     p: &RawPool,
     env: &'e PoolEnv,
 ) -> Result<(String, &'e fleet::Region), ScenarioError> {
-    let name = p.region.clone().unwrap_or_else(|| "us-east-1".to_string());
-    let region = env.regions.get(&name).ok_or_else(|| {
+    region_named(ctx, key, p.region.as_deref(), env.regions)
+}
+
+/// A pool's region at `key` (default us-east-1) from the scenario's region
+/// table: serving and training pools alike; an unknown name is an error
+/// listing the known ones.
+pub(super) fn region_named<'e>(
+    ctx: &Ctx,
+    key: &str,
+    name: Option<&str>,
+    regions: &'e IndexMap<String, fleet::Region>,
+) -> Result<(String, &'e fleet::Region), ScenarioError> {
+    let name = name.unwrap_or(DEFAULT_REGION).to_string();
+    let region = regions.get(&name).ok_or_else(|| {
         ctx.err(
             format!("{key}.region"),
             format!(
                 "unknown region `{name}`{}; known: {} (add one under [regions.NAME])",
-                did_you_mean(&name, env.regions.keys().map(String::as_str)),
-                env.regions.keys().cloned().collect::<Vec<_>>().join(", ")
+                did_you_mean(&name, regions.keys().map(String::as_str)),
+                regions.keys().cloned().collect::<Vec<_>>().join(", ")
             ),
         )
     })?;
     Ok((name, region))
 }
+
+/// The region of a pool that names none (the catalog's prices are its).
+pub(super) const DEFAULT_REGION: &str = "us-east-1";
 
 /// The on-demand price per node-hour and its source: the pool's own price,
 /// a named catalog offering, or the accelerator's default offering, each

@@ -13,7 +13,7 @@ use super::training_policy::{
 };
 use super::validate::check_name;
 use super::{fleet, overrides, pool, purchase, ScenarioError};
-use crate::catalog::{did_you_mean, Catalog, Precision};
+use crate::catalog::{Catalog, Precision};
 use crate::training::cluster::speeds::{job_speeds, PlannedSpeed, TrainingShape};
 use crate::training::cluster::{
     CheckpointPolicy, ClusterConfig, ClusterPool, JobSpec, SchedulerPolicy,
@@ -246,11 +246,7 @@ fn check_names(
 fn shape(ctx: &Ctx, t: &RawTraining) -> Result<TrainingShape, ScenarioError> {
     let precision = match t.precision.as_deref() {
         None => Precision::Bf16,
-        Some(p) => ctx.choose(
-            "training.precision",
-            p,
-            &[("bf16", Precision::Bf16), ("fp8", Precision::Fp8)],
-        )?,
+        Some(p) => super::validate::parse_precision(ctx, "training.precision", p)?,
     };
     Ok(TrainingShape {
         precision,
@@ -447,17 +443,7 @@ fn cluster_pool(
         offering: p.offering.clone(),
         price_per_node_hour_usd: p.price_per_node_hour_usd,
     };
-    let region_name = p.region.clone().unwrap_or_else(|| "us-east-1".to_string());
-    let region = env.regions.get(&region_name).ok_or_else(|| {
-        ctx.err(
-            format!("{key}.region"),
-            format!(
-                "unknown region `{region_name}`{}; known: {} (add one under [regions.NAME])",
-                did_you_mean(&region_name, env.regions.keys().map(String::as_str)),
-                env.regions.keys().cloned().collect::<Vec<_>>().join(", ")
-            ),
-        )
-    })?;
+    let (region_name, region) = pool::region_named(ctx, key, p.region.as_deref(), &env.regions)?;
     let (usd, source) =
         pool::base_price(ctx, key, &as_serving, env.catalog, (&region_name, region))?;
     let base = purchase::BasePrice {

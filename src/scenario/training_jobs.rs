@@ -5,7 +5,7 @@ use super::check::{Ctx, Files};
 use super::validate::check_name;
 use super::ScenarioError;
 use crate::catalog::{did_you_mean, Catalog};
-use crate::training::cluster::{read_job_trace, JobSpec, SyntheticJobs};
+use crate::training::cluster::{read_job_trace, JobSpec, JobTrace, JobTraceRow, SyntheticJobs};
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,54 +110,71 @@ fn listed(
     let mut out = Vec::new();
     for (i, j) in list.iter().enumerate() {
         let key = format!("training.jobs[{i}]");
-        let model = match &j.model {
-            Some(m) => m.clone(),
-            None => models.default_model(&format!("{key}.model"))?,
-        };
-        models.check(&format!("{key}.model"), &model)?;
         if let Some(name) = &j.name {
             check_name(ctx, &format!("{key}.name"), name)?;
         }
-        let arrival_s = ctx.or(
-            &format!("{key}.arrival_s"),
-            j.arrival_s,
-            Ctx::non_negative_f64,
-            0.0,
-        )?;
-        let deadline_s = ctx.opt(
-            &format!("{key}.deadline_s"),
-            j.deadline_s,
-            Ctx::positive_f64,
-        )?;
-        if deadline_s.is_some_and(|d| d <= arrival_s) {
-            return Err(ctx.err(
-                format!("{key}.deadline_s"),
-                "expected a time after arrival_s",
-            ));
-        }
-        out.push(JobSpec {
-            name: j.name.clone().unwrap_or_else(|| format!("job-{}", i + 1)),
-            arrival_s,
-            model,
-            tokens: ctx.positive_f64(&format!("{key}.tokens"), j.tokens)?,
-            devices: ctx.positive_u32(&format!("{key}.devices"), j.devices)?,
-            priority: i32::try_from(j.priority.unwrap_or(0)).map_err(|_| {
-                ctx.err(
-                    format!("{key}.priority"),
-                    format!("expected a whole number from {} to {}", i32::MIN, i32::MAX),
-                )
-            })?,
-            deadline_s,
-        });
+        out.push(job(ctx, models, &key, i, j)?);
     }
     let n = list.len();
     let noun = if n == 1 { "job" } else { "jobs" };
     Ok((out, format!("{n} {noun} listed in the scenario")))
 }
 
-/// A job trace: every row's model is in the catalog and its name is not
-/// empty and holds no control character (names reach the terminal, CSV
-/// cells and charts).
+/// The `index`-th job, its keys under `key`: every number within the
+/// range of the scenario key of its name (`scenario::ranges`), a known
+/// model, a deadline after the arrival.
+fn job(
+    ctx: &Ctx,
+    models: &Models,
+    key: &str,
+    index: usize,
+    j: &RawJob,
+) -> Result<JobSpec, ScenarioError> {
+    let model = match &j.model {
+        Some(m) => m.clone(),
+        None => models.default_model(&format!("{key}.model"))?,
+    };
+    models.check(&format!("{key}.model"), &model)?;
+    let arrival_s = ctx.or(
+        &format!("{key}.arrival_s"),
+        j.arrival_s,
+        Ctx::non_negative_f64,
+        0.0,
+    )?;
+    let deadline_s = ctx.opt(
+        &format!("{key}.deadline_s"),
+        j.deadline_s,
+        Ctx::positive_f64,
+    )?;
+    if deadline_s.is_some_and(|d| d <= arrival_s) {
+        return Err(ctx.err(
+            format!("{key}.deadline_s"),
+            "expected a time after arrival_s",
+        ));
+    }
+    Ok(JobSpec {
+        name: j
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("job-{}", index + 1)),
+        arrival_s,
+        model,
+        tokens: ctx.positive_f64(&format!("{key}.tokens"), j.tokens)?,
+        devices: ctx.positive_u32(&format!("{key}.devices"), j.devices)?,
+        priority: i32::try_from(j.priority.unwrap_or(0)).map_err(|_| {
+            ctx.err(
+                format!("{key}.priority"),
+                format!("expected a whole number from {} to {}", i32::MIN, i32::MAX),
+            )
+        })?,
+        deadline_s,
+    })
+}
+
+/// A job trace: each row checked as a `[[training.jobs]]` entry is (the
+/// key names the file and line); a name may be any text that is not empty
+/// and holds no control character (names reach the terminal, CSV cells and
+/// charts).
 fn traced(
     ctx: &Ctx,
     files: &Files,
@@ -165,24 +182,73 @@ fn traced(
     path: &str,
 ) -> Result<(Vec<JobSpec>, String), ScenarioError> {
     let resolved = files.path(path);
-    let list =
+    let trace =
         read_job_trace(&resolved).map_err(|e| ctx.err("training.job_trace", e.to_string()))?;
-    for (i, j) in list.iter().enumerate() {
-        let key = format!("training.job_trace row {}", i + 1);
-        models.check(&key, &j.model)?;
-        if j.name.is_empty() || j.name.chars().any(char::is_control) {
+    let mut out = Vec::with_capacity(trace.rows.len());
+    for (i, row) in trace.rows.iter().enumerate() {
+        let key = format!(
+            "training.job_trace ({} line {})",
+            resolved.display(),
+            row.line
+        );
+        let raw = raw_job(ctx, &key, &trace, row)?;
+        if let Some(name) = raw
+            .name
+            .as_deref()
+            .filter(|n| n.chars().any(char::is_control))
+        {
             return Err(ctx.err(
-                key,
-                format!(
-                    "{}: name {:?}: expected a name that is not empty and holds no control characters",
-                    resolved.display(),
-                    j.name
-                ),
+                format!("{key}.name"),
+                format!("{name:?}: expected a name that holds no control characters"),
             ));
         }
+        out.push(job(ctx, models, &key, i, &raw)?);
     }
-    let n = list.len();
-    Ok((list, format!("{n} jobs from {path}")))
+    let n = out.len();
+    Ok((out, format!("{n} jobs from {path}")))
+}
+
+/// A trace row's cells as the keys of a `[[training.jobs]]` entry: numbers
+/// parsed (a cell that is not one is an error naming the column and the
+/// text), empty optional cells absent.
+fn raw_job(
+    ctx: &Ctx,
+    key: &str,
+    trace: &JobTrace,
+    row: &JobTraceRow,
+) -> Result<RawJob, ScenarioError> {
+    let text = |column: &str| trace.cell(row, column).unwrap_or("");
+    let parsed = |column: &str, what: &str| -> Result<Option<f64>, ScenarioError> {
+        let t = text(column);
+        if t.is_empty() {
+            return Ok(None);
+        }
+        t.parse::<f64>()
+            .ok()
+            .filter(|v| what != "a whole number" || v.fract() == 0.0)
+            .map(Some)
+            .ok_or_else(|| ctx.err(key, format!("{column} `{t}`: expected {what}")))
+    };
+    let required = |column: &str, what: &str| {
+        parsed(column, what)?
+            .ok_or_else(|| ctx.err(key, format!("{column}: empty, expected {what}")))
+    };
+    let whole = |v: f64| v.clamp(i64::MIN as f64, i64::MAX as f64) as i64;
+    let model = text("model");
+    if model.is_empty() {
+        return Err(ctx.err(key, "model: empty, expected a catalog model"));
+    }
+    Ok(RawJob {
+        name: Some(text("name"))
+            .filter(|n| !n.is_empty())
+            .map(str::to_string),
+        arrival_s: Some(required("arrival_s", "a number")?),
+        model: Some(model.to_string()),
+        tokens: required("tokens", "a number")?,
+        devices: whole(required("devices", "a whole number")?),
+        priority: parsed("priority", "a whole number")?.map(whole),
+        deadline_s: parsed("deadline_s", "a number")?,
+    })
 }
 
 fn synthetic(

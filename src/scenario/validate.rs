@@ -308,12 +308,8 @@ fn fleet_config(
     })
 }
 
-fn parse_precision(ctx: &Ctx, key: &str, p: &str) -> Result<Precision, ScenarioError> {
-    ctx.choose(
-        key,
-        p,
-        &[("bf16", Precision::Bf16), ("fp8", Precision::Fp8)],
-    )
+pub(super) fn parse_precision(ctx: &Ctx, key: &str, p: &str) -> Result<Precision, ScenarioError> {
+    ctx.choose(key, p, &Precision::CHOICES)
 }
 
 /// The KV cache's type: "auto" follows the weights (as TensorRT-LLM's FP8
@@ -324,12 +320,8 @@ fn kv_cache_dtype(
     k: &str,
     weights: Precision,
 ) -> Result<Precision, ScenarioError> {
-    let options = [
-        ("auto", weights),
-        ("bf16", Precision::Bf16),
-        ("fp8", Precision::Fp8),
-    ];
-    ctx.choose(key, k, &options)
+    let [bf16, fp8] = Precision::CHOICES;
+    ctx.choose(key, k, &[("auto", weights), bf16, fp8])
 }
 
 fn router(ctx: &Ctx, key: &str, r: &RawRouter) -> Result<RouterPolicy, ScenarioError> {

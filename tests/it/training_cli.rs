@@ -271,7 +271,7 @@ fn bad_training_input_exits_2_naming_the_place() {
     fails_with(
         &path,
         &dir.path().join("out"),
-        &["line 2", "devices `2000000`"],
+        &["jobs.csv line 2", "devices", "found 2000000"],
     );
     let (dir, path) = temp_scenario(
         &format!("[training]\nmodel = \"llama-3.1-8b\"\n[training.checkpoint]\ninterval_s = \"often\"\n[[training.jobs]]\ntokens = 1e9\ndevices = 8\n{POOL}"),

@@ -50,10 +50,39 @@ pub const JOB_TRACE_COLUMNS: [&str; 7] = [
     "deadline_s",
 ];
 
-/// Reads a job trace. Every row is checked: a bad number, a negative time
-/// or token count, zero devices or a deadline before the arrival is an
-/// error naming the line. Rows come back in file order.
-pub fn read_job_trace(path: &Path) -> Result<Vec<JobSpec>, JobTraceError> {
+/// The columns every job trace must have.
+pub const JOB_TRACE_REQUIRED: [&str; 4] = ["arrival_s", "model", "tokens", "devices"];
+
+/// A job trace as written: its columns and its rows' cells (trimmed, CSV
+/// quoting undone), each row with its line in the file. The values are
+/// checked where scenarios are validated (`scenario::training_jobs`),
+/// against the same ranges as the scenario's keys.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobTrace {
+    columns: Vec<String>,
+    pub rows: Vec<JobTraceRow>,
+}
+
+/// One data row: its line (1-based, the header is line 1) and its cells in
+/// column order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobTraceRow {
+    pub line: u64,
+    cells: Vec<String>,
+}
+
+impl JobTrace {
+    /// The row's cell in `column` (`None` when the trace has no such column).
+    pub fn cell<'a>(&self, row: &'a JobTraceRow, column: &str) -> Option<&'a str> {
+        let i = self.columns.iter().position(|c| c == column)?;
+        row.cells.get(i).map(String::as_str)
+    }
+}
+
+/// Reads a job trace: a header naming known columns (every required one
+/// present) and at least one row, each with one cell per column. A row
+/// with another number of fields is an error naming its line.
+pub fn read_job_trace(path: &Path) -> Result<JobTrace, JobTraceError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| JobTraceError::Io {
         file: file.clone(),
@@ -63,118 +92,90 @@ pub fn read_job_trace(path: &Path) -> Result<Vec<JobSpec>, JobTraceError> {
 }
 
 /// As [`read_job_trace`], from text; `file` names it in errors.
-pub fn parse_job_trace(text: &str, file: &str) -> Result<Vec<JobSpec>, JobTraceError> {
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
+pub fn parse_job_trace(text: &str, file: &str) -> Result<JobTrace, JobTraceError> {
     let header_err = |message: String| JobTraceError::Header {
         file: file.to_string(),
         message,
     };
-    let (_, header) = lines
-        .next()
-        .ok_or_else(|| header_err("empty: expected a header line".into()))?;
-    let columns: Vec<&str> = header
-        .trim_start_matches('\u{feff}')
-        .split(',')
-        .map(str::trim)
+    let text = text.trim_start_matches('\u{feff}');
+    // The line a record starts on, from its byte offset (the reader's own
+    // line count leaves blank lines out).
+    let line_at = |pos: Option<&csv::Position>| {
+        pos.map_or(0, |p| {
+            let bytes = text.as_bytes();
+            let mut at = usize::try_from(p.byte())
+                .unwrap_or(usize::MAX)
+                .min(bytes.len());
+            // The position is where reading began: skip the blank lines.
+            while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+                at += 1;
+            }
+            bytes[..at].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+        })
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let columns: Vec<String> = reader
+        .headers()
+        .map_err(|e| header_err(e.to_string()))?
+        .iter()
+        .map(str::to_string)
         .collect();
-    for c in &columns {
-        if !JOB_TRACE_COLUMNS.contains(c) {
-            return Err(header_err(format!(
-                "unknown column `{c}`; expected: {}",
-                JOB_TRACE_COLUMNS.join(", ")
-            )));
-        }
+    if columns.iter().all(String::is_empty) {
+        return Err(header_err("empty: expected a header line".into()));
     }
-    let index = |name: &str| columns.iter().position(|c| *c == name);
-    for required in ["arrival_s", "model", "tokens", "devices"] {
-        if index(required).is_none() {
-            return Err(header_err(format!("missing column `{required}`")));
-        }
-    }
-    let mut jobs = Vec::new();
-    for (i, line) in lines {
-        let line_no = i + 1;
-        let bad = |message: String| JobTraceError::Row {
-            file: file.to_string(),
-            line: line_no,
-            message,
-        };
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        if cells.len() != columns.len() {
-            return Err(bad(format!(
-                "{} fields, expected {} ({})",
-                cells.len(),
-                columns.len(),
-                columns.join(",")
-            )));
-        }
-        let cell = |name: &str| index(name).map(|i| cells[i]);
-        // The same bounds a scenario's keys have (scenario::ranges).
-        let number = |name: &str, max: f64| -> Result<f64, JobTraceError> {
-            let v = cell(name).unwrap_or("");
-            match v.parse::<f64>() {
-                Ok(x) if x.is_finite() && (0.0..=max).contains(&x) => Ok(x),
-                _ => Err(bad(format!(
-                    "{name} `{v}`: expected a number from 0 to {max:e}"
-                ))),
-            }
-        };
-        let arrival_s = number("arrival_s", 1e9)?;
-        let tokens = number("tokens", 1e15)?;
-        if tokens == 0.0 {
-            return Err(bad("tokens `0`: expected a number > 0".into()));
-        }
-        let devices_text = cell("devices").unwrap_or("");
-        let devices = match devices_text.parse::<u32>() {
-            Ok(d) if (1..=1_000_000).contains(&d) => d,
-            _ => {
-                return Err(bad(format!(
-                    "devices `{devices_text}`: expected a whole number from 1 to 1000000"
-                )))
-            }
-        };
-        let priority = match cell("priority") {
-            None | Some("") => 0,
-            Some(p) => p
-                .parse::<i32>()
-                .map_err(|_| bad(format!("priority `{p}`: expected a whole number")))?,
-        };
-        let deadline_s = match cell("deadline_s") {
-            None | Some("") => None,
-            Some(_) => {
-                let d = number("deadline_s", 1e9)?;
-                if d <= arrival_s {
-                    return Err(bad(format!(
-                        "deadline_s {d} is not after arrival_s {arrival_s}"
-                    )));
-                }
-                Some(d)
-            }
-        };
-        let model = cell("model").unwrap_or("").to_string();
-        if model.is_empty() {
-            return Err(bad("model: empty".into()));
-        }
-        jobs.push(JobSpec {
-            name: match cell("name") {
-                Some(n) if !n.is_empty() => n.to_string(),
-                _ => format!("job-{}", jobs.len() + 1),
-            },
-            arrival_s,
-            model,
-            tokens,
-            devices,
-            priority,
-            deadline_s,
+    check_columns(&columns).map_err(header_err)?;
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record =
+            record.map_err(|e| row_error(file, line_at(e.position()), &e, columns.len()))?;
+        let line = line_at(record.position());
+        rows.push(JobTraceRow {
+            line,
+            cells: record.iter().map(str::to_string).collect(),
         });
     }
-    if jobs.is_empty() {
+    if rows.is_empty() {
         return Err(header_err("no job rows".into()));
     }
-    Ok(jobs)
+    Ok(JobTrace { columns, rows })
+}
+
+/// Every column known, every required one present.
+fn check_columns(columns: &[String]) -> Result<(), String> {
+    if let Some(c) = columns
+        .iter()
+        .find(|c| !JOB_TRACE_COLUMNS.contains(&c.as_str()))
+    {
+        return Err(format!(
+            "unknown column `{c}`; expected: {}",
+            JOB_TRACE_COLUMNS.join(", ")
+        ));
+    }
+    match JOB_TRACE_REQUIRED
+        .iter()
+        .find(|r| !columns.iter().any(|c| c == *r))
+    {
+        Some(missing) => Err(format!("missing column `{missing}`")),
+        None => Ok(()),
+    }
+}
+
+/// A malformed row (wrong field count, bad UTF-8) as an error naming its line.
+fn row_error(file: &str, line: u64, e: &csv::Error, expected: usize) -> JobTraceError {
+    let line = usize::try_from(line).unwrap_or(usize::MAX);
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths { len, .. } => {
+            format!("{len} fields, expected {expected}")
+        }
+        _ => e.to_string(),
+    };
+    JobTraceError::Row {
+        file: file.to_string(),
+        line,
+        message,
+    }
 }
 
 /// A synthetic job stream: Poisson arrivals, log-normal token counts,
@@ -224,29 +225,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_trace_reads_in_any_column_order_and_names_bad_rows() {
-        let jobs = parse_job_trace(
-            "model,devices,tokens,arrival_s,deadline_s\nllama-3.1-8b,8,1e9,0,\nllama-3.1-8b,16,2e9,60,86400\n",
+    fn a_trace_reads_in_any_column_order_with_quoting_and_names_bad_rows() {
+        let t = parse_job_trace(
+            "model,devices,tokens,arrival_s,deadline_s,name\nllama-3.1-8b,8,1e9,0,,a\n\nllama-3.1-8b,16,2e9,60,86400,\"b,\"\"c\"\n",
             "t.csv",
         )
         .unwrap();
-        assert_eq!(jobs.len(), 2);
-        assert_eq!(jobs[1].deadline_s, Some(86400.0));
-        assert_eq!(jobs[0].name, "job-1");
-        let e = parse_job_trace("model,devices,tokens,arrival_s\nm,8,abc,0\n", "t.csv")
+        assert_eq!(t.rows.len(), 2);
+        assert_eq!(t.rows[1].line, 4, "lines count the blank one");
+        assert_eq!(t.cell(&t.rows[1], "deadline_s"), Some("86400"));
+        assert_eq!(t.cell(&t.rows[1], "name"), Some("b,\"c"));
+        assert_eq!(t.cell(&t.rows[0], "priority"), None);
+        let e = parse_job_trace("model,devices,tokens,arrival_s\nm,8,0\n", "t.csv")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("line 2") && e.contains("tokens `abc`"), "{e}");
-        let e = parse_job_trace(
-            "model,devices,tokens,arrival_s,deadline_s\nm,8,5,10,5\n",
-            "t.csv",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.contains("not after"), "{e}");
+        assert!(
+            e.contains("line 2") && e.contains("3 fields, expected 4"),
+            "{e}"
+        );
         let e = parse_job_trace("model,gpus,tokens,arrival_s\n", "t.csv")
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown column `gpus`"), "{e}");
+        let e = parse_job_trace("model,tokens,arrival_s\n", "t.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("missing column `devices`"), "{e}");
     }
 }

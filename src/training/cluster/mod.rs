@@ -16,7 +16,7 @@ pub mod speeds;
 pub use checkpoint::{young_daly_s, CheckpointPolicy, Interval};
 pub use config::{ClusterConfig, ClusterPool, JobSpeed, LaunchWindows};
 pub use event::{JobId, PoolId};
-pub use job::{read_job_trace, JobSpec, SyntheticJobs};
+pub use job::{read_job_trace, JobSpec, JobTrace, JobTraceRow, SyntheticJobs};
 pub use outcome::{ClusterOutcome, JobOutcome, Segment, SegmentEnd};
 pub use scheduler::{SchedulerPolicy, BACKFILL_DEPTH};
 pub use sim::{simulate_cluster, MAX_CHECKPOINTS_PER_JOB, STALL_LIMIT};
