@@ -173,24 +173,7 @@ pub(super) fn size(ctx: &Context, c: &Candidate) -> Result<Sized, PlanError> {
     };
     let utilization = mean(&od_runs, |s| pool(s, fleet::MAIN).utilization);
     let headroom = ctx.headroom(od(units))?;
-    let band = match ctx
-        .bands
-        .iter()
-        .find(|b| b.accelerator == shape.accelerator)
-    {
-        Some(b) => {
-            let fewest = |scale: f64, start: u32, max: u32| -> Result<Option<u32>, PlanError> {
-                let end = ctx.scaled(&shape.accelerator, scale);
-                let search =
-                    fewest_passing(start, max, |u| end.run_one(od(u), end.replicas), meets)?;
-                Ok(search.found.map(|f| f.0))
-            };
-            let optimistic = fewest(b.optimistic_time_scale(), 1, units)?.unwrap_or(units);
-            let pessimistic = fewest(b.pessimistic_time_scale(), units, max_units)?;
-            Some((b, optimistic, pessimistic))
-        }
-        None => None,
-    };
+    let band = band_units(ctx, c, units, max_units)?;
     let mut rows = Vec::new();
     if !c.has_hourly_price() {
         let mut row = row(shape, PurchaseOption::OnDemand, units, &od_runs, headroom);
@@ -201,46 +184,9 @@ pub(super) fn size(ctx: &Context, c: &Candidate) -> Result<Sized, PlanError> {
         rows.push(row);
     }
     let priced = c.prices(advisor, Some(utilization));
-    let committed: Vec<PurchaseOption> = c
-        .options
-        .iter()
-        .copied()
-        .filter(|o| *o != PurchaseOption::SpotWithFallback)
-        .collect();
-    if !committed.is_empty() {
-        let variants = committed
-            .iter()
-            .map(|&o| {
-                (
-                    o.name().to_string(),
-                    fleet::variant(shape, units, o, &priced),
-                )
-            })
-            .collect();
-        for (o, runs) in committed.iter().zip(ctx.run(variants, ctx.replicas)?) {
-            rows.push(row(shape, *o, units, &runs, headroom));
-        }
-    }
+    rows.extend(committed_rows(ctx, c, units, &priced, headroom)?);
     if c.options.contains(&PurchaseOption::SpotWithFallback) {
-        let spot = |u: u32| fleet::variant(shape, u, PurchaseOption::SpotWithFallback, &priced);
-        let search = fewest_passing(
-            units,
-            max_units,
-            |u| ctx.run_one(spot(u), ctx.spot_replicas),
-            meets,
-        )?;
-        rows.push(match search.found {
-            Some((u, runs)) => {
-                let headroom = ctx.headroom(spot(u))?;
-                row(shape, PurchaseOption::SpotWithFallback, u, &runs, headroom)
-            }
-            None => {
-                let (u, runs) = search.best_failure.expect("kept");
-                let mut r = miss(shape, u, &runs);
-                r.option = PurchaseOption::SpotWithFallback;
-                r
-            }
-        });
+        rows.push(spot_row(ctx, c, units, max_units, &priced)?);
     }
     annotate_spot(&mut rows);
     if let Some((b, optimistic, pessimistic)) = band {
@@ -249,6 +195,105 @@ pub(super) fn size(ctx: &Context, c: &Candidate) -> Result<Sized, PlanError> {
         }
     }
     Ok(Sized::Rows(rows))
+}
+
+/// A band with the on-demand fleet's fewest units at its optimistic and
+/// pessimistic ends.
+type BandUnits<'c> = (&'c Band, u32, Option<u32>);
+
+/// The on-demand fleet's fewest units at each end of the candidate's
+/// accelerator band (optimistic searched up to `units`, pessimistic from
+/// `units` to `max_units`, `None` when not within it), if it has a band.
+fn band_units<'c>(
+    ctx: &'c Context,
+    c: &Candidate,
+    units: u32,
+    max_units: u32,
+) -> Result<Option<BandUnits<'c>>, PlanError> {
+    let shape = &c.shape;
+    let Some(b) = ctx
+        .bands
+        .iter()
+        .find(|b| b.accelerator == shape.accelerator)
+    else {
+        return Ok(None);
+    };
+    let sizing = c.prices(&ctx.spec.spot_advisor, None);
+    let od = |u: u32| fleet::variant(shape, u, PurchaseOption::OnDemand, &sizing);
+    let fewest = |scale: f64, start: u32, max: u32| -> Result<Option<u32>, PlanError> {
+        let end = ctx.scaled(&shape.accelerator, scale);
+        let search = fewest_passing(start, max, |u| end.run_one(od(u), end.replicas), meets)?;
+        Ok(search.found.map(|f| f.0))
+    };
+    let optimistic = fewest(b.optimistic_time_scale(), 1, units)?.unwrap_or(units);
+    let pessimistic = fewest(b.pessimistic_time_scale(), units, max_units)?;
+    Ok(Some((b, optimistic, pessimistic)))
+}
+
+/// Rows of the committed options (every option but spot with fallback) at
+/// the on-demand size, run together.
+fn committed_rows(
+    ctx: &Context,
+    c: &Candidate,
+    units: u32,
+    priced: &fleet::Prices,
+    headroom: Option<f64>,
+) -> Result<Vec<PlanRow>, PlanError> {
+    let committed: Vec<PurchaseOption> = c
+        .options
+        .iter()
+        .copied()
+        .filter(|o| *o != PurchaseOption::SpotWithFallback)
+        .collect();
+    if committed.is_empty() {
+        return Ok(Vec::new());
+    }
+    let variants = committed
+        .iter()
+        .map(|&o| {
+            (
+                o.name().to_string(),
+                fleet::variant(&c.shape, units, o, priced),
+            )
+        })
+        .collect();
+    let runs = ctx.run(variants, ctx.replicas)?;
+    Ok(committed
+        .iter()
+        .zip(runs)
+        .map(|(o, runs)| row(&c.shape, *o, units, &runs, headroom))
+        .collect())
+}
+
+/// Spot with on-demand fallback: its own fewest units from the on-demand
+/// size up (spot replicas can be lost), or the best miss.
+fn spot_row(
+    ctx: &Context,
+    c: &Candidate,
+    units: u32,
+    max_units: u32,
+    priced: &fleet::Prices,
+) -> Result<PlanRow, PlanError> {
+    let shape = &c.shape;
+    let spot = |u: u32| fleet::variant(shape, u, PurchaseOption::SpotWithFallback, priced);
+    let search = fewest_passing(
+        units,
+        max_units,
+        |u| ctx.run_one(spot(u), ctx.spot_replicas),
+        meets,
+    )?;
+    Ok(match search.found {
+        Some((u, runs)) => {
+            let headroom = ctx.headroom(spot(u))?;
+            row(shape, PurchaseOption::SpotWithFallback, u, &runs, headroom)
+        }
+        None => {
+            let (u, runs) = search.best_failure.expect("kept");
+            let mut r = miss(shape, u, &runs);
+            r.option = PurchaseOption::SpotWithFallback;
+            r
+        }
+    })
 }
 
 /// A row's range across its accelerator's band: the on-demand fleet's

@@ -29,6 +29,27 @@ fn hours(h: f64) -> String {
 /// The terminal report: one row per variant, then each variant's pools and
 /// the layout its first job runs with.
 pub fn render_training(scenario: &TrainingScenario, runs: &[TrainingRun]) -> String {
+    let summaries: Vec<TrainingSummary> = runs.iter().map(|r| summarise(scenario, r)).collect();
+    let mut out = format!(
+        "{}\njobs: {}; {} seq {} x global batch {}\n",
+        printable(&scenario.name),
+        printable(&scenario.jobs_source),
+        scenario.shape.precision.name(),
+        scenario.shape.seq_len,
+        scenario.shape.global_batch
+    );
+    out.push_str(&summary_table(&summaries).terminal());
+    out.push_str("time to train: mean over finished jobs of end - arrival; lost: held device-hours rolled back or spent on checkpoints, restores and restarts\n");
+    out.push_str(&spot_against_on_demand(scenario, &summaries));
+    for (s, v) in summaries.iter().zip(&scenario.variants) {
+        out.push_str(&variant_details(scenario, s, v));
+    }
+    out
+}
+
+/// One row per variant: jobs done, time to train, makespan, cost, USD per
+/// 1B tokens, interruptions, lost share, MFU, deadlines met.
+fn summary_table(summaries: &[TrainingSummary]) -> Table {
     let mut t = Table::new(&[
         ("variant", Align::Left),
         ("jobs done", Align::Right),
@@ -41,8 +62,7 @@ pub fn render_training(scenario: &TrainingScenario, runs: &[TrainingRun]) -> Str
         ("MFU", Align::Right),
         ("deadlines met", Align::Right),
     ]);
-    let summaries: Vec<TrainingSummary> = runs.iter().map(|r| summarise(scenario, r)).collect();
-    for s in &summaries {
+    for s in summaries {
         t.push(vec![
             printable(&s.variant),
             format!("{}/{}", s.jobs_finished, s.jobs),
@@ -68,59 +88,56 @@ pub fn render_training(scenario: &TrainingScenario, runs: &[TrainingRun]) -> Str
             },
         ]);
     }
-    let mut out = format!(
-        "{}\njobs: {}; {} seq {} x global batch {}\n",
-        printable(&scenario.name),
-        printable(&scenario.jobs_source),
-        scenario.shape.precision.name(),
-        scenario.shape.seq_len,
-        scenario.shape.global_batch
-    );
-    out.push_str(&t.terminal());
-    out.push_str("time to train: mean over finished jobs of end - arrival; lost: held device-hours rolled back or spent on checkpoints, restores and restarts\n");
-    out.push_str(&spot_against_on_demand(scenario, &summaries));
-    for (s, v) in summaries.iter().zip(&scenario.variants) {
-        out.push_str(&format!("\n{}:\n", printable(&s.variant)));
-        for w in &s.warnings {
-            out.push_str(&format!("  warning: {}\n", printable(w)));
-        }
-        for p in &s.pools {
-            out.push_str(&format!("  pool: {}\n", printable(p)));
-        }
-        let first = v.speeds.first().and_then(|row| {
-            row.iter()
-                .zip(&v.config.pools)
-                .find_map(|(s, p)| s.as_ref().map(|s| (s, p)))
-        });
-        if let Some((first, pool)) = first {
-            let l = first.layout;
-            out.push_str(&format!(
-                "  {} on {}: dp {} x tp {} x pp {} (virtual {}) x cp {}, ep {}, micro-batch {}, ZeRO-{}, {} recompute: {:.0} tokens/s\n",
-                printable(&scenario.jobs[0].name),
-                printable(&pool.name),
-                l.dp,
-                l.tp,
-                l.pp,
-                l.virtual_stages,
-                l.cp,
-                l.ep,
-                l.micro_batch,
-                l.zero,
-                l.recompute.name(),
-                first.speed.tokens_per_s
-            ));
-        }
-        let costs: Vec<String> = s
-            .compute_usd
-            .iter()
-            .map(|(k, v)| format!("{k} {v:.0}"))
-            .chain(std::iter::once(format!(
-                "checkpoint storage {:.0}",
-                s.storage_usd
-            )))
-            .collect();
-        out.push_str(&format!("  cost USD: {}\n", costs.join(", ")));
+    t
+}
+
+/// A variant's warnings, pools, the layout its first job runs with and its
+/// costs by purchase option.
+fn variant_details(
+    scenario: &TrainingScenario,
+    s: &TrainingSummary,
+    v: &crate::scenario::training::TrainingVariant,
+) -> String {
+    let mut out = format!("\n{}:\n", printable(&s.variant));
+    for w in &s.warnings {
+        out.push_str(&format!("  warning: {}\n", printable(w)));
     }
+    for p in &s.pools {
+        out.push_str(&format!("  pool: {}\n", printable(p)));
+    }
+    let first = v.speeds.first().and_then(|row| {
+        row.iter()
+            .zip(&v.config.pools)
+            .find_map(|(s, p)| s.as_ref().map(|s| (s, p)))
+    });
+    if let Some((first, pool)) = first {
+        let l = first.layout;
+        out.push_str(&format!(
+            "  {} on {}: dp {} x tp {} x pp {} (virtual {}) x cp {}, ep {}, micro-batch {}, ZeRO-{}, {} recompute: {:.0} tokens/s\n",
+            printable(&scenario.jobs[0].name),
+            printable(&pool.name),
+            l.dp,
+            l.tp,
+            l.pp,
+            l.virtual_stages,
+            l.cp,
+            l.ep,
+            l.micro_batch,
+            l.zero,
+            l.recompute.name(),
+            first.speed.tokens_per_s
+        ));
+    }
+    let costs: Vec<String> = s
+        .compute_usd
+        .iter()
+        .map(|(k, v)| format!("{k} {v:.0}"))
+        .chain(std::iter::once(format!(
+            "checkpoint storage {:.0}",
+            s.storage_usd
+        )))
+        .collect();
+    out.push_str(&format!("  cost USD: {}\n", costs.join(", ")));
     out
 }
 

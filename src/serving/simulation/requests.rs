@@ -169,11 +169,11 @@ impl Simulation<'_> {
             self.tally.reject(id, &request, reason);
             return;
         }
-        let fits = |(p, b): (&crate::serving::PoolSpec, &Box<dyn crate::serving::Batcher>)| {
+        let fits = pools.iter().zip(&self.batchers).any(|(p, b)| {
             total <= p.max_context_tokens
                 && b.kv_tokens_needed(input, output) <= p.kv_capacity_tokens
-        };
-        if !pools.iter().zip(&self.batchers).any(fits) {
+        });
+        if !fits {
             self.tally.reject(id, &request, "exceeds_kv_capacity");
             return;
         }
