@@ -284,57 +284,14 @@ fn at(scenario: &Scenario, multiplier: f64, seed: u64) -> Result<Scenario, PlanE
 /// Plans the cheapest fleet for `scenario`'s workload, model, SLO, batching
 /// and router (its variants are replaced by the candidates).
 pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<Plan, PlanError> {
-    if !scenario.variants.iter().any(|v| v.serving.slo.is_set()) {
-        return Err(PlanError::NoSlo(scenario.source.clone()));
-    }
-    if spec.max_nodes == 0 {
-        return Err(PlanError::Invalid(
-            "--max-nodes: expected at least 1".into(),
-        ));
-    }
+    check_spec(scenario, spec)?;
     let mut scenario = scenario.clone();
     scenario.cache_trace()?;
-    let window_s = match spec.rate {
-        RateTarget::Peak { window_s, .. } => window_s,
-        _ => 60.0,
-    };
-    let scenario_rate = OfferedRate::of(&scenario, window_s)?;
-    let multiplier = scenario_rate
-        .multiplier(spec.rate)
-        .ok_or_else(|| PlanError::NoRate {
-            file: scenario.source.clone(),
-            target: format!("{:?}", spec.rate),
-        })?;
+    let (scenario_rate, multiplier) = target_rate(&scenario, spec)?;
     let candidates = candidates::candidates(&scenario, spec)?;
-    let mut not_priced: Vec<NotPriced> = Vec::new();
-    for c in &candidates {
-        for (option, reason) in &c.unpriced {
-            if !not_priced
-                .iter()
-                .any(|n| n.accelerator == c.shape.accelerator && n.option == *option)
-            {
-                not_priced.push(NotPriced {
-                    accelerator: c.shape.accelerator.clone(),
-                    option: *option,
-                    reason: reason.clone(),
-                });
-            }
-        }
-    }
+    let not_priced = not_priced(&candidates);
     let random = !matches!(scenario.workload, crate::workload::Workload::Trace { .. });
-    let bands: Vec<_> = if spec.bands {
-        crate::calibration::band::bands(&scenario.catalog)
-            .map_err(|e| PlanError::Invalid(format!("calibration bands: {e}")))?
-            .into_iter()
-            .filter(|b| {
-                candidates
-                    .iter()
-                    .any(|c| c.shape.accelerator == b.accelerator)
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let bands = plan_bands(&scenario, spec, &candidates)?;
     let runs = AtomicU64::new(0);
     let context = sizing::Context {
         scenario: &scenario,
@@ -346,25 +303,7 @@ pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<Plan, PlanError> {
         time_scales: Vec::new(),
         bands: &bands,
     };
-    let bar = crate::progress::bar(candidates.len() as u64, "candidates", spec.progress);
-    let sized: Vec<Result<sizing::Sized, PlanError>> = candidates
-        .par_iter()
-        .map(|c| {
-            bar.set_message(format!("{} tp{}", c.shape.accelerator, c.shape.tp));
-            let r = sizing::size(&context, c);
-            bar.inc(1);
-            r
-        })
-        .collect();
-    bar.finish_and_clear();
-    let mut rows = Vec::new();
-    let mut skipped = Vec::new();
-    for s in sized {
-        match s? {
-            sizing::Sized::Rows(r) => rows.extend(r),
-            sizing::Sized::Skipped(s) => skipped.push(s),
-        }
-    }
+    let (mut rows, skipped) = size_all(&context, &candidates, spec.progress)?;
     sort_rows(&mut rows);
     let break_even = price::break_even(&scenario.catalog, &rows);
     let ranking = if spec.bands {
@@ -391,6 +330,110 @@ pub fn plan(scenario: &Scenario, spec: &PlanSpec) -> Result<Plan, PlanError> {
         ranking,
         runs: runs.load(Ordering::Relaxed),
     })
+}
+
+/// Rejects a plan that cannot be made before any work: a scenario with no
+/// SLO on any variant (`NoSlo`), then `--max-nodes 0` (`Invalid`).
+fn check_spec(scenario: &Scenario, spec: &PlanSpec) -> Result<(), PlanError> {
+    if !scenario.variants.iter().any(|v| v.serving.slo.is_set()) {
+        return Err(PlanError::NoSlo(scenario.source.clone()));
+    }
+    if spec.max_nodes == 0 {
+        return Err(PlanError::Invalid(
+            "--max-nodes: expected at least 1".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The scenario's own offered rate (peak over the target's window, or 60 s
+/// for other targets) and the multiplier on its arrivals that reaches
+/// `spec.rate`; `NoRate` when no multiplier can.
+fn target_rate(scenario: &Scenario, spec: &PlanSpec) -> Result<(OfferedRate, f64), PlanError> {
+    let window_s = match spec.rate {
+        RateTarget::Peak { window_s, .. } => window_s,
+        _ => 60.0,
+    };
+    let scenario_rate = OfferedRate::of(scenario, window_s)?;
+    let multiplier = scenario_rate
+        .multiplier(spec.rate)
+        .ok_or_else(|| PlanError::NoRate {
+            file: scenario.source.clone(),
+            target: format!("{:?}", spec.rate),
+        })?;
+    Ok((scenario_rate, multiplier))
+}
+
+/// Each (accelerator, option) some candidate has no price for, once, with
+/// the first candidate's reason, in candidate order.
+fn not_priced(candidates: &[Candidate]) -> Vec<NotPriced> {
+    let mut not_priced: Vec<NotPriced> = Vec::new();
+    for c in candidates {
+        for (option, reason) in &c.unpriced {
+            if !not_priced
+                .iter()
+                .any(|n| n.accelerator == c.shape.accelerator && n.option == *option)
+            {
+                not_priced.push(NotPriced {
+                    accelerator: c.shape.accelerator.clone(),
+                    option: *option,
+                    reason: reason.clone(),
+                });
+            }
+        }
+    }
+    not_priced
+}
+
+/// With `--bands`, the catalog's calibration bands of the candidates'
+/// accelerators (in the bands' order); without, none.
+fn plan_bands(
+    scenario: &Scenario,
+    spec: &PlanSpec,
+    candidates: &[Candidate],
+) -> Result<Vec<crate::calibration::band::Band>, PlanError> {
+    if !spec.bands {
+        return Ok(Vec::new());
+    }
+    Ok(crate::calibration::band::bands(&scenario.catalog)
+        .map_err(|e| PlanError::Invalid(format!("calibration bands: {e}")))?
+        .into_iter()
+        .filter(|b| {
+            candidates
+                .iter()
+                .any(|c| c.shape.accelerator == b.accelerator)
+        })
+        .collect())
+}
+
+/// Sizes every candidate in parallel (a progress bar when `progress`), then
+/// collects their rows and skips in candidate order; the first candidate
+/// (in that order) that failed gives the error.
+fn size_all(
+    context: &sizing::Context,
+    candidates: &[Candidate],
+    progress: bool,
+) -> Result<(Vec<PlanRow>, Vec<Skipped>), PlanError> {
+    let bar = crate::progress::bar(candidates.len() as u64, "candidates", progress);
+    let sized: Vec<Result<sizing::Sized, PlanError>> = candidates
+        .par_iter()
+        .map(|c| {
+            bar.set_message(format!("{} tp{}", c.shape.accelerator, c.shape.tp));
+            let r = sizing::size(context, c);
+            bar.inc(1);
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
+    let mut rows = Vec::new();
+    let mut skipped = Vec::new();
+    for s in sized {
+        match s? {
+            sizing::Sized::Rows(r) => rows.extend(r),
+            sizing::Sized::Skipped(s) => skipped.push(s),
+        }
+    }
+    Ok((rows, skipped))
 }
 
 /// The cheapest row against the best row of every other accelerator:
