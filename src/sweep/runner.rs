@@ -6,9 +6,7 @@
 
 use super::error::SweepRunError;
 use super::expand::{expand, Point};
-use super::journal::{
-    journals, read_journal, rewrite_journal, sort_records, write_error, SweepMeta,
-};
+use super::journal::{read_journal, rewrite_journal, sort_records, write_error, SweepMeta};
 use super::record::{flatten, RunRecord, VariantMetrics};
 use super::spec::SweepSpec;
 use super::{path, table};
@@ -411,118 +409,4 @@ fn run_tasks(
         .sum();
     bar.finish_and_clear();
     Ok(events)
-}
-
-/// Combines shard directories into one result: the same tables a single
-/// unsharded run writes.
-pub fn merge(
-    out: &Path,
-    shards: &[PathBuf],
-    allow_incomplete: bool,
-) -> Result<Merged, SweepRunError> {
-    let mut records = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut first: Option<SweepMeta> = None;
-    let mut shard_indexes = BTreeSet::new();
-    for dir in shards {
-        let meta = SweepMeta::read(dir)?.ok_or_else(|| SweepRunError::Journal {
-            path: dir.join("sweep.json"),
-            line: 0,
-            message: "not a sweep result directory (no sweep.json)".into(),
-        })?;
-        let shard = Shard::parse(&meta.shard).map_err(|_| SweepRunError::Mismatch {
-            dir: dir.display().to_string(),
-            what: format!(
-                "shard `{}` is already a merge; merge the shards themselves",
-                meta.shard
-            ),
-        })?;
-        match &first {
-            None => first = Some(meta.clone()),
-            Some(f) if f.fingerprint != meta.fingerprint => {
-                return Err(SweepRunError::Mismatch {
-                    dir: dir.display().to_string(),
-                    what: "shards of different sweeps".into(),
-                })
-            }
-            Some(f) if Shard::parse(&f.shard).map(|s| s.count).ok() != Some(shard.count) => {
-                return Err(SweepRunError::Mismatch {
-                    dir: dir.display().to_string(),
-                    what: format!(
-                        "shards of different splits ({} and {})",
-                        f.shard, meta.shard
-                    ),
-                })
-            }
-            _ => {}
-        }
-        shard_indexes.insert(shard.index);
-        for j in journals(dir) {
-            for r in read_journal(&j)? {
-                if seen.insert((r.point, r.replica)) {
-                    records.push(r);
-                }
-            }
-        }
-    }
-    let Some(meta) = first else {
-        return Err(SweepRunError::Mismatch {
-            dir: out.display().to_string(),
-            what: "no shard directories given".into(),
-        });
-    };
-    let count = Shard::parse(&meta.shard).expect("checked above").count;
-    let missing_shards: Vec<String> = (0..count)
-        .filter(|i| !shard_indexes.contains(i))
-        .map(|i| format!("{i}/{count}"))
-        .collect();
-    let expected_runs = meta.points as u64 * u64::from(meta.replicas);
-    let complete = missing_shards.is_empty() && records.len() as u64 == expected_runs;
-    if !complete && !allow_incomplete {
-        return Err(SweepRunError::Incomplete {
-            runs: records.len() as u64,
-            expected: expected_runs,
-            missing_shards: if missing_shards.is_empty() {
-                "none (some shards are unfinished: --resume them)".into()
-            } else {
-                missing_shards.join(", ")
-            },
-        });
-    }
-    std::fs::create_dir_all(out).map_err(|error| write_error(out, error))?;
-    sort_records(&mut records);
-    // The merged directory is a sweep result of its own: `frontier`,
-    // `report` and `check` read it like an unsharded run's.
-    let merged_meta = SweepMeta {
-        shard: if complete {
-            "merged".into()
-        } else {
-            format!(
-                "merged-incomplete ({} of {expected_runs} runs)",
-                records.len()
-            )
-        },
-        ..meta
-    };
-    merged_meta.write(out)?;
-    let journal = out.join("journal-merged.jsonl");
-    rewrite_journal(&journal, &records)?;
-    let mut files = vec![out.join("sweep.json"), journal];
-    files.extend(table::write_tables(out, &records)?);
-    Ok(Merged {
-        files,
-        runs: records.len() as u64,
-        expected_runs,
-        complete,
-    })
-}
-
-/// What `merge` wrote.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Merged {
-    pub files: Vec<PathBuf>,
-    pub runs: u64,
-    pub expected_runs: u64,
-    /// Every shard present and every run of the sweep in it.
-    pub complete: bool,
 }
