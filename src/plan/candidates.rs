@@ -185,9 +185,10 @@ fn accelerator_candidates(
     Ok(out)
 }
 
-/// `spec`'s purchase options (in its order) split into those `name` can be
-/// priced under and those it cannot, each with the flag that would price it:
-/// owned needs a kit price, every other option an hourly price.
+/// `spec`'s purchase options split, each list in `spec`'s order, into
+/// those `name` can be priced under and those it cannot with the flag that
+/// would price it: owned needs a kit price, every other option an hourly
+/// price.
 fn price_options(
     spec: &PlanSpec,
     name: &str,

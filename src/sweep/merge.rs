@@ -27,7 +27,7 @@ pub fn merge(
         });
     };
     let mut records = read.records;
-    let expected_runs = meta.points as u64 * u64::from(meta.replicas);
+    let expected_runs = sweep_runs(&meta);
     let complete = check_complete(
         &meta,
         &read.shard_indexes,
@@ -147,6 +147,11 @@ fn check_same_split(
     Ok(())
 }
 
+/// The runs of the whole sweep: its points x replicas.
+fn sweep_runs(meta: &SweepMeta) -> u64 {
+    meta.points as u64 * u64::from(meta.replicas)
+}
+
 /// Whether every shard of the split is present and `runs` equals the
 /// sweep's points x replicas; when not, an `Incomplete` error naming the
 /// missing shards (in index order) unless `allow_incomplete`.
@@ -161,7 +166,7 @@ fn check_complete(
         .filter(|i| !shard_indexes.contains(i))
         .map(|i| format!("{i}/{count}"))
         .collect();
-    let expected_runs = meta.points as u64 * u64::from(meta.replicas);
+    let expected_runs = sweep_runs(meta);
     let complete = missing_shards.is_empty() && runs == expected_runs;
     if !complete && !allow_incomplete {
         return Err(SweepRunError::Incomplete {

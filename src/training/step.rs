@@ -100,7 +100,8 @@ fn compute_time(job: &TrainingJob, layout: &Layout) -> f64 {
         / (f64::from(job.devices) * peak_flops(job) * job.efficiency)
 }
 
-/// The per-step counts and sizes the communication terms share.
+/// The per-step counts and sizes the communication terms (and the bubble)
+/// share.
 struct MicroBatchShape {
     /// Micro-batches per replica per step.
     micro: f64,
@@ -116,13 +117,11 @@ struct MicroBatchShape {
 }
 
 impl MicroBatchShape {
+    /// The shape of `layout`'s micro-batches for `job`.
     fn of(job: &TrainingJob, layout: &Layout) -> MicroBatchShape {
         let m = job.model;
         let micro = f64::from(layout.micro_batches(job));
-        // The slowest stage (the most layers when they do not divide evenly).
         let layers = f64::from(m.layers.div_ceil(layout.pp));
-        // Activations of one micro-batch at a layer boundary on one device,
-        // BF16 (a context-parallel rank holds s / cp of the sequence).
         let cp = layout.cp.max(1);
         let local_tokens = f64::from(job.seq_len) / f64::from(cp) * f64::from(layout.micro_batch);
         let activation_bytes = local_tokens * f64::from(m.hidden) * 2.0;
