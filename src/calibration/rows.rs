@@ -190,17 +190,26 @@ fn mlperf(accelerator: &'static str, tp: u32, input: u32, tps: f64) -> Reference
 /// Transcribed from REFERENCE.md ("Published throughput" and "More
 /// published rows").
 pub fn reference_rows() -> Vec<ReferenceRow> {
-    const L70: &str = "llama-3.1-70b";
-    const L8: &str = "llama-3.1-8b";
-    const L405: &str = "llama-3.1-405b";
-    const L2_70: &str = "llama-2-70b";
-    const L2_7: &str = "llama-2-7b";
-    const M7: &str = "mistral-7b";
+    let mut rows = intel_rows();
+    rows.extend(trt_rows());
+    rows.extend(mlperf_rows());
+    mark_outliers(&mut rows);
+    rows
+}
+
+const L70: &str = "llama-3.1-70b";
+const L8: &str = "llama-3.1-8b";
+const L405: &str = "llama-3.1-405b";
+const L2_70: &str = "llama-2-70b";
+const L2_7: &str = "llama-2-7b";
+const M7: &str = "mistral-7b";
+
+/// Intel's published Gaudi rows (calibration rows): Gaudi 3 first, then
+/// Gaudi 2, each in REFERENCE.md's order.
+fn intel_rows() -> Vec<ReferenceRow> {
     let g3 = |m, tp, io, b, t| intel("gaudi3", m, tp, io, b, t);
     let g2 = |m, tp, io, b, t| intel("gaudi2", m, tp, io, b, t);
-    let h100 = |m, tp, io, t| trt("h100", m, tp, io, t);
-    let h200 = |m, tp, io, t| trt("h200", m, tp, io, t);
-    let mut rows = vec![
+    vec![
         g3(L70, 8, (128, 128), 4000, 15_008.0),
         g3(L70, 8, (128, 2048), 600, 15_711.0),
         g3(L70, 8, (2048, 128), 400, 1_600.0),
@@ -231,6 +240,15 @@ pub fn reference_rows() -> Vec<ReferenceRow> {
         g2(M7, 1, (128, 2048), 120, 11_294.0),
         g2(M7, 1, (2048, 128), 120, 1_427.0),
         g2(M7, 1, (2048, 2048), 44, 3_947.0),
+    ]
+}
+
+/// NVIDIA's published TensorRT-LLM rows (calibration rows): H100 first,
+/// then H200, each in REFERENCE.md's order.
+fn trt_rows() -> Vec<ReferenceRow> {
+    let h100 = |m, tp, io, t| trt("h100", m, tp, io, t);
+    let h200 = |m, tp, io, t| trt("h200", m, tp, io, t);
+    vec![
         h100(L70, 2, (128, 128), 6_378.0),
         h100(L70, 2, (128, 2048), 6_651.0),
         h100(L70, 2, (2048, 128), 762.0),
@@ -271,12 +289,24 @@ pub fn reference_rows() -> Vec<ReferenceRow> {
         h200(L405, 8, (2048, 2048), 2_948.0),
         h200(L405, 8, (5000, 500), 650.0),
         h200(L405, 8, (20000, 2000), 505.0),
-    ];
+    ]
+}
+
+/// The MLPerf v4.0 check rows: for each assumed mean input length (256,
+/// then 870), H100, H200 and Gaudi 2 in that order.
+fn mlperf_rows() -> Vec<ReferenceRow> {
+    let mut rows = Vec::with_capacity(3 * MLPERF_ASSUMED_INPUTS.len());
     for input in MLPERF_ASSUMED_INPUTS {
         rows.push(mlperf("h100", 2, input, 21_806.0));
         rows.push(mlperf("h200", 1, input, 27_738.0));
         rows.push(mlperf("gaudi2", 2, input, 8_035.0));
     }
+    rows
+}
+
+/// Marks each of `OUTLIERS` as `RowKind::Outlier` with its note, in place;
+/// panics if an outlier names no transcribed row. Order is unchanged.
+fn mark_outliers(rows: &mut [ReferenceRow]) {
     for o in OUTLIERS {
         let row = rows
             .iter_mut()
@@ -290,7 +320,6 @@ pub fn reference_rows() -> Vec<ReferenceRow> {
         row.kind = RowKind::Outlier;
         row.note = Some(o.note);
     }
-    rows
 }
 
 /// A row its own source contradicts, and why.

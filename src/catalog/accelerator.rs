@@ -58,7 +58,8 @@ pub struct TrainingEfficiency {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KitPrice {
-    pub usd_per_node: f64,
+    /// USD for one node's kit (the owned pools' `purchase_usd_per_node`).
+    pub purchase_usd_per_node: f64,
     pub source: String,
 }
 

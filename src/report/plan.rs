@@ -132,6 +132,35 @@ pub fn heading(plan: &Plan) -> String {
 /// What follows the table: the answer, break-even prices, misses, skips.
 pub fn findings(plan: &Plan, all_tp: bool) -> String {
     let mut out = String::new();
+    write_answer(&mut out, plan, all_tp);
+    write_break_even(&mut out, plan, all_tp);
+    for b in &plan.bands {
+        let _ = writeln!(out, "{}", b.describe());
+    }
+    for v in &plan.ranking {
+        let _ = writeln!(out, "{}", v.describe());
+    }
+    for n in &plan.not_priced {
+        let _ = writeln!(
+            out,
+            "{}: {} not priced: {}",
+            n.accelerator,
+            n.option.name(),
+            n.reason
+        );
+    }
+    write_not_sized(&mut out, plan);
+    let _ = writeln!(
+        out,
+        "{} simulation runs; months are 730 h; notes per row (commitments, spot fallback, owned cost parts) in --json and --out",
+        plan.runs
+    );
+    out
+}
+
+/// Appends how many rows the table hid (if any), then the cheapest fleet
+/// within SLO, or the best attainment reached when no priced row meets it.
+fn write_answer(out: &mut String, plan: &Plan, all_tp: bool) {
     let hidden = plan.rows.len() - shown(plan, all_tp).len();
     if hidden > 0 {
         let _ = writeln!(
@@ -163,8 +192,12 @@ pub fn findings(plan: &Plan, all_tp: bool) -> String {
             );
         }
     }
-    // Per accelerator, option and alternative: the TP with the highest
-    // break-even price (its best), unless every TP is shown.
+}
+
+/// The break-even prices shown: every one with `all_tp`; otherwise, per
+/// accelerator, option and alternative, the TP with the highest break-even
+/// price (the first on ties), in the order each group first appears.
+fn best_break_even(plan: &Plan, all_tp: bool) -> Vec<&crate::plan::PlanBreakEven> {
     let mut best: Vec<&crate::plan::PlanBreakEven> = Vec::new();
     for b in &plan.break_even {
         let same = best.iter_mut().find(|x| {
@@ -178,7 +211,13 @@ pub fn findings(plan: &Plan, all_tp: bool) -> String {
             None => best.push(b),
         }
     }
-    for b in best {
+    best
+}
+
+/// Appends one "break-even:" line (USD per node-hour) per price from
+/// `best_break_even`.
+fn write_break_even(out: &mut String, plan: &Plan, all_tp: bool) {
+    for b in best_break_even(plan, all_tp) {
         let assumed = b
             .assumed_usd_per_node_hour
             .filter(|p| *p > 0.0)
@@ -196,22 +235,11 @@ pub fn findings(plan: &Plan, all_tp: bool) -> String {
             b.break_even_usd_per_node_hour
         );
     }
-    for b in &plan.bands {
-        let _ = writeln!(out, "{}", b.describe());
-    }
-    for v in &plan.ranking {
-        let _ = writeln!(out, "{}", v.describe());
-    }
-    for n in &plan.not_priced {
-        let _ = writeln!(
-            out,
-            "{}: {} not priced: {}",
-            n.accelerator,
-            n.option.name(),
-            n.reason
-        );
-    }
-    // One line per accelerator and reason, naming its TPs.
+}
+
+/// Appends one "not sized:" line per accelerator and reason, naming its
+/// TPs in the order they were skipped; groups in order of first appearance.
+fn write_not_sized(out: &mut String, plan: &Plan) {
     let mut reasons: Vec<(&str, &str, Vec<String>)> = Vec::new();
     for s in &plan.skipped {
         match reasons
@@ -225,12 +253,6 @@ pub fn findings(plan: &Plan, all_tp: bool) -> String {
     for (accelerator, reason, tps) in reasons {
         let _ = writeln!(out, "not sized: {accelerator} {}: {reason}", tps.join(", "));
     }
-    let _ = writeln!(
-        out,
-        "{} simulation runs; months are 730 h; notes per row (commitments, spot fallback, owned cost parts) in --json and --out",
-        plan.runs
-    );
-    out
 }
 
 /// The whole terminal report.

@@ -20,7 +20,6 @@ mod validate;
 mod workload;
 
 pub use error::ScenarioError;
-pub use purchase::default_kit_usd_per_node;
 pub use raw::RawScenario;
 
 use crate::catalog::{Catalog, LlmModel, Precision};

@@ -3,7 +3,7 @@
 //! replayed availability trace, notice), reserved, capacity block, owned.
 
 use super::check::{Ctx, Files};
-use super::raw::{RawCapacityBlock, RawDuration, RawPool, RawReserved, RawSpot};
+use super::raw::{RawCapacityBlock, RawDuration, RawOwned, RawPool, RawReserved, RawSpot};
 use super::series;
 use super::ScenarioError;
 use crate::catalog::Accelerator;
@@ -312,13 +312,8 @@ pub const OWNED_HOST_WATTS: f64 = 2_000.0;
 pub const OWNED_INTEREST_RATE: f64 = 0.08;
 pub const OWNED_MAINTENANCE_PER_YEAR: f64 = 0.05;
 
-/// The list price of an accelerator's node kit when one is public (Intel's
-/// Gaudi 3 baseboard, Computex 2024); other accelerators' owned pools must
-/// state theirs.
-pub fn default_kit_usd_per_node(accelerator: &str) -> Option<f64> {
-    (accelerator == "gaudi3").then_some(125_000.0)
-}
-
+/// An owned pool's pricing: its `OwnedCost` amortized to a constant USD per
+/// node-hour, with a source naming the hardware and every part of the rate.
 fn owned(
     ctx: &Ctx,
     key: &str,
@@ -326,23 +321,60 @@ fn owned(
     accelerator: &Accelerator,
 ) -> Result<Pricing, ScenarioError> {
     let o = p.owned.clone().unwrap_or_default();
+    let purchase_usd = owned_purchase_usd(ctx, key, p, &o, accelerator)?;
+    let cost = owned_cost(ctx, key, &o, purchase_usd, accelerator)?;
+    let rate = cost.usd_per_node_hour();
+    Ok(Pricing::constant(
+        rate,
+        owned_source(&cost, rate),
+        Purchase::Owned,
+    ))
+}
+
+/// The kit price of one owned node in USD: the scenario's (checked
+/// positive), else the accelerator's kit list price from the catalog
+/// (`[accelerators.X.kit]`); an error at `owned.purchase_usd_per_node`
+/// when neither exists.
+fn owned_purchase_usd(
+    ctx: &Ctx,
+    key: &str,
+    p: &RawPool,
+    o: &RawOwned,
+    accelerator: &Accelerator,
+) -> Result<f64, ScenarioError> {
     let okey = |f: &str| format!("{key}.owned.{f}");
-    let purchase_usd = match (
-        o.purchase_usd_per_node,
-        default_kit_usd_per_node(&p.accelerator),
-    ) {
-        (Some(v), _) => ctx.positive_f64(&okey("purchase_usd_per_node"), v)?,
-        (None, Some(list)) => list,
-        (None, None) => {
-            return Err(ctx.err(
-                okey("purchase_usd_per_node"),
-                format!(
-                    "no list price for a {} node is known; set purchase_usd_per_node",
-                    p.accelerator
-                ),
-            ))
-        }
-    };
+    Ok(
+        match (
+            o.purchase_usd_per_node,
+            accelerator.kit.as_ref().map(|k| k.purchase_usd_per_node),
+        ) {
+            (Some(v), _) => ctx.positive_f64(&okey("purchase_usd_per_node"), v)?,
+            (None, Some(list)) => list,
+            (None, None) => {
+                return Err(ctx.err(
+                    okey("purchase_usd_per_node"),
+                    format!(
+                        "no list price for a {} node is known; set purchase_usd_per_node",
+                        p.accelerator
+                    ),
+                ))
+            }
+        },
+    )
+}
+
+/// The owned node's cost parts, each the scenario's value (checked, the
+/// first bad key in field order is the error) or its default (A): host and
+/// network USD, amortization years, shares in [0, 1], watts, PUE, USD/kWh,
+/// hosting USD per node-month.
+fn owned_cost(
+    ctx: &Ctx,
+    key: &str,
+    o: &RawOwned,
+    purchase_usd: f64,
+    accelerator: &Accelerator,
+) -> Result<OwnedCost, ScenarioError> {
+    let okey = |f: &str| format!("{key}.owned.{f}");
     let share = |v: Option<f64>, f: &str, d: f64| -> Result<f64, ScenarioError> {
         match v {
             Some(v) if (0.0..=1.0).contains(&v) => Ok(v),
@@ -352,7 +384,7 @@ fn owned(
     };
     let positive = Ctx::positive_f64;
     let non_negative = Ctx::non_negative_f64;
-    let cost = OwnedCost {
+    Ok(OwnedCost {
         purchase_usd_per_node: purchase_usd,
         host_usd_per_node: ctx.or(
             &okey("host_usd_per_node"),
@@ -401,28 +433,29 @@ fn owned(
             non_negative,
             1000.0,
         )?,
-    };
-    let rate = cost.usd_per_node_hour();
+    })
+}
+
+/// The owned price's source line: hardware USD (kit + host + network), the
+/// years and interest it is amortized over, and each part of `rate` (USD per
+/// node-hour) to two decimals.
+fn owned_source(cost: &OwnedCost, rate: f64) -> String {
     let parts: Vec<String> = cost
         .breakdown()
         .iter()
         .map(|(name, usd)| format!("{name} {usd:.2}"))
         .collect();
-    Ok(Pricing::constant(
-        rate,
-        format!(
-            "owned 24/7: {:.0} USD of hardware (kit {:.0} + host {:.0} + network {:.0}) over {} years \
-             at {:.0}% = {} = {rate:.2} USD/node-hour",
-            cost.hardware_usd(),
-            cost.purchase_usd_per_node,
-            cost.host_usd_per_node,
-            cost.network_usd_per_node,
-            cost.amortization_years,
-            cost.interest_rate * 100.0,
-            parts.join(" + ")
-        ),
-        Purchase::Owned,
-    ))
+    format!(
+        "owned 24/7: {:.0} USD of hardware (kit {:.0} + host {:.0} + network {:.0}) over {} years \
+         at {:.0}% = {} = {rate:.2} USD/node-hour",
+        cost.hardware_usd(),
+        cost.purchase_usd_per_node,
+        cost.host_usd_per_node,
+        cost.network_usd_per_node,
+        cost.amortization_years,
+        cost.interest_rate * 100.0,
+        parts.join(" + ")
+    )
 }
 
 fn duration(ctx: &Ctx, key: &str, d: &RawDuration) -> Result<DurationDist, ScenarioError> {

@@ -151,87 +151,31 @@ pub fn train_plan(
     model_name: &str,
     usd_per_node_hour: Option<f64>,
 ) -> Result<Vec<PlannedLayout>, TrainPlanError> {
-    let per_node = job.accelerator.devices_per_node;
-    if job.devices == 0 || (job.devices > per_node && !job.devices.is_multiple_of(per_node)) {
-        return Err(TrainPlanError::Invalid(format!(
-            "--devices {}: expected whole {per_node}-device nodes of {accelerator_name}",
-            job.devices
-        )));
-    }
+    check_devices(job, accelerator_name)?;
     let mut out = Vec::new();
     let mut least: Option<MemoryBreakdown> = None;
-    let splits = divisors(per_node)
-        .filter(|t| job.model.heads.is_multiple_of(*t))
-        .flat_map(|tp| divisors(job.model.layers).map(move |pp| (tp, pp)))
-        .flat_map(|(tp, pp)| context_parallel_options(job).map(move |cp| (tp, pp, cp)));
-    for (tp, pp, cp) in splits {
-        if !job.devices.is_multiple_of(tp * pp * cp) {
+    for base in splits(job).flat_map(|split| layouts_of_split(job, split)) {
+        let smallest = memory(job, &base);
+        if least.is_none_or(|l| smallest.total_bytes() < l.total_bytes()) {
+            least = Some(smallest);
+        }
+        let Some(largest) = largest_fitting_micro_batch(job, &base) else {
             continue;
-        }
-        let dp = job.devices / (tp * pp * cp);
-        if !job.global_batch.is_multiple_of(dp) {
+        };
+        let Some((step, layout)) = fastest_micro_batch(job, base, largest) else {
             continue;
-        }
-        for ep in expert_parallel_options(job, dp) {
-            for zero in 0..=3u8 {
-                for recompute in Recompute::ALL {
-                    for virtual_stages in virtual_stage_options(job, pp) {
-                        let base = Layout {
-                            dp,
-                            tp,
-                            pp,
-                            micro_batch: 1,
-                            zero,
-                            recompute,
-                            virtual_stages,
-                            cp,
-                            ep,
-                        };
-                        let smallest = memory(job, &base);
-                        if least.is_none_or(|l| smallest.total_bytes() < l.total_bytes()) {
-                            least = Some(smallest);
-                        }
-                        let Some(largest) = largest_fitting_micro_batch(job, &base) else {
-                            continue;
-                        };
-                        let best = divisors(largest)
-                            .filter(|b| (job.global_batch / dp).is_multiple_of(*b))
-                            .map(|b| Layout {
-                                micro_batch: b,
-                                ..base
-                            })
-                            .filter(|l| l.invalid(job).is_none())
-                            .map(|l| (step_time(job, &l), l))
-                            .min_by(|a, b| a.0.step_s.total_cmp(&b.0.step_s).then(a.1.cmp(&b.1)));
-                        let Some((step, layout)) = best else {
-                            continue;
-                        };
-                        out.push(planned(
-                            job,
-                            accelerator_name,
-                            layout,
-                            largest,
-                            step,
-                            usd_per_node_hour,
-                        ));
-                    }
-                }
-            }
-        }
+        };
+        out.push(planned(
+            job,
+            accelerator_name,
+            layout,
+            largest,
+            step,
+            usd_per_node_hour,
+        ));
     }
     if out.is_empty() {
-        return Err(TrainPlanError::NothingFits {
-            accelerator: accelerator_name.to_string(),
-            model: model_name.to_string(),
-            devices: job.devices,
-            detail: match least {
-                Some(m) => format!(
-                    "the least memory any layout needs per device: {}",
-                    m.describe()
-                ),
-                None => "no valid split of the devices and the global batch".into(),
-            },
-        });
+        return Err(nothing_fits(job, accelerator_name, model_name, least));
     }
     out.sort_by(|a, b| {
         a.step
@@ -240,4 +184,105 @@ pub fn train_plan(
             .then(a.layout.cmp(&b.layout))
     });
     Ok(out)
+}
+
+/// Ok when `job.devices` is one node's devices or fewer (at least one), or
+/// whole nodes; otherwise `Invalid` naming `--devices`.
+fn check_devices(job: &TrainingJob, accelerator_name: &str) -> Result<(), TrainPlanError> {
+    let per_node = job.accelerator.devices_per_node;
+    if job.devices == 0 || (job.devices > per_node && !job.devices.is_multiple_of(per_node)) {
+        return Err(TrainPlanError::Invalid(format!(
+            "--devices {}: expected whole {per_node}-device nodes of {accelerator_name}",
+            job.devices
+        )));
+    }
+    Ok(())
+}
+
+/// The splits of the devices as (tp, pp, cp, dp): tp a divisor of the node
+/// that divides the heads, pp a divisor of the layers, cp from
+/// `context_parallel_options`, dp the rest, kept when tp x pp x cp divides
+/// the devices and dp the global batch. Ordered by tp, then pp, then cp
+/// (each ascending).
+fn splits<'a>(job: &'a TrainingJob<'a>) -> impl Iterator<Item = (u32, u32, u32, u32)> + 'a {
+    divisors(job.accelerator.devices_per_node)
+        .filter(|t| job.model.heads.is_multiple_of(*t))
+        .flat_map(|tp| divisors(job.model.layers).map(move |pp| (tp, pp)))
+        .flat_map(|(tp, pp)| context_parallel_options(job).map(move |cp| (tp, pp, cp)))
+        .filter(|&(tp, pp, cp)| job.devices.is_multiple_of(tp * pp * cp))
+        .map(|(tp, pp, cp)| (tp, pp, cp, job.devices / (tp * pp * cp)))
+        .filter(|&(_, _, _, dp)| job.global_batch.is_multiple_of(dp))
+}
+
+/// Every layout of one (tp, pp, cp, dp) split at micro-batch 1: ordered by
+/// expert-parallel size, then ZeRO stage (0 to 3), then recomputation (in
+/// `Recompute::ALL` order), then virtual stages (ascending).
+fn layouts_of_split<'a>(
+    job: &'a TrainingJob<'a>,
+    (tp, pp, cp, dp): (u32, u32, u32, u32),
+) -> impl Iterator<Item = Layout> + 'a {
+    expert_parallel_options(job, dp)
+        .into_iter()
+        .flat_map(move |ep| (0..=3u8).map(move |zero| (ep, zero)))
+        .flat_map(|(ep, zero)| {
+            Recompute::ALL
+                .into_iter()
+                .map(move |recompute| (ep, zero, recompute))
+        })
+        .flat_map(move |(ep, zero, recompute)| {
+            virtual_stage_options(job, pp)
+                .into_iter()
+                .map(move |virtual_stages| Layout {
+                    dp,
+                    tp,
+                    pp,
+                    micro_batch: 1,
+                    zero,
+                    recompute,
+                    virtual_stages,
+                    cp,
+                    ep,
+                })
+        })
+}
+
+/// Among the micro-batches up to `largest` that divide the per-replica
+/// batch and give a valid layout, the one with the shortest step (ties: the
+/// smaller layout), with its step; `None` when there is none.
+fn fastest_micro_batch(
+    job: &TrainingJob,
+    base: Layout,
+    largest: u32,
+) -> Option<(StepBreakdown, Layout)> {
+    divisors(largest)
+        .filter(|b| (job.global_batch / base.dp).is_multiple_of(*b))
+        .map(|b| Layout {
+            micro_batch: b,
+            ..base
+        })
+        .filter(|l| l.invalid(job).is_none())
+        .map(|l| (step_time(job, &l), l))
+        .min_by(|a, b| a.0.step_s.total_cmp(&b.0.step_s).then(a.1.cmp(&b.1)))
+}
+
+/// The error when no layout fits: the least memory any layout needed per
+/// device, or that no split of the devices and batch was valid.
+fn nothing_fits(
+    job: &TrainingJob,
+    accelerator_name: &str,
+    model_name: &str,
+    least: Option<MemoryBreakdown>,
+) -> TrainPlanError {
+    TrainPlanError::NothingFits {
+        accelerator: accelerator_name.to_string(),
+        model: model_name.to_string(),
+        devices: job.devices,
+        detail: match least {
+            Some(m) => format!(
+                "the least memory any layout needs per device: {}",
+                m.describe()
+            ),
+            None => "no valid split of the devices and the global batch".into(),
+        },
+    }
 }

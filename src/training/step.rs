@@ -64,119 +64,18 @@ pub fn peak_flops(job: &TrainingJob) -> f64 {
 
 /// One step of `layout`.
 pub fn step_time(job: &TrainingJob, layout: &Layout) -> StepBreakdown {
-    let m = job.model;
-    let a = job.accelerator;
-    let tokens = f64::from(job.global_batch) * f64::from(job.seq_len);
-    // Uneven stages: the pipeline runs at the pace of the fullest one.
-    let imbalance = f64::from(m.layers.div_ceil(layout.pp) * layout.pp) / f64::from(m.layers);
-    let compute_s = tokens * executed_flops_per_token(job, layout.recompute) * imbalance
-        / (f64::from(job.devices) * peak_flops(job) * job.efficiency);
-    let micro = f64::from(layout.micro_batches(job));
-    // The slowest stage (the most layers when they do not divide evenly).
-    let layers = f64::from(m.layers.div_ceil(layout.pp));
-    // Activations of one micro-batch at a layer boundary on one device,
-    // BF16 (a context-parallel rank holds s / cp of the sequence).
-    let cp = layout.cp.max(1);
-    let local_tokens = f64::from(job.seq_len) / f64::from(cp) * f64::from(layout.micro_batch);
-    let activation_bytes = local_tokens * f64::from(m.hidden) * 2.0;
-    let tensor_parallel_s = if layout.tp > 1 {
-        let t = f64::from(layout.tp);
-        let bw = a.scale_up.group_bytes_per_s(layout.tp);
-        let latency_s =
-            f64::from(a.scale_up.allreduce_steps(layout.tp)) * a.scale_up.latency_us() * 1e-6;
-        let one = 2.0 * (t - 1.0) / t * activation_bytes / bw + latency_s;
-        // Two all-reduces per layer forward, two backward; full
-        // recomputation repeats the forward's.
-        let per_layer = if layout.recompute == Recompute::Full {
-            6.0
-        } else {
-            4.0
-        };
-        micro * layers * per_layer * one
-    } else {
-        0.0
-    };
-    // Stage boundaries cross nodes when a replica spans more than a node.
-    let per_node = a.devices_per_node;
-    let link_bytes_per_s = |group_devices: u32| {
-        if group_devices <= per_node {
-            a.scale_up.group_bytes_per_s(2)
-        } else {
-            a.scale_out_gb_per_s * 1e9
-        }
-    };
-    let v = f64::from(layout.virtual_stages.max(1));
-    let pipeline_p2p_s = if layout.pp > 1 {
-        v * micro * 2.0 * activation_bytes / link_bytes_per_s(layout.tp * layout.pp)
-    } else {
-        0.0
-    };
-    // Context parallelism: each layer all-gathers K and V over the cp ranks
-    // (forward), and again with a reduce-scatter of their gradients
-    // (backward): three times (cp - 1) / cp of the sequence's KV, the
-    // tensor-parallel share of it, half hidden behind attention (A).
-    let context_parallel_s = if cp > 1 {
-        let c = f64::from(cp);
-        let kv_bytes_per_token = 2.0 * f64::from(m.kv_heads * m.head_dim) * 2.0
-            / f64::from(layout.tp.min(m.kv_heads).max(1));
-        let bytes = 3.0 * (c - 1.0) / c
-            * f64::from(job.seq_len)
-            * f64::from(layout.micro_batch)
-            * kv_bytes_per_token;
-        let bw = if layout.tp * cp <= per_node {
-            a.scale_up.group_bytes_per_s(cp)
-        } else {
-            a.scale_out_gb_per_s * 1e9
-        };
-        micro * layers * bytes / bw * (1.0 - CP_OVERLAP)
-    } else {
-        0.0
-    };
-    // Expert parallelism: each MoE layer sends its tokens to the ranks
-    // holding their experts and back, forward and backward: four
-    // all-to-alls of k x tokens x hidden, (ep - 1) / ep of it leaving the
-    // rank, not hidden (A).
-    let expert_parallel_s = match (layout.ep, m.experts_per_token) {
-        (ep, Some(k)) if ep > 1 => {
-            let e = f64::from(ep);
-            let bytes = 4.0 * (e - 1.0) / e * activation_bytes * f64::from(k);
-            let bw = if layout.tp * layout.cp.max(1) * ep <= per_node {
-                a.scale_up.group_bytes_per_s(ep)
-            } else {
-                a.scale_out_gb_per_s * 1e9
-            };
-            micro * layers * bytes / bw
-        }
-        _ => 0.0,
-    };
+    let compute_s = compute_time(job, layout);
+    let shape = MicroBatchShape::of(job, layout);
+    let tensor_parallel_s = tensor_parallel_time(job, layout, &shape);
+    let pipeline_p2p_s = pipeline_p2p_time(job, layout, &shape);
+    let context_parallel_s = context_parallel_time(job, layout, &shape);
+    let expert_parallel_s = expert_parallel_time(job, layout, &shape);
     let busy =
         compute_s + tensor_parallel_s + pipeline_p2p_s + context_parallel_s + expert_parallel_s;
     // Interleaving divides the bubble by the virtual stages (Narayanan et
     // al. 2021) at the price of v times the point-to-point sends.
-    let bubble_s = busy * f64::from(layout.pp - 1) / (micro * v);
-    let data_parallel_s = if layout.dp * cp > 1 {
-        // Gradients are reduced over the data- and context-parallel ranks.
-        let d = f64::from(layout.dp * cp);
-        // Dense gradients reduce over all d ranks, an expert's over the
-        // d / ep that hold it (BF16); ZeRO-3 also gathers parameters twice.
-        let split = f64::from(layout.tp * layout.pp);
-        let ep = f64::from(layout.ep.max(1));
-        let dense = (m.params_b * 1e9 - m.expert_params()) / split;
-        let experts = m.expert_params() / split / ep;
-        let reduce = |params: f64, group: f64| {
-            if group > 1.0 {
-                2.0 * (group - 1.0) / group * params * 2.0
-            } else {
-                0.0
-            }
-        };
-        let once = reduce(dense, d) + reduce(experts, d / ep);
-        let bytes = if layout.zero >= 3 { 2.0 * once } else { once };
-        let bw = link_bytes_per_s(job.devices);
-        bytes / bw * (1.0 - job.dp_overlap)
-    } else {
-        0.0
-    };
+    let bubble_s = busy * f64::from(layout.pp - 1) / (shape.micro * shape.v);
+    let data_parallel_s = data_parallel_time(job, layout, shape.cp);
     StepBreakdown {
         compute_s,
         tensor_parallel_s,
@@ -187,4 +86,178 @@ pub fn step_time(job: &TrainingJob, layout: &Layout) -> StepBreakdown {
         data_parallel_s,
         step_s: busy + bubble_s + data_parallel_s,
     }
+}
+
+/// Seconds of compute per step: the executed FLOPs of the whole batch
+/// (recomputation included), scaled up by the fullest pipeline stage's
+/// share of the layers, over every device's efficiency-scaled peak.
+fn compute_time(job: &TrainingJob, layout: &Layout) -> f64 {
+    let m = job.model;
+    let tokens = f64::from(job.global_batch) * f64::from(job.seq_len);
+    // Uneven stages: the pipeline runs at the pace of the fullest one.
+    let imbalance = f64::from(m.layers.div_ceil(layout.pp) * layout.pp) / f64::from(m.layers);
+    tokens * executed_flops_per_token(job, layout.recompute) * imbalance
+        / (f64::from(job.devices) * peak_flops(job) * job.efficiency)
+}
+
+/// The per-step counts and sizes the communication terms (and the bubble)
+/// share.
+struct MicroBatchShape {
+    /// Micro-batches per replica per step.
+    micro: f64,
+    /// Layers of the slowest stage (the most when they do not divide evenly).
+    layers: f64,
+    /// Context-parallel ranks (at least 1).
+    cp: u32,
+    /// Virtual stages per device (at least 1).
+    v: f64,
+    /// Bytes of one micro-batch's activations at a layer boundary on one
+    /// device, BF16 (a context-parallel rank holds s / cp of the sequence).
+    activation_bytes: f64,
+}
+
+impl MicroBatchShape {
+    /// The shape of `layout`'s micro-batches for `job`.
+    fn of(job: &TrainingJob, layout: &Layout) -> MicroBatchShape {
+        let m = job.model;
+        let micro = f64::from(layout.micro_batches(job));
+        let layers = f64::from(m.layers.div_ceil(layout.pp));
+        let cp = layout.cp.max(1);
+        let local_tokens = f64::from(job.seq_len) / f64::from(cp) * f64::from(layout.micro_batch);
+        let activation_bytes = local_tokens * f64::from(m.hidden) * 2.0;
+        let v = f64::from(layout.virtual_stages.max(1));
+        MicroBatchShape {
+            micro,
+            layers,
+            cp,
+            v,
+            activation_bytes,
+        }
+    }
+}
+
+/// Bytes per second between two ranks of a group of `group_devices`: the
+/// scale-up pair bandwidth within a node, the scale-out NIC beyond it
+/// (stage boundaries cross nodes when a replica spans more than a node).
+fn link_bytes_per_s(job: &TrainingJob, group_devices: u32) -> f64 {
+    let a = job.accelerator;
+    if group_devices <= a.devices_per_node {
+        a.scale_up.group_bytes_per_s(2)
+    } else {
+        a.scale_out_gb_per_s * 1e9
+    }
+}
+
+/// Seconds per step of tensor-parallel all-reduces (0 without TP): two
+/// per layer forward and two backward (six with full recomputation), each
+/// a ring all-reduce of the activations over the group's links plus its
+/// latency.
+fn tensor_parallel_time(job: &TrainingJob, layout: &Layout, shape: &MicroBatchShape) -> f64 {
+    if layout.tp <= 1 {
+        return 0.0;
+    }
+    let a = job.accelerator;
+    let t = f64::from(layout.tp);
+    let bw = a.scale_up.group_bytes_per_s(layout.tp);
+    let latency_s =
+        f64::from(a.scale_up.allreduce_steps(layout.tp)) * a.scale_up.latency_us() * 1e-6;
+    let one = 2.0 * (t - 1.0) / t * shape.activation_bytes / bw + latency_s;
+    // Two all-reduces per layer forward, two backward; full
+    // recomputation repeats the forward's.
+    let per_layer = if layout.recompute == Recompute::Full {
+        6.0
+    } else {
+        4.0
+    };
+    shape.micro * shape.layers * per_layer * one
+}
+
+/// Seconds per step of point-to-point sends between pipeline stages (0
+/// without PP): activations forward and gradients back, per micro-batch and
+/// virtual stage.
+fn pipeline_p2p_time(job: &TrainingJob, layout: &Layout, shape: &MicroBatchShape) -> f64 {
+    if layout.pp > 1 {
+        shape.v * shape.micro * 2.0 * shape.activation_bytes
+            / link_bytes_per_s(job, layout.tp * layout.pp)
+    } else {
+        0.0
+    }
+}
+
+/// Seconds per step of exposed context-parallel KV exchanges (0 without
+/// CP). Each layer all-gathers K and V over the cp ranks (forward), and
+/// again with a reduce-scatter of their gradients (backward): three times
+/// (cp - 1) / cp of the sequence's KV, the tensor-parallel share of it,
+/// half hidden behind attention (A).
+fn context_parallel_time(job: &TrainingJob, layout: &Layout, shape: &MicroBatchShape) -> f64 {
+    let cp = shape.cp;
+    if cp <= 1 {
+        return 0.0;
+    }
+    let m = job.model;
+    let a = job.accelerator;
+    let c = f64::from(cp);
+    let kv_bytes_per_token = 2.0 * f64::from(m.kv_heads * m.head_dim) * 2.0
+        / f64::from(layout.tp.min(m.kv_heads).max(1));
+    let bytes = 3.0 * (c - 1.0) / c
+        * f64::from(job.seq_len)
+        * f64::from(layout.micro_batch)
+        * kv_bytes_per_token;
+    let bw = if layout.tp * cp <= a.devices_per_node {
+        a.scale_up.group_bytes_per_s(cp)
+    } else {
+        a.scale_out_gb_per_s * 1e9
+    };
+    shape.micro * shape.layers * bytes / bw * (1.0 - CP_OVERLAP)
+}
+
+/// Seconds per step of expert-parallel all-to-alls (0 without EP or for a
+/// dense model). Each MoE layer sends its tokens to the ranks holding their
+/// experts and back, forward and backward: four all-to-alls of k x tokens
+/// x hidden, (ep - 1) / ep of it leaving the rank, not hidden (A).
+fn expert_parallel_time(job: &TrainingJob, layout: &Layout, shape: &MicroBatchShape) -> f64 {
+    let a = job.accelerator;
+    match (layout.ep, job.model.experts_per_token) {
+        (ep, Some(k)) if ep > 1 => {
+            let e = f64::from(ep);
+            let bytes = 4.0 * (e - 1.0) / e * shape.activation_bytes * f64::from(k);
+            let bw = if layout.tp * layout.cp.max(1) * ep <= a.devices_per_node {
+                a.scale_up.group_bytes_per_s(ep)
+            } else {
+                a.scale_out_gb_per_s * 1e9
+            };
+            shape.micro * shape.layers * bytes / bw
+        }
+        _ => 0.0,
+    }
+}
+
+/// Seconds per step of the data-parallel gradient reduction not hidden
+/// behind the backward pass (0 with one data- and context-parallel rank):
+/// dense gradients over all dp x cp ranks, an expert's over the 1/ep that
+/// hold it (BF16), twice with ZeRO-3 (the parameter all-gathers).
+fn data_parallel_time(job: &TrainingJob, layout: &Layout, cp: u32) -> f64 {
+    if layout.dp * cp <= 1 {
+        return 0.0;
+    }
+    let m = job.model;
+    // Gradients are reduced over the data- and context-parallel ranks.
+    let d = f64::from(layout.dp * cp);
+    // Dense gradients reduce over all d ranks, an expert's over the
+    // d / ep that hold it (BF16); ZeRO-3 also gathers parameters twice.
+    let split = f64::from(layout.tp * layout.pp);
+    let ep = f64::from(layout.ep.max(1));
+    let dense = (m.params_b * 1e9 - m.expert_params()) / split;
+    let experts = m.expert_params() / split / ep;
+    let reduce = |params: f64, group: f64| {
+        if group > 1.0 {
+            2.0 * (group - 1.0) / group * params * 2.0
+        } else {
+            0.0
+        }
+    };
+    let once = reduce(dense, d) + reduce(experts, d / ep);
+    let bytes = if layout.zero >= 3 { 2.0 * once } else { once };
+    let bw = link_bytes_per_s(job, job.devices);
+    bytes / bw * (1.0 - job.dp_overlap)
 }
