@@ -232,7 +232,7 @@ fn plan_all(
             }
         }
         let (eff, source) =
-            efficiency::training_efficiency(&catalog, name).map_err(|e| bad_input(anyhow!(e)))?;
+            efficiency::training_efficiency(catalog, name).map_err(|e| bad_input(anyhow!(e)))?;
         let job = TrainingJob::new(
             model,
             accelerator,
