@@ -51,12 +51,13 @@ pub(super) fn pool(
         .expect("checked by the caller");
     let (perf, plan) = replica_model(ctx, key, &p.accelerator, accelerator, tp, env)?;
     let (region_name, region) = region(ctx, key, p, env)?;
-    let (base_usd, base_source) = base_price(ctx, key, p, env.catalog, (&region_name, region))?;
+    let keys = p.purchase_keys();
+    let (base_usd, base_source) = base_price(ctx, key, &keys, env.catalog, (&region_name, region))?;
     let base = BasePrice {
         usd: base_usd,
         source: &base_source,
     };
-    let pricing = purchase::pricing(ctx, env.files, key, p, accelerator, base)?;
+    let pricing = purchase::pricing(ctx, env.files, key, &keys, accelerator, base)?;
     let defaults = env.defaults;
     let boot_s = ctx.or(
         &format!("{key}.boot_s"),
@@ -197,7 +198,7 @@ pub(super) const DEFAULT_REGION: &str = "us-east-1";
 pub(super) fn base_price(
     ctx: &Ctx,
     key: &str,
-    p: &RawPool,
+    p: &purchase::PurchaseKeys,
     catalog: &Catalog,
     (region_name, region): (&str, &fleet::Region),
 ) -> Result<(f64, String), ScenarioError> {
@@ -208,7 +209,7 @@ pub(super) fn base_price(
             with_region("scenario", region_name, region),
         ));
     }
-    if let Some(offering) = &p.offering {
+    if let Some(offering) = p.offering {
         let entry = catalog
             .price(offering)
             .map_err(|e| ctx.err(format!("{key}.offering"), e.to_string()))?;
@@ -226,12 +227,12 @@ pub(super) fn base_price(
             with_region(offering, region_name, region),
         ));
     }
-    match catalog.default_price(&p.accelerator) {
+    match catalog.default_price(p.accelerator) {
         Some((offering, entry)) => Ok((
             entry.on_demand_per_node_hour_usd * region.price_multiplier,
             with_region(offering, region_name, region),
         )),
-        None if p.purchase.as_deref() == Some("owned") => Ok((0.0, "owned".to_string())),
+        None if p.purchase == Some("owned") => Ok((0.0, "owned".to_string())),
         None => Err(ctx.err(
             format!("{key}.price_per_node_hour_usd"),
             format!(
@@ -239,7 +240,7 @@ pub(super) fn base_price(
                  on this pool (USD per {}-device node-hour) or add a [catalog.prices.NAME] entry",
                 p.accelerator,
                 catalog
-                    .accelerator(&p.accelerator)
+                    .accelerator(p.accelerator)
                     .expect("checked by the caller")
                     .devices_per_node
             ),

@@ -40,15 +40,44 @@ pub(super) struct BasePrice<'a> {
 }
 
 /// Validates a pool's purchase option from its on-demand base price.
+/// The keys a pool is bought and priced with, whichever kind of pool
+/// (serving or training) holds them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PurchaseKeys<'a> {
+    pub accelerator: &'a str,
+    pub purchase: Option<&'a str>,
+    pub spot: Option<&'a RawSpot>,
+    pub reserved: Option<&'a RawReserved>,
+    pub capacity_block: Option<&'a RawCapacityBlock>,
+    pub owned: Option<&'a RawOwned>,
+    pub offering: Option<&'a str>,
+    pub price_per_node_hour_usd: Option<f64>,
+}
+
+impl RawPool {
+    pub(super) fn purchase_keys(&self) -> PurchaseKeys<'_> {
+        PurchaseKeys {
+            accelerator: &self.accelerator,
+            purchase: self.purchase.as_deref(),
+            spot: self.spot.as_ref(),
+            reserved: self.reserved.as_ref(),
+            capacity_block: self.capacity_block.as_ref(),
+            owned: self.owned.as_ref(),
+            offering: self.offering.as_deref(),
+            price_per_node_hour_usd: self.price_per_node_hour_usd,
+        }
+    }
+}
+
 pub(super) fn pricing(
     ctx: &Ctx,
     files: &Files,
     key: &str,
-    p: &RawPool,
+    p: &PurchaseKeys,
     accelerator: &Accelerator,
     base: BasePrice,
 ) -> Result<Pricing, ScenarioError> {
-    let name = p.purchase.as_deref().unwrap_or("on-demand");
+    let name = p.purchase.unwrap_or("on-demand");
     check_option_tables(ctx, key, p, name)?;
     match name {
         "on-demand" => Ok(Pricing::constant(
@@ -56,16 +85,21 @@ pub(super) fn pricing(
             base.source.to_string(),
             Purchase::OnDemand,
         )),
-        "spot" => spot(ctx, files, &format!("{key}.spot"), p.spot.as_ref(), base),
-        "reserved" => reserved(ctx, key, p.reserved.as_ref(), base),
-        "capacity-block" => capacity_block(ctx, key, p.capacity_block.as_ref(), base),
+        "spot" => spot(ctx, files, &format!("{key}.spot"), p.spot, base),
+        "reserved" => reserved(ctx, key, p.reserved, base),
+        "capacity-block" => capacity_block(ctx, key, p.capacity_block, base),
         "owned" => owned(ctx, key, p, accelerator),
         other => Err(ctx.unknown_name(&format!("{key}.purchase"), other, &PURCHASES)),
     }
 }
 
 /// An option's table (`spot`, `reserved`, ...) set on a pool bought another way.
-fn check_option_tables(ctx: &Ctx, key: &str, p: &RawPool, name: &str) -> Result<(), ScenarioError> {
+fn check_option_tables(
+    ctx: &Ctx,
+    key: &str,
+    p: &PurchaseKeys,
+    name: &str,
+) -> Result<(), ScenarioError> {
     let tables = [
         ("spot", "spot", p.spot.is_some()),
         ("reserved", "reserved", p.reserved.is_some()),
@@ -317,10 +351,10 @@ pub const OWNED_MAINTENANCE_PER_YEAR: f64 = 0.05;
 fn owned(
     ctx: &Ctx,
     key: &str,
-    p: &RawPool,
+    p: &PurchaseKeys,
     accelerator: &Accelerator,
 ) -> Result<Pricing, ScenarioError> {
-    let o = p.owned.clone().unwrap_or_default();
+    let o = p.owned.cloned().unwrap_or_default();
     let purchase_usd = owned_purchase_usd(ctx, key, p, &o, accelerator)?;
     let cost = owned_cost(ctx, key, &o, purchase_usd, accelerator)?;
     let rate = cost.usd_per_node_hour();
@@ -338,7 +372,7 @@ fn owned(
 fn owned_purchase_usd(
     ctx: &Ctx,
     key: &str,
-    p: &RawPool,
+    p: &PurchaseKeys,
     o: &RawOwned,
     accelerator: &Accelerator,
 ) -> Result<f64, ScenarioError> {
@@ -494,7 +528,7 @@ mod tests {
         };
         let ctx = Ctx { file: "s.toml" };
         let gaudi3 = catalog.accelerator("gaudi3").unwrap();
-        pricing(&ctx, &files, "pools.p", &p, gaudi3, base)
+        pricing(&ctx, &files, "pools.p", &p.purchase_keys(), gaudi3, base)
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! `training_policy.rs`.
 
 use super::check::{base_dir_of, Ctx, Files};
-use super::raw::{RawCatalog, RawOwned, RawPool, RawReserved, RawSpot};
+use super::raw::{RawCatalog, RawOwned, RawReserved, RawSpot};
 use super::training_jobs::{JobSources, RawJob, RawSynthetic};
 use super::training_policy::{
     add_failures, checkpoint, launch_windows, RawCheckpoint, RawLaunchWindows,
@@ -427,30 +427,23 @@ fn cluster_pool(
         .accelerator(&p.accelerator)
         .map_err(|e| ctx.err(format!("{key}.accelerator"), e.to_string()))?;
     let nodes = ctx.positive_u32(&format!("{key}.nodes"), p.nodes)?;
-    let as_serving = RawPool {
-        accelerator: p.accelerator.clone(),
-        tp: i64::from(accelerator.devices_per_node),
-        replicas: Some(i64::from(nodes)),
-        purchase: p.purchase.clone(),
-        region: None,
-        max_replicas: None,
-        boot_s: None,
-        storage_gb_per_s: None,
-        spot: p.spot.clone(),
-        reserved: p.reserved.clone(),
+    let keys = purchase::PurchaseKeys {
+        accelerator: &p.accelerator,
+        purchase: p.purchase.as_deref(),
+        spot: p.spot.as_ref(),
+        reserved: p.reserved.as_ref(),
         capacity_block: None,
-        owned: p.owned.clone(),
-        offering: p.offering.clone(),
+        owned: p.owned.as_ref(),
+        offering: p.offering.as_deref(),
         price_per_node_hour_usd: p.price_per_node_hour_usd,
     };
     let (region_name, region) = pool::region_named(ctx, key, p.region.as_deref(), &env.regions)?;
-    let (usd, source) =
-        pool::base_price(ctx, key, &as_serving, env.catalog, (&region_name, region))?;
+    let (usd, source) = pool::base_price(ctx, key, &keys, env.catalog, (&region_name, region))?;
     let base = purchase::BasePrice {
         usd,
         source: &source,
     };
-    let pricing = purchase::pricing(ctx, env.files, key, &as_serving, accelerator, base)?;
+    let pricing = purchase::pricing(ctx, env.files, key, &keys, accelerator, base)?;
     let mut hazard = None;
     if let Some(market) = &pricing.spot {
         if market.outages.is_some() || !market.availability.is_empty() {
