@@ -14,8 +14,6 @@ pub(crate) mod raw;
 mod series;
 mod tagged;
 pub mod training;
-mod training_jobs;
-mod training_policy;
 mod validate;
 mod workload;
 

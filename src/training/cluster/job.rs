@@ -55,7 +55,7 @@ pub const JOB_TRACE_REQUIRED: [&str; 4] = ["arrival_s", "model", "tokens", "devi
 
 /// A job trace as written: its columns and its rows' cells (trimmed, CSV
 /// quoting undone), each row with its line in the file. The values are
-/// checked where scenarios are validated (`scenario::training_jobs`),
+/// checked where scenarios are validated (`scenario/training/jobs.rs`),
 /// against the same ranges as the scenario's keys.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobTrace {

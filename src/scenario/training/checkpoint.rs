@@ -2,8 +2,8 @@
 //! failures: `[training.checkpoint]` / `[variants.V.checkpoint]`,
 //! `launch_windows`, `failure_per_node_hour`.
 
-use super::check::Ctx;
-use super::ScenarioError;
+use super::super::check::Ctx;
+use super::super::ScenarioError;
 use crate::fleet::Hazard;
 use crate::training::cluster::{CheckpointPolicy, Interval, LaunchWindows};
 use serde::Deserialize;

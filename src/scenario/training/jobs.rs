@@ -1,9 +1,9 @@
 //! A training scenario's jobs: `[[training.jobs]]`, a `job_trace` CSV or
 //! `[training.synthetic]`, with their models and names checked.
 
-use super::check::{Ctx, Files};
-use super::validate::check_name;
-use super::ScenarioError;
+use super::super::check::{Ctx, Files};
+use super::super::validate::check_name;
+use super::super::ScenarioError;
 use crate::catalog::{did_you_mean, Catalog};
 use crate::training::cluster::{read_job_trace, JobSpec, JobTrace, JobTraceRow, SyntheticJobs};
 use serde::Deserialize;

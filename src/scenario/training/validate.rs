@@ -1,134 +1,22 @@
-//! Training scenarios: a `[training]` table (model, batch, checkpoints,
-//! jobs) and variants that are fleets of pools of whole nodes, validated
-//! into a [`TrainingScenario`]. A scenario is a training one when it has a
-//! `training` table (and then no `workload`). The jobs are read in
-//! `training_jobs.rs`, checkpoints and launch windows in
-//! `training_policy.rs`.
+//! A training scenario's values checked (through `Ctx` and the ranges
+//! table, every error naming its key) and turned into a
+//! [`TrainingScenario`]: the shape, the jobs, the shared `[training]` keys,
+//! and each variant's pools priced as serving pools are.
 
-use super::check::{base_dir_of, Ctx, Files};
-use super::raw::{RawCatalog, RawOwned, RawReserved, RawSpot};
-use super::training_jobs::{JobSources, RawJob, RawSynthetic};
-use super::training_policy::{
-    add_failures, checkpoint, launch_windows, RawCheckpoint, RawLaunchWindows,
-};
-use super::validate::check_name;
-use super::{fleet, overrides, pool, purchase, ScenarioError};
+use super::super::check::{Ctx, Files};
+use super::super::validate::check_name;
+use super::super::{fleet, overrides, pool, purchase, ScenarioError};
+use super::checkpoint::{add_failures, checkpoint, launch_windows};
+use super::jobs::JobSources;
+use super::raw::{RawTraining, RawTrainingPool, RawTrainingScenario, RawTrainingVariant};
+use super::{TrainingScenario, TrainingVariant};
 use crate::catalog::{Catalog, Precision};
-use crate::training::cluster::speeds::{job_speeds, PlannedSpeed, TrainingShape};
+use crate::training::cluster::speeds::{job_speeds, TrainingShape};
 use crate::training::cluster::{
     CheckpointPolicy, ClusterConfig, ClusterPool, JobSpec, SchedulerPolicy,
 };
 use indexmap::IndexMap;
-use serde::Deserialize;
 use std::path::Path;
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTrainingScenario {
-    name: Option<String>,
-    description: Option<String>,
-    seed: Option<u64>,
-    training: RawTraining,
-    variants: IndexMap<String, RawTrainingVariant>,
-    catalog: Option<RawCatalog>,
-    /// Region table: overrides of the defaults or new regions.
-    #[serde(default)]
-    regions: IndexMap<String, super::raw::RawRegion>,
-    /// Read by `fleetsim sweep` (see `crate::sweep::training`); a plain
-    /// run ignores it.
-    #[allow(dead_code)]
-    sweep: Option<toml::Value>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTraining {
-    /// Model of the jobs that do not name one.
-    model: Option<String>,
-    precision: Option<String>,
-    seq_len: Option<i64>,
-    global_batch: Option<i64>,
-    scheduler: Option<String>,
-    deadline_aware: Option<bool>,
-    elastic: Option<bool>,
-    horizon_s: Option<f64>,
-    /// Elastic holds are billed at least this long each (as serving's
-    /// `fleet.billing_minimum_s`).
-    billing_minimum_s: Option<f64>,
-    /// Hardware failures per node-hour on every pool (spot or not).
-    failure_per_node_hour: Option<f64>,
-    /// A lost node's capacity comes back after this long.
-    replacement_s: Option<f64>,
-    checkpoint: Option<RawCheckpoint>,
-    launch_windows: Option<RawLaunchWindows>,
-    jobs: Option<Vec<RawJob>>,
-    job_trace: Option<String>,
-    synthetic: Option<RawSynthetic>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTrainingVariant {
-    description: Option<String>,
-    scheduler: Option<String>,
-    deadline_aware: Option<bool>,
-    elastic: Option<bool>,
-    /// Overrides of `[training.checkpoint]` for this variant.
-    checkpoint: Option<RawCheckpoint>,
-    launch_windows: Option<RawLaunchWindows>,
-    pools: IndexMap<String, RawTrainingPool>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTrainingPool {
-    accelerator: String,
-    nodes: i64,
-    /// A region of the scenario's region table (default us-east-1): its
-    /// price multiplier and egress price apply.
-    region: Option<String>,
-    purchase: Option<String>,
-    spot: Option<RawSpot>,
-    reserved: Option<RawReserved>,
-    owned: Option<RawOwned>,
-    offering: Option<String>,
-    price_per_node_hour_usd: Option<f64>,
-}
-
-/// A validated training scenario.
-#[derive(Debug, Clone)]
-pub struct TrainingScenario {
-    pub name: String,
-    pub description: String,
-    pub source: String,
-    pub seed: u64,
-    pub catalog: Catalog,
-    pub shape: TrainingShape,
-    pub jobs: Vec<JobSpec>,
-    /// Where the jobs came from, for reports.
-    pub jobs_source: String,
-    pub variants: Vec<TrainingVariant>,
-    /// The document, for sweeps.
-    pub document: toml::Table,
-    base_dir: std::path::PathBuf,
-}
-
-/// One fleet the jobs run on.
-#[derive(Debug, Clone)]
-pub struct TrainingVariant {
-    pub name: String,
-    pub description: String,
-    pub config: ClusterConfig,
-    /// `speeds[j][p]`: job j on pool p, with its layout.
-    pub speeds: Vec<Vec<Option<PlannedSpeed>>>,
-    /// USD per node-hour of each pool and where it comes from.
-    pub price_sources: Vec<String>,
-}
-
-/// Whether a scenario document is a training scenario.
-pub fn is_training_document(doc: &toml::Table) -> bool {
-    doc.contains_key("training")
-}
 
 /// Seconds in ten years: the default horizon.
 const DEFAULT_HORIZON_S: f64 = 10.0 * 365.0 * 86_400.0;
@@ -136,38 +24,7 @@ const DEFAULT_HORIZON_S: f64 = 10.0 * 365.0 * 86_400.0;
 /// Default (A): a lost node's capacity is back after 10 minutes.
 const DEFAULT_REPLACEMENT_S: f64 = 600.0;
 
-impl TrainingScenario {
-    pub fn load(path: &Path) -> Result<TrainingScenario, ScenarioError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|error| ScenarioError::Io {
-            file: file.clone(),
-            error,
-        })?;
-        Self::from_toml(&text, &file, &base_dir_of(path))
-    }
-
-    pub fn from_toml(
-        text: &str,
-        file: &str,
-        base_dir: &Path,
-    ) -> Result<TrainingScenario, ScenarioError> {
-        let document: toml::Table =
-            toml::from_str(text).map_err(|e| super::parse_error(file, e))?;
-        let raw: RawTrainingScenario =
-            toml::from_str(text).map_err(|e| super::parse_error(file, e))?;
-        validate(raw, document, file, base_dir)
-    }
-
-    /// A scenario from an edited copy of this one's document (sweeps).
-    pub fn derive(&self, document: toml::Table) -> Result<TrainingScenario, ScenarioError> {
-        let raw: RawTrainingScenario = toml::Value::Table(document.clone())
-            .try_into()
-            .map_err(|e| super::parse_error(&self.source, e))?;
-        validate(raw, document, &self.source, &self.base_dir)
-    }
-}
-
-fn validate(
+pub(super) fn validate(
     raw: RawTrainingScenario,
     document: toml::Table,
     file: &str,
@@ -189,7 +46,7 @@ fn validate(
         synthetic: t.synthetic.as_ref(),
     };
     let (jobs, jobs_source) =
-        super::training_jobs::jobs(&ctx, &files, sources, &catalog, raw.seed.unwrap_or(0))?;
+        super::jobs::jobs(&ctx, &files, sources, &catalog, raw.seed.unwrap_or(0))?;
     check_context(&ctx, &catalog, &jobs, shape.seq_len)?;
     let shared = Shared::validate(&ctx, t)?;
     if raw.variants.is_empty() {
@@ -246,7 +103,7 @@ fn check_names(
 fn shape(ctx: &Ctx, t: &RawTraining) -> Result<TrainingShape, ScenarioError> {
     let precision = match t.precision.as_deref() {
         None => Precision::Bf16,
-        Some(p) => super::validate::parse_precision(ctx, "training.precision", p)?,
+        Some(p) => super::super::validate::parse_precision(ctx, "training.precision", p)?,
     };
     Ok(TrainingShape {
         precision,
