@@ -126,7 +126,7 @@ fn push_decode(
 ) {
     let seq = &mut seqs[slot as usize];
     if grow_kv {
-        replica.kv.grow(&mut seq.kv_reserved, 1);
+        replica.kv.grow_one(&mut seq.kv_reserved);
     }
     work.add_decode(seq.cached_tokens + 1);
     replica.batch.push((slot, Step::Decode));

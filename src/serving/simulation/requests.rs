@@ -155,17 +155,10 @@ impl Simulation<'_> {
             return;
         }
         let (input, output) = (request.input_tokens, request.output_tokens);
-        let refusals: Vec<Option<&'static str>> = self
-            .batchers
-            .iter()
-            .map(|b| b.refuses(input, output))
-            .collect();
-        if let Some(reason) = refusals
-            .iter()
-            .all(Option::is_some)
-            .then(|| refusals[0])
-            .flatten()
-        {
+        // Refused only when every pool's batcher refuses it (the first's reason).
+        let mut refusals = self.batchers.iter().map(|b| b.refuses(input, output));
+        let first = refusals.next().flatten();
+        if let Some(reason) = first.filter(|_| refusals.all(|r| r.is_some())) {
             self.tally.reject(id, &request, reason);
             return;
         }

@@ -38,6 +38,11 @@ pub trait Gang {
     fn next_waiting(&self, after: Option<JobId>) -> Option<JobId>;
     /// The pools with room for `job` now, in the order the job tries them.
     fn rooms(&self, job: JobId) -> Vec<Room>;
+    /// Whether some pool has room for `job` now (`!rooms(job).is_empty()`,
+    /// without building the list: the common answer deep in a long queue).
+    fn has_room(&self, job: JobId) -> bool {
+        !self.rooms(job).is_empty()
+    }
     /// When `job` would end if it started on `room` now, nothing
     /// interrupting (its setup, training and checkpoint writes at the size
     /// the room gives it).
@@ -127,7 +132,9 @@ impl Scheduler for Easy {
                 return;
             };
             cursor = Some(job);
-            backfill(gang, job, &mut reservation);
+            if gang.has_room(job) {
+                backfill(gang, job, &mut reservation);
+            }
         }
     }
 }

@@ -25,6 +25,11 @@ impl Gang for Sim<'_> {
             .collect()
     }
 
+    fn has_room(&self, job: JobId) -> bool {
+        self.pools_of(job)
+            .any(|pool| self.size_now(job, pool).is_some())
+    }
+
     fn expected_end(&self, job: JobId, room: Room) -> SimTime {
         let s = self.size_now(job, room.pool).expect("a room");
         let restarting = self.state[job.index()].restarts > 0;
@@ -87,5 +92,43 @@ impl Sim<'_> {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::job::{Phase, Running, Status};
+    use super::super::testing;
+    use super::super::Sim;
+    use super::*;
+    use crate::training::cluster::Interval;
+
+    #[test]
+    fn a_reservation_counts_a_shrunk_job_at_the_nodes_and_end_it_really_has() {
+        // 4 nodes: job 0 runs shrunk on 2 (its full size is 4) until 500 s,
+        // one node is lost until 9,000 s. Job 1 wants 4: it can start only
+        // when both have come back, at 9,000 s, with none spare.
+        let (a, a_speed) = testing::job(1e9, 4);
+        let (b, b_speed) = testing::job(1e9, 4);
+        let jobs = [a, b];
+        let speeds = vec![vec![Some(a_speed)], vec![Some(b_speed)]];
+        let config = testing::config(Interval::Auto);
+        let mut sim = Sim::new(&config, &jobs, &speeds, 1);
+        let shrunk = a_speed.smaller().next().unwrap();
+        assert_eq!(shrunk.nodes, 2);
+        sim.pools[0].take(JobId::new(0), 2);
+        sim.state[0].status = Status::Running(Running {
+            pool: PoolId::new(0),
+            speed: shrunk,
+            since: SimTime::ZERO,
+            phase: Phase::Restoring,
+            phase_start: SimTime::ZERO,
+            expected_end: SimTime::from_secs_f64(500.0),
+        });
+        sim.pools[0].lose_node(SimTime::from_secs_f64(9000.0));
+        let r = sim.reserve(JobId::new(1)).unwrap();
+        assert_eq!(r.at, SimTime::from_secs_f64(9000.0));
+        assert_eq!(r.spare_nodes, 0);
+        assert_eq!(sim.state[1].record.reservation, Some(r.at));
     }
 }

@@ -82,31 +82,43 @@ pub fn simulate_cluster(
     speeds: &[Vec<Option<JobSpeed>>],
     seed: u64,
 ) -> ClusterOutcome {
-    let mut sim = Sim {
-        config,
-        jobs,
-        speeds,
-        agenda: EventQueue::new(),
-        now: SimTime::ZERO,
-        horizon: SimTime::from_secs_f64(config.horizon_s),
-        state: vec![JobState::new(); jobs.len()],
-        pools: config
-            .pools
-            .iter()
-            .map(|p| PoolState::new(p, seed))
-            .collect(),
-        queue: WaitingQueue::default(),
-        scheduler: config.scheduler.build(),
-        segments: Vec::new(),
-        stall_since: None,
-        stalled_at: None,
-    };
+    let mut sim = Sim::new(config, jobs, speeds, seed);
     for (j, job) in jobs.iter().enumerate() {
         let at = SimTime::from_secs_f64(job.arrival_s);
         sim.agenda.push(at, Event::Arrive { job: JobId::new(j) });
     }
     sim.run();
     sim.finish()
+}
+
+impl<'a> Sim<'a> {
+    /// A cluster at time zero: no job submitted, every node free.
+    fn new(
+        config: &'a ClusterConfig,
+        jobs: &'a [JobSpec],
+        speeds: &'a [Vec<Option<JobSpeed>>],
+        seed: u64,
+    ) -> Sim<'a> {
+        Sim {
+            config,
+            jobs,
+            speeds,
+            agenda: EventQueue::new(),
+            now: SimTime::ZERO,
+            horizon: SimTime::from_secs_f64(config.horizon_s),
+            state: vec![JobState::new(); jobs.len()],
+            pools: config
+                .pools
+                .iter()
+                .map(|p| PoolState::new(p, seed))
+                .collect(),
+            queue: WaitingQueue::default(),
+            scheduler: config.scheduler.build(),
+            segments: Vec::new(),
+            stall_since: None,
+            stalled_at: None,
+        }
+    }
 }
 
 impl Sim<'_> {
@@ -231,5 +243,71 @@ impl Sim<'_> {
 
     fn now_s(&self) -> f64 {
         self.now.as_secs_f64()
+    }
+}
+
+/// A small cluster for the parts' unit tests: one on-demand pool of 4
+/// nodes of 8 devices at 1 USD per node-hour, checkpoints written at 1 GB/s
+/// per node, jobs of 1e9 parameters.
+#[cfg(test)]
+pub(super) mod testing {
+    use super::super::checkpoint::{CheckpointPolicy, Interval};
+    use super::super::config::{ClusterConfig, ClusterPool, JobSpeed};
+    use super::super::job::JobSpec;
+    use super::super::scheduler::SchedulerPolicy;
+    use crate::engine::SimTime;
+    use crate::fleet::{PriceSchedule, Purchase};
+
+    pub fn config(interval: Interval) -> ClusterConfig {
+        ClusterConfig {
+            pools: vec![ClusterPool {
+                name: "p".into(),
+                accelerator: "h100".into(),
+                devices_per_node: 8,
+                nodes: 4,
+                purchase: Purchase::OnDemand,
+                price: PriceSchedule::constant(1.0),
+                hazard: None,
+                replacement_s: 0.0,
+                region: "r".into(),
+                egress_usd_per_gb: 0.0,
+            }],
+            scheduler: SchedulerPolicy::Easy,
+            checkpoint: CheckpointPolicy {
+                interval,
+                gb_per_s_per_node: 1.0,
+                restart_overhead_s: 0.0,
+                storage_usd_per_gb_month: 0.0,
+                keep: 1,
+            },
+            deadline_aware: false,
+            horizon_s: 1e9,
+            billing_minimum: SimTime::ZERO,
+            launch_windows: None,
+            elastic: true,
+        }
+    }
+
+    /// `tokens` to train at 1e6 tokens/s on `nodes` nodes; shrinks to half
+    /// the nodes at half the speed.
+    pub fn job(tokens: f64, nodes: u32) -> (JobSpec, JobSpeed) {
+        let spec = JobSpec {
+            name: "j".into(),
+            arrival_s: 0.0,
+            model: "m".into(),
+            tokens,
+            devices: nodes * 8,
+            priority: 0,
+            deadline_s: None,
+        };
+        let speed = JobSpeed {
+            tokens_per_s: 1e6,
+            nodes,
+            model_flops_per_token: 6e9,
+            peak_flops_per_device: 1e15,
+            params: 1e9,
+            shrink: [(nodes / 2, 5e5), (0, 0.0), (0, 0.0), (0, 0.0)],
+        };
+        (spec, speed)
     }
 }

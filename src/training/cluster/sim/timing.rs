@@ -91,3 +91,49 @@ impl Sim<'_> {
         self.jobs[job.index()].tokens - self.state[job.index()].saved_tokens
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing;
+    use super::super::Sim;
+    use super::*;
+    use crate::training::cluster::Interval;
+
+    #[test]
+    fn an_interval_is_never_shorter_than_a_write_or_the_checkpoint_cap() {
+        // 1e9 params x 14 bytes over 2 nodes x 1 GB/s: a 7 s write.
+        let (spec, speed) = testing::job(1e9, 2);
+        let speeds = vec![vec![Some(speed)]];
+        let jobs = [spec];
+        let pool = PoolId::new(0);
+        let config = testing::config(Interval::FixedS(1.0));
+        let sim = Sim::new(&config, &jobs, &speeds, 1);
+        assert_eq!(sim.interval_s(JobId::new(0), pool, speed), Some(7.0));
+        assert!(sim.interval_is_raised(pool, speed, 7.0));
+        // 1e14 tokens at 1e6/s: 1e8 s of training, at most 100,000
+        // checkpoints: the interval is at least 1,000 s.
+        let (spec, speed) = testing::job(1e14, 2);
+        let jobs = [spec];
+        let config = testing::config(Interval::FixedS(60.0));
+        let sim = Sim::new(&config, &jobs, &speeds, 1);
+        assert_eq!(sim.interval_s(JobId::new(0), pool, speed), Some(1000.0));
+        let config = testing::config(Interval::FixedS(5000.0));
+        let sim = Sim::new(&config, &jobs, &speeds, 1);
+        assert_eq!(sim.interval_s(JobId::new(0), pool, speed), Some(5000.0));
+    }
+
+    #[test]
+    fn time_to_finish_counts_setup_training_and_writes_between_intervals() {
+        // 3.6e9 tokens at 1e6/s: 3,600 s in 1,000 s intervals, 3 writes of
+        // 7 s; a restart with a checkpoint restores once more (7 s).
+        let (spec, speed) = testing::job(3.6e9, 2);
+        let speeds = vec![vec![Some(speed)]];
+        let jobs = [spec];
+        let config = testing::config(Interval::FixedS(1000.0));
+        let mut sim = Sim::new(&config, &jobs, &speeds, 1);
+        let (job, pool) = (JobId::new(0), PoolId::new(0));
+        assert_eq!(sim.time_to_finish_s(job, pool, speed, 3.6e9, false), 3621.0);
+        sim.state[0].saved_tokens = 1.0;
+        assert_eq!(sim.time_to_finish_s(job, pool, speed, 3.6e9, true), 3628.0);
+    }
+}
