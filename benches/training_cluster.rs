@@ -3,8 +3,10 @@
 //! checkpoints, 32 on-demand) under EASY backfilling (issue 11's target:
 //! under 1 s on one core); and 100,000 jobs arriving faster than the fleet
 //! trains them (the waiting queue grows to tens of thousands: each event
-//! costs O(log n) in it and EASY looks at most 500 jobs deep, so the run
-//! takes seconds, not the minutes a re-sorted queue took).
+//! costs O(log n) in it, EASY looks at most 500 jobs deep and a pass runs
+//! only when the queue or the free nodes changed: about 3 s on this 2-core
+//! machine, where the re-sorted queue took more than a minute; the
+//! 1,000-job trace about 2.5 ms, was 11 ms).
 //!
 //!     cargo bench --bench training_cluster
 

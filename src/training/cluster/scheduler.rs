@@ -31,11 +31,13 @@ pub struct Reservation {
 
 /// The cluster as a scheduling policy sees it.
 pub trait Gang {
-    /// The waiting job after `after` in queue order (urgent first, then
-    /// priority, arrival, index), or the head for `None`. Jobs started or
-    /// deferred during a pass leave the queue; the order of the rest does
-    /// not change during a pass. O(log waiting).
-    fn next_waiting(&self, after: Option<JobId>) -> Option<JobId>;
+    /// The head of the waiting queue (urgent first, then priority, arrival,
+    /// index). Jobs started or deferred leave the queue; the order of the
+    /// rest does not change during a pass. O(log waiting).
+    fn head(&self) -> Option<JobId>;
+    /// Up to `limit` waiting jobs behind `job`, in queue order.
+    /// O(log waiting + limit).
+    fn waiting_behind(&self, job: JobId, limit: usize) -> Vec<JobId>;
     /// The pools with room for `job` now, in the order the job tries them.
     fn rooms(&self, job: JobId) -> Vec<Room>;
     /// Whether some pool has room for `job` now (`!rooms(job).is_empty()`,
@@ -53,8 +55,9 @@ pub trait Gang {
     /// recorded as the job's first reservation); `None` when no pool it may
     /// use will ever have its nodes.
     fn reserve(&mut self, job: JobId) -> Option<Reservation>;
-    /// Whether any pool has a free node (nothing can start otherwise).
-    fn any_free_node(&self) -> bool;
+    /// Whether some pool has as many free nodes as the least any waiting
+    /// job needs (nothing can start otherwise). O(pools + log waiting).
+    fn could_start_any(&self) -> bool;
 }
 
 /// A gang scheduling policy.
@@ -80,9 +83,7 @@ impl Scheduler for Fifo {
 
 /// Starts waiting jobs in queue order until one has no room; returns it.
 fn start_until_blocked(gang: &mut dyn Gang) -> Option<JobId> {
-    let mut cursor = None;
-    while let Some(job) = gang.next_waiting(cursor) {
-        cursor = Some(job);
+    while let Some(job) = gang.head() {
         match gang.rooms(job).first() {
             Some(&room) => gang.start(job, room),
             None => return Some(job),
@@ -123,15 +124,10 @@ impl Scheduler for Easy {
             return;
         };
         let mut reservation = gang.reserve(head);
-        let mut cursor = Some(head);
-        for _ in 0..self.depth {
-            if !gang.any_free_node() {
+        for job in gang.waiting_behind(head, self.depth) {
+            if !gang.could_start_any() {
                 return;
             }
-            let Some(job) = gang.next_waiting(cursor) else {
-                return;
-            };
-            cursor = Some(job);
             if gang.has_room(job) {
                 backfill(gang, job, &mut reservation);
             }
@@ -226,12 +222,19 @@ mod tests {
     }
 
     impl Gang for FakeGang {
-        fn next_waiting(&self, after: Option<JobId>) -> Option<JobId> {
+        fn head(&self) -> Option<JobId> {
             self.waiting
                 .iter()
                 .map(|w| w.0)
-                .filter(|j| !self.started.contains(j))
-                .find(|&j| after.is_none_or(|a| j > a))
+                .find(|j| !self.started.contains(j))
+        }
+        fn waiting_behind(&self, job: JobId, limit: usize) -> Vec<JobId> {
+            self.waiting
+                .iter()
+                .map(|w| w.0)
+                .filter(|j| !self.started.contains(j) && *j > job)
+                .take(limit)
+                .collect()
         }
         fn rooms(&self, job: JobId) -> Vec<Room> {
             let (nodes, _) = self.job(job);
@@ -266,8 +269,11 @@ mod tests {
                 })
             })
         }
-        fn any_free_node(&self) -> bool {
-            self.free > 0
+        fn could_start_any(&self) -> bool {
+            self.waiting
+                .iter()
+                .filter(|w| !self.started.contains(&w.0))
+                .any(|w| w.1 <= self.free)
         }
     }
 

@@ -8,9 +8,12 @@ use super::Sim;
 use crate::engine::SimTime;
 
 impl Gang for Sim<'_> {
-    fn next_waiting(&self, after: Option<JobId>) -> Option<JobId> {
-        let key = after.map(|j| self.key(j));
-        self.queue.next_after(key.as_ref())
+    fn head(&self) -> Option<JobId> {
+        self.queue.next_after(None)
+    }
+
+    fn waiting_behind(&self, job: JobId, limit: usize) -> Vec<JobId> {
+        self.queue.behind(&self.key(job), limit)
     }
 
     fn rooms(&self, job: JobId) -> Vec<Room> {
@@ -60,8 +63,11 @@ impl Gang for Sim<'_> {
         best
     }
 
-    fn any_free_node(&self) -> bool {
-        self.pools.iter().any(|p| p.free_nodes() > 0)
+    fn could_start_any(&self) -> bool {
+        let Some(need) = self.queue.smallest_need() else {
+            return false;
+        };
+        self.pools.iter().any(|p| p.free_nodes() >= need)
     }
 }
 

@@ -72,6 +72,7 @@ impl Sim<'_> {
         let held_s = (now - r.since).as_secs_f64();
         let pool = &self.config.pools[r.pool.index()];
         self.pools[r.pool.index()].give_back(job, r.speed.nodes, held_s);
+        self.dirty = true;
         let usd = self.hold_usd(r.pool, r.speed.nodes, r.since, now);
         let st = &mut self.state[job.index()];
         st.status = Status::Waiting;

@@ -71,6 +71,13 @@ struct Sim<'a> {
     stall_since: Option<SimTime>,
     /// When the run stopped for lack of progress.
     stalled_at: Option<SimTime>,
+    /// Something a scheduling pass reads changed since the last pass began
+    /// (a job joined, left or moved in the queue, which includes the last
+    /// pass's own starts, or nodes came free): a pass over an unchanged
+    /// queue and unchanged free nodes starts nothing, since time only makes
+    /// backfill ends later and deferred jobs are out of the queue until
+    /// they wake.
+    dirty: bool,
 }
 
 /// Runs `jobs` on the cluster. `speeds[j][p]` is job j's speed on pool p
@@ -117,6 +124,7 @@ impl<'a> Sim<'a> {
             segments: Vec::new(),
             stall_since: None,
             stalled_at: None,
+            dirty: false,
         }
     }
 }
@@ -133,7 +141,8 @@ impl Sim<'_> {
                 break;
             }
             // Handle everything at this instant before scheduling.
-            if self.agenda.peek_time().is_none_or(|t| t > self.now) {
+            if self.dirty && self.agenda.peek_time().is_none_or(|t| t > self.now) {
+                self.dirty = false;
                 self.schedule();
             }
         }
@@ -152,7 +161,10 @@ impl Sim<'_> {
             Event::Interrupt { job, generation } if self.current(job, generation) => {
                 self.interrupt(job);
             }
-            Event::NodeBack { pool } => self.pools[pool.index()].node_back(self.now),
+            Event::NodeBack { pool } => {
+                self.pools[pool.index()].node_back(self.now);
+                self.dirty = true;
+            }
             Event::Wake { job } => self.wake(job),
             Event::DeadlineCheck { job, generation } if self.current(job, generation) => {
                 self.turn_urgent(job);
@@ -187,7 +199,23 @@ impl Sim<'_> {
     fn enqueue(&mut self, job: JobId) {
         debug_assert!(self.state[job.index()].is_waiting());
         let key = self.key(job);
-        self.queue.insert(key);
+        let min_nodes = self.min_start_nodes(job);
+        self.queue.insert(key, min_nodes);
+        self.dirty = true;
+    }
+
+    /// The fewest nodes job j could start on now on any pool it may use:
+    /// its full size, or (elastic, after a first start) its smallest size.
+    fn min_start_nodes(&self, job: JobId) -> u32 {
+        let shrinks = self.config.elastic && self.state[job.index()].record.first_start.is_some();
+        self.pools_of(job)
+            .map(|p| {
+                let full = self.full_speed(job, p);
+                let smallest = full.smaller().last().filter(|_| shrinks);
+                smallest.map_or(full.nodes, |s| s.nodes)
+            })
+            .min()
+            .unwrap_or(u32::MAX)
     }
 
     /// Takes a job out of the queue (before it starts, is deferred, or its
@@ -195,6 +223,7 @@ impl Sim<'_> {
     fn dequeue(&mut self, job: JobId) {
         let key = self.key(job);
         self.queue.remove(&key);
+        self.dirty = true;
     }
 
     /// A waiting (or deferred) job turns urgent: it moves ahead in the queue.
