@@ -98,3 +98,46 @@ impl Sim<'_> {
         urgent && self.pool(pool).is_spot() && self.safe_room(job)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing;
+    use super::super::Sim;
+    use super::*;
+    use crate::fleet::{Hazard, Purchase};
+    use crate::training::cluster::Interval;
+
+    #[test]
+    fn a_job_turns_urgent_when_only_the_safe_pool_still_meets_its_deadline() {
+        // Spot pool (1 reclaim per node-hour) and an on-demand pool; a
+        // 3,600 s job (1e9 params: 7 s writes on 2 nodes) due at 10,000 s.
+        // Safe finish from scratch: 3,600 s (no restore, no overhead).
+        // Margin: one Young/Daly interval on spot (2 nodes, 2 per hour:
+        // sqrt(2 x 7 x 1,800) = 158.7 s) plus two writes.
+        let mut config = testing::config(Interval::Auto);
+        let mut spot = config.pools[0].clone();
+        spot.name = "spot".into();
+        spot.purchase = Purchase::Spot;
+        spot.hazard = Some(Hazard::Constant { per_node_hour: 1.0 });
+        config.pools.insert(0, spot);
+        config.deadline_aware = true;
+        let (mut spec, speed) = testing::job(3.6e9, 2);
+        spec.deadline_s = Some(10_000.0);
+        let jobs = [spec];
+        let speeds = vec![vec![Some(speed), Some(speed)]];
+        let sim = Sim::new(&config, &jobs, &speeds, 1);
+        let job = JobId::new(0);
+        assert_eq!(sim.safe_finish_s(job), Some(3600.0));
+        let interval = (2.0f64 * 7.0 * 1800.0).sqrt();
+        let at = sim.urgent_at_s(job).unwrap();
+        assert!(
+            (at - (10_000.0 - 3600.0 - interval - 14.0)).abs() < 1e-9,
+            "{at}"
+        );
+        // An urgent job tries the on-demand pool first.
+        assert_eq!(sim.pools_allowed(job), vec![PoolId::new(0), PoolId::new(1)]);
+        let mut sim = sim;
+        sim.state[0].urgent = true;
+        assert_eq!(sim.pools_allowed(job), vec![PoolId::new(1), PoolId::new(0)]);
+    }
+}
