@@ -65,6 +65,60 @@ pub struct SweepPlan {
     trace_cache: Option<(PathBuf, Arc<[TraceRow]>)>,
 }
 
+/// A sweep expands at most [`MAX_POINTS`] points.
+fn check_point_count(file: &str, spec: &SweepSpec) -> Result<(), SweepRunError> {
+    if spec.point_count() <= MAX_POINTS {
+        return Ok(());
+    }
+    Err(SweepRunError::Spec {
+        file: file.to_string(),
+        error: super::spec::SweepError {
+            key: "sweep".into(),
+            message: format!(
+                "{} points, more than the {MAX_POINTS} a sweep expands; use fewer values, \
+                 a coarser grid, or mode = \"lhs\" with fewer samples",
+                spec.point_count()
+            ),
+        },
+    })
+}
+
+/// The base scenario's trace rows, read once for every point, unless the
+/// sweep varies the trace file (then each point reads its own).
+fn trace_cache_of(
+    file: &str,
+    scenario: &Scenario,
+    spec: &SweepSpec,
+) -> Result<Option<(PathBuf, Arc<[TraceRow]>)>, SweepRunError> {
+    let varies_workload_file = spec.parameters.iter().any(|p| {
+        p.segments.first().map(String::as_str) == Some("workload")
+            && p.segments.get(1).map(String::as_str) == Some("path")
+    });
+    Ok(match (&scenario.workload, varies_workload_file) {
+        (Workload::Trace { trace, .. }, false) => {
+            let rows = trace.load_rows().map_err(|error| ScenarioError::Workload {
+                file: file.to_string(),
+                error,
+            })?;
+            Some((trace.path.clone(), rows))
+        }
+        _ => None,
+    })
+}
+
+/// FNV-1a over every row's time and lengths.
+fn digest(rows: &[TraceRow]) -> u64 {
+    rows.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, r| {
+        [
+            r.time_ns as u64,
+            u64::from(r.input_tokens),
+            u64::from(r.output_tokens),
+        ]
+        .iter()
+        .fold(h, |h, x| (h ^ x).wrapping_mul(0x0000_0100_0000_01b3))
+    })
+}
+
 impl SweepPlan {
     /// Reads a scenario with a `[sweep]` table, validates the base scenario
     /// and the sweep, expands the points, and reads the trace once (unless
@@ -92,47 +146,12 @@ impl SweepPlan {
             file: file.clone(),
             error,
         })?;
-        if spec.point_count() > MAX_POINTS {
-            return Err(SweepRunError::Spec {
-                file: file.clone(),
-                error: super::spec::SweepError {
-                    key: "sweep".into(),
-                    message: format!(
-                        "{} points, more than the {MAX_POINTS} a sweep expands; use fewer values, \
-                         a coarser grid, or mode = \"lhs\" with fewer samples",
-                        spec.point_count()
-                    ),
-                },
-            });
-        }
+        check_point_count(&file, &spec)?;
         let points = expand(&spec, scenario.seed);
-        let varies_workload_file = spec.parameters.iter().any(|p| {
-            p.segments.first().map(String::as_str) == Some("workload")
-                && p.segments.get(1).map(String::as_str) == Some("path")
-        });
-        let trace_cache = match (&scenario.workload, varies_workload_file) {
-            (Workload::Trace { trace, .. }, false) => {
-                let rows = trace.load_rows().map_err(|error| ScenarioError::Workload {
-                    file: file.clone(),
-                    error,
-                })?;
-                Some((trace.path.clone(), rows))
-            }
-            _ => None,
-        };
+        let trace_cache = trace_cache_of(&file, &scenario, &spec)?;
         // The trace's rows too: a trace edited between a kill and --resume
         // would mix two workloads in one table.
-        let trace_digest = trace_cache.as_ref().map_or(0, |(_, rows)| {
-            rows.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, r| {
-                [
-                    r.time_ns as u64,
-                    u64::from(r.input_tokens),
-                    u64::from(r.output_tokens),
-                ]
-                .iter()
-                .fold(h, |h, x| (h ^ x).wrapping_mul(0x0000_0100_0000_01b3))
-            })
-        });
+        let trace_digest = trace_cache.as_ref().map_or(0, |(_, rows)| digest(rows));
         let fingerprint = format!(
             "{:016x}",
             stream_seed(
