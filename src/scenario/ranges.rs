@@ -90,6 +90,12 @@ pub const RANGES: &[(&str, f64, f64, &str)] = &[
     // Training.
     ("nodes", 1.0, 1e5, "nodes per training pool"),
     ("devices", 1.0, 1e6, "devices per job"),
+    (
+        "backfill_depth",
+        1.0,
+        1e5,
+        "jobs behind the head per scheduling pass",
+    ),
     ("jobs", 1.0, 1e6, "synthetic jobs per run"),
     ("tokens", 1.0, 1e15, "tokens per job"),
     ("tokens_mean", 1.0, 1e15, "tokens per job"),

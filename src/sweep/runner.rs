@@ -62,8 +62,11 @@ pub struct SweepPlan {
     pub points: Vec<Point>,
     /// A fingerprint of everything that defines the runs (for --resume).
     pub fingerprint: String,
-    trace_cache: Option<(PathBuf, Arc<[TraceRow]>)>,
+    trace_cache: TraceCache,
 }
+
+/// The base trace's path and rows, read once for every point.
+type TraceCache = Option<(PathBuf, Arc<[TraceRow]>)>;
 
 /// A sweep expands at most [`MAX_POINTS`] points.
 fn check_point_count(file: &str, spec: &SweepSpec) -> Result<(), SweepRunError> {
@@ -89,7 +92,7 @@ fn trace_cache_of(
     file: &str,
     scenario: &Scenario,
     spec: &SweepSpec,
-) -> Result<Option<(PathBuf, Arc<[TraceRow]>)>, SweepRunError> {
+) -> Result<TraceCache, SweepRunError> {
     let varies_workload_file = spec.parameters.iter().any(|p| {
         p.segments.first().map(String::as_str) == Some("workload")
             && p.segments.get(1).map(String::as_str) == Some("path")

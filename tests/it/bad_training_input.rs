@@ -149,3 +149,39 @@ fn spot_against_a_free_on_demand_fleet_prints_no_infinite_percentage() {
         "{line}"
     );
 }
+
+#[test]
+fn the_scheduler_is_a_name_or_a_policy_table_checked_by_key() {
+    // A table with a depth loads and runs (the library gets the depth).
+    let (dir, path) = scenario(
+        &format!("scheduler = {{ policy = \"easy\", backfill_depth = 3 }}\n{JOB}{POOL}"),
+        None,
+    );
+    let loaded = fleetsim::scenario::training::TrainingScenario::load(&path).unwrap();
+    assert_eq!(
+        loaded.variants[0].config.scheduler,
+        fleetsim::training::cluster::SchedulerPolicy::Easy { backfill_depth: 3 }
+    );
+    let (code, _, stderr) = fleetsim(&["run", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stderr}");
+    drop(dir);
+    for (table, needles) in [
+        (
+            "{ policy = \"easy\", backfill_depth = 0 }",
+            &["training.scheduler.backfill_depth", "1"][..],
+        ),
+        (
+            "{ policy = \"fifo\", backfill_depth = 5 }",
+            &["training.scheduler.backfill_depth", "does not apply"][..],
+        ),
+        (
+            "{ policy = \"lifo\" }",
+            &["training.scheduler.policy", "lifo"][..],
+        ),
+        ("\"lifo\"", &["training.scheduler", "lifo"][..]),
+        ("3", &["training.scheduler", "expected a policy name"][..]),
+    ] {
+        let (dir, path) = scenario(&format!("scheduler = {table}\n{JOB}{POOL}"), None);
+        refused(dir.path(), &path, needles);
+    }
+}

@@ -87,7 +87,7 @@ fn without_interruptions_spot_and_on_demand_train_in_the_same_time_at_their_pric
     {
         let c = config(
             vec![pool("p", 2, purchase, usd, 0.0)],
-            SchedulerPolicy::Easy,
+            SchedulerPolicy::EASY,
             checkpoint(Interval::Auto, 300.0),
         );
         let speeds = vec![vec![Some(speed(1e6, 2, 1e9))]];
@@ -192,7 +192,7 @@ proptest! {
                 pool("spot", 2, Purchase::Spot, 1.0, hazard),
                 pool("od", 2, Purchase::OnDemand, 3.0, 0.0),
             ],
-            SchedulerPolicy::Easy,
+            SchedulerPolicy::EASY,
             checkpoint(Interval::Auto, restart),
         );
         let spot_rate = rate * spot_speedup;
@@ -224,7 +224,7 @@ proptest! {
             .collect();
         let c = config(
             vec![pool("spot", 4, Purchase::Spot, 1.0, hazard)],
-            SchedulerPolicy::Easy,
+            SchedulerPolicy::EASY,
             checkpoint(Interval::Auto, 120.0),
         );
         let o = simulate_cluster(&c, &jobs, &speeds, seed);
@@ -255,7 +255,7 @@ proptest! {
             .collect();
         let c = config(
             vec![pool("p", 4, Purchase::OnDemand, 1.0, 0.0)],
-            SchedulerPolicy::Easy,
+            SchedulerPolicy::EASY,
             checkpoint(Interval::FixedS(3600.0), 0.0),
         );
         let o = simulate_cluster(&c, &jobs, &speeds, 0);
@@ -289,13 +289,13 @@ fn easy_backfills_a_small_job_fifo_does_not() {
         );
         let o = simulate_cluster(&c, &jobs, &speeds, 0);
         assert_eq!(o.jobs[1].first_start_s, Some(36000.0));
-        if scheduler == SchedulerPolicy::Easy {
+        if scheduler == SchedulerPolicy::EASY {
             // B, blocked at the head, was promised A's end.
             assert_eq!(o.jobs[1].reservation_s, Some(36000.0));
         }
         o.jobs[2].first_start_s.unwrap()
     };
-    assert_eq!(start_of_c(SchedulerPolicy::Easy), 2.0);
+    assert_eq!(start_of_c(SchedulerPolicy::EASY), 2.0);
     assert_eq!(start_of_c(SchedulerPolicy::Fifo), 36000.0 + 3600.0);
 }
 
@@ -485,7 +485,7 @@ fn easy_reserves_from_the_size_a_shrunk_elastic_job_really_runs_at() {
     let speeds = vec![vec![Some(a)], vec![Some(speed(1e6, 4, 1e9))]];
     let mut c = config(
         vec![p],
-        SchedulerPolicy::Easy,
+        SchedulerPolicy::EASY,
         checkpoint(Interval::Auto, 0.0),
     );
     c.elastic = true;

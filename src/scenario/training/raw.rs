@@ -33,7 +33,7 @@ pub(super) struct RawTraining {
     pub(super) precision: Option<String>,
     pub(super) seq_len: Option<i64>,
     pub(super) global_batch: Option<i64>,
-    pub(super) scheduler: Option<String>,
+    pub(super) scheduler: Option<toml::Value>,
     pub(super) deadline_aware: Option<bool>,
     pub(super) elastic: Option<bool>,
     pub(super) horizon_s: Option<f64>,
@@ -55,7 +55,7 @@ pub(super) struct RawTraining {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawTrainingVariant {
     pub(super) description: Option<String>,
-    pub(super) scheduler: Option<String>,
+    pub(super) scheduler: Option<toml::Value>,
     pub(super) deadline_aware: Option<bool>,
     pub(super) elastic: Option<bool>,
     /// Overrides of `[training.checkpoint]` for this variant.

@@ -11,11 +11,13 @@ use super::jobs::JobSources;
 use super::raw::{RawTraining, RawTrainingPool, RawTrainingScenario, RawTrainingVariant};
 use super::{TrainingScenario, TrainingVariant};
 use crate::catalog::{Catalog, Precision};
+use crate::training::cluster::scheduler::BACKFILL_DEPTH;
 use crate::training::cluster::speeds::{job_speeds, TrainingShape};
 use crate::training::cluster::{
     CheckpointPolicy, ClusterConfig, ClusterPool, JobSpec, SchedulerPolicy,
 };
 use indexmap::IndexMap;
+use serde::Deserialize;
 use std::path::Path;
 
 /// Seconds in ten years: the default horizon.
@@ -134,22 +136,44 @@ fn check_context(
     Ok(())
 }
 
+/// A scheduler table: `policy = "fifo"`, or `policy = "easy"` with an
+/// optional `backfill_depth` (jobs behind the head each pass).
+#[derive(Debug, Deserialize)]
+#[serde(tag = "policy", rename_all = "lowercase", deny_unknown_fields)]
+enum RawScheduler {
+    Fifo {},
+    Easy { backfill_depth: Option<i64> },
+}
+
+/// The scheduler at `key`: a policy name (at its defaults) or a policy
+/// table; `default` when absent.
 fn scheduler(
     ctx: &Ctx,
     key: &str,
-    v: Option<&str>,
+    v: Option<&toml::Value>,
     default: SchedulerPolicy,
 ) -> Result<SchedulerPolicy, ScenarioError> {
+    let names = SchedulerPolicy::ALL.map(|p| (p.name(), p));
     match v {
         None => Ok(default),
-        Some(s) => ctx.choose(
+        Some(toml::Value::String(s)) => ctx.choose(key, s, &names),
+        Some(toml::Value::Table(t)) => {
+            match super::super::tagged::read::<RawScheduler>(ctx, key, t)? {
+                RawScheduler::Fifo {} => Ok(SchedulerPolicy::Fifo),
+                RawScheduler::Easy { backfill_depth } => Ok(SchedulerPolicy::Easy {
+                    backfill_depth: ctx.or(
+                        &format!("{key}.backfill_depth"),
+                        backfill_depth,
+                        |ctx, k, v| ctx.positive_u32(k, v),
+                        BACKFILL_DEPTH as u32,
+                    )? as usize,
+                }),
+            }
+        }
+        Some(_) => Err(ctx.err(
             key,
-            s,
-            &[
-                ("fifo", SchedulerPolicy::Fifo),
-                ("easy", SchedulerPolicy::Easy),
-            ],
-        ),
+            "expected a policy name (\"fifo\", \"easy\") or a table with policy = ...",
+        )),
     }
 }
 
@@ -169,8 +193,8 @@ impl Shared {
             scheduler: scheduler(
                 ctx,
                 "training.scheduler",
-                t.scheduler.as_deref(),
-                SchedulerPolicy::Easy,
+                t.scheduler.as_ref(),
+                SchedulerPolicy::EASY,
             )?,
             horizon_s: ctx.or(
                 "training.horizon_s",
@@ -245,7 +269,7 @@ fn variant(
         scheduler: scheduler(
             ctx,
             &format!("{vkey}.scheduler"),
-            v.scheduler.as_deref(),
+            v.scheduler.as_ref(),
             env.shared.scheduler,
         )?,
         checkpoint: check,

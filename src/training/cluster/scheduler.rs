@@ -155,22 +155,30 @@ fn backfill(gang: &mut dyn Gang, job: JobId, reservation: &mut Option<Reservatio
     }
 }
 
-/// The scenario's choice of policy.
+/// The scenario's choice of policy (`scheduler = "easy"`, or a table
+/// `scheduler = { policy = "easy", backfill_depth = 200 }`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", tag = "policy")]
 pub enum SchedulerPolicy {
     /// First come first served: the head job blocks the queue.
     Fifo,
-    /// EASY backfilling (at most [`BACKFILL_DEPTH`] jobs behind the head
-    /// per pass).
-    Easy,
+    /// EASY backfilling, trying at most `backfill_depth` jobs behind the
+    /// head per pass.
+    Easy { backfill_depth: usize },
 }
 
 impl SchedulerPolicy {
+    /// EASY at Slurm's default depth ([`BACKFILL_DEPTH`]).
+    pub const EASY: SchedulerPolicy = SchedulerPolicy::Easy {
+        backfill_depth: BACKFILL_DEPTH,
+    };
+
     pub fn build(self) -> Box<dyn Scheduler> {
         match self {
             SchedulerPolicy::Fifo => Box::new(Fifo),
-            SchedulerPolicy::Easy => Box::new(Easy::default()),
+            SchedulerPolicy::Easy { backfill_depth } => Box::new(Easy {
+                depth: backfill_depth,
+            }),
         }
     }
 
@@ -178,12 +186,12 @@ impl SchedulerPolicy {
     pub fn name(self) -> &'static str {
         match self {
             SchedulerPolicy::Fifo => "fifo",
-            SchedulerPolicy::Easy => "easy",
+            SchedulerPolicy::Easy { .. } => "easy",
         }
     }
 
-    /// Every policy, in the order errors list them.
-    pub const ALL: [SchedulerPolicy; 2] = [SchedulerPolicy::Fifo, SchedulerPolicy::Easy];
+    /// Every policy (at its defaults), in the order errors list them.
+    pub const ALL: [SchedulerPolicy; 2] = [SchedulerPolicy::Fifo, SchedulerPolicy::EASY];
 }
 
 #[cfg(test)]

@@ -301,7 +301,7 @@ pub(super) mod testing {
                 region: "r".into(),
                 egress_usd_per_gb: 0.0,
             }],
-            scheduler: SchedulerPolicy::Easy,
+            scheduler: SchedulerPolicy::EASY,
             checkpoint: CheckpointPolicy {
                 interval,
                 gb_per_s_per_node: 1.0,
