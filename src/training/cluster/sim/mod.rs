@@ -64,7 +64,6 @@ struct Sim<'a> {
     state: Vec<JobState>,
     pools: Vec<PoolState>,
     queue: WaitingQueue,
-    scheduler: Box<dyn Scheduler>,
     /// Holds of pools in the order they ended, with their compute bill.
     segments: Vec<(Segment, f64)>,
     /// The first interruption since the last checkpoint write or job end.
@@ -94,7 +93,7 @@ pub fn simulate_cluster(
         let at = SimTime::from_secs_f64(job.arrival_s);
         sim.agenda.push(at, Event::Arrive { job: JobId::new(j) });
     }
-    sim.run();
+    sim.run(&*config.scheduler.build());
     sim.finish()
 }
 
@@ -120,7 +119,6 @@ impl<'a> Sim<'a> {
                 .map(|p| PoolState::new(p, seed))
                 .collect(),
             queue: WaitingQueue::default(),
-            scheduler: config.scheduler.build(),
             segments: Vec::new(),
             stall_since: None,
             stalled_at: None,
@@ -130,7 +128,9 @@ impl<'a> Sim<'a> {
 }
 
 impl Sim<'_> {
-    fn run(&mut self) {
+    /// Pops events to the horizon (or a stall), with one pass of
+    /// `scheduler` after each instant that changed what it reads.
+    fn run(&mut self, scheduler: &dyn Scheduler) {
         while let Some((at, event)) = self.agenda.pop() {
             if at > self.horizon {
                 break;
@@ -143,7 +143,7 @@ impl Sim<'_> {
             // Handle everything at this instant before scheduling.
             if self.dirty && self.agenda.peek_time().is_none_or(|t| t > self.now) {
                 self.dirty = false;
-                self.schedule();
+                scheduler.schedule(self);
             }
         }
     }
@@ -176,12 +176,6 @@ impl Sim<'_> {
     /// Whether an event of `generation` still belongs to job's plan.
     fn current(&self, job: JobId, generation: crate::engine::Generation) -> bool {
         self.state[job.index()].generation == generation
-    }
-
-    fn schedule(&mut self) {
-        let scheduler = std::mem::replace(&mut self.scheduler, Box::new(super::scheduler::Fifo));
-        scheduler.schedule(self);
-        self.scheduler = scheduler;
     }
 
     /// The job's place in the waiting queue.
