@@ -44,13 +44,19 @@ pub struct Accelerator {
     pub as_of: String,
 }
 
-/// Training GEMM efficiency of an accelerator, with its source.
+/// Training GEMM efficiencies of an accelerator, per precision, with
+/// their source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrainingEfficiency {
-    /// Share of the dense peak (at the job's precision) the model's GEMMs
-    /// reach, (0, 1].
-    pub gemm_efficiency: f64,
+    /// Share of the dense BF16 peak the model's BF16 GEMMs reach, (0, 1];
+    /// also the attention core's, which runs in BF16 at every precision.
+    pub gemm_efficiency_bf16: f64,
+    /// Share of the dense FP8 peak the model's FP8 GEMMs reach, (0, 1];
+    /// absent for an accelerator without FP8, whose FP8 jobs run their
+    /// GEMMs at the BF16 peak and efficiency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gemm_efficiency_fp8: Option<f64>,
     pub source: String,
 }
 

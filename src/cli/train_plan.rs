@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use fleetsim::training::calibration::DP_OVERLAP;
 use fleetsim::training::claims::{check_claims, ClaimCheck};
+use fleetsim::training::plan::MFU_WARNING;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -39,6 +40,10 @@ pub struct Args {
     /// Matrix-multiply precision: bf16 or fp8.
     #[arg(long, default_value = "bf16")]
     precision: String,
+    /// Keep and reduce gradients in FP32 (18 bytes per parameter of
+    /// weights, gradients and Adam state instead of 16).
+    #[arg(long)]
+    fp32_gradients: bool,
     /// Node-hour price for an accelerator, ACCELERATOR=USD (repeatable;
     /// default: the catalog's on-demand price where there is one).
     #[arg(long = "price")]
@@ -73,6 +78,7 @@ fn row(p: &PlannedLayout) -> Vec<String> {
         format!("{:.2}", p.step.step_s),
         format!("{:.0}", p.tokens_per_s),
         format!("{:.1}", p.mfu * 100.0),
+        format!("{:.1}", p.mfu_bf16 * 100.0),
         format!("{:.0}", p.memory.headroom() * 100.0),
         fixed(p.usd_per_billion_tokens, 0),
     ]
@@ -95,6 +101,7 @@ fn table(rows: &[&PlannedLayout]) -> Table {
         ("step s", Align::Right),
         ("tokens/s", Align::Right),
         ("MFU %", Align::Right),
+        ("MFU % BF16 peak", Align::Right),
         ("mem free %", Align::Right),
         ("USD/1B tok", Align::Right),
     ]);
@@ -139,6 +146,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         "model": args.model, "devices": args.devices, "seq_len": args.seq_len,
         "tp": args.tp, "pp": args.pp,
         "global_batch": args.global_batch, "precision": args.precision,
+        "fp32_gradients": args.fp32_gradients,
         "dp_overlap": DP_OVERLAP, "layouts": plans, "claims": claims, "notes": notes,
     });
     let written = match &args.out {
@@ -233,17 +241,20 @@ fn plan_all(
         }
         let (eff, source) =
             efficiency::training_efficiency(catalog, name).map_err(|e| bad_input(anyhow!(e)))?;
-        let job = TrainingJob::new(
-            model,
-            accelerator,
-            JobShape {
-                precision,
-                devices,
-                seq_len: args.seq_len,
-                global_batch: args.global_batch,
-            },
-            eff,
-        );
+        let job = TrainingJob {
+            fp32_gradients: args.fp32_gradients,
+            ..TrainingJob::new(
+                model,
+                accelerator,
+                JobShape {
+                    precision,
+                    devices,
+                    seq_len: args.seq_len,
+                    global_batch: args.global_batch,
+                },
+                eff,
+            )
+        };
         let price = prices.get(name).copied().or_else(|| {
             catalog
                 .default_price(name)
@@ -255,11 +266,17 @@ fn plan_all(
         };
         match train_plan(&job, name, &args.model, price) {
             Ok(p) => {
-                let note = format!("{name}: GEMM efficiency {eff} ({source})");
+                let note = format!(
+                    "{name}: GEMM efficiency BF16 {}, FP8 {} ({source})",
+                    eff.bf16, eff.fp8
+                );
                 if !notes.contains(&note) {
                     notes.push(note);
                 }
                 claims.extend(check_claims(&job, name, &p));
+                if let Some(w) = mfu_warning(&p[0], devices) {
+                    notes.push(w);
+                }
                 let kept: Vec<PlannedLayout> = p.into_iter().filter(keep).collect();
                 if kept.is_empty() {
                     notes.push(format!(
@@ -279,6 +296,19 @@ fn plan_all(
         plans,
         claims,
         notes,
+    })
+}
+
+/// A warning when the fastest layout's MFU (against the precision's peak)
+/// exceeds [`MFU_WARNING`]: no published large run does.
+fn mfu_warning(best: &PlannedLayout, devices: u32) -> Option<String> {
+    (best.mfu > MFU_WARNING).then(|| {
+        format!(
+            "warning: {} on {devices} devices: the fastest layout's MFU is {:.1}%, above {:.0}%: no published large run reaches that; the model may be missing costs",
+            best.accelerator,
+            best.mfu * 100.0,
+            MFU_WARNING * 100.0
+        )
     })
 }
 
@@ -317,9 +347,10 @@ fn print_plans(args: &Args, plans: &[PlannedLayout], claims: &[ClaimCheck], note
         println!("{n}");
     }
     println!(
-        "model: 6 x parameters + causal attention FLOPs per token at the GEMM efficiency above (fitted by `fleetsim calibrate`), \
+        "model: GEMM FLOPs at the precision's peak x its GEMM efficiency above (fitted by `fleetsim calibrate`), the attention core in BF16, \
+         norms/SwiGLU/casts and the optimizer step over HBM bandwidth; MFU counts 6 x parameters + causal attention FLOPs per token; \
          tensor-parallel all-reduces over the links the group has (sequence parallel), pipeline bubble (p-1)/(v m), {:.0}% of \
-         data-parallel traffic hidden; memory 16 bytes/parameter (ZeRO-sharded) + Megatron activations, {:.0}% of HBM usable",
+         data-parallel traffic hidden; memory 16 bytes/parameter (18 with --fp32-gradients; ZeRO-sharded) + SwiGLU activations + logits, {:.0}% of HBM usable",
         DP_OVERLAP * 100.0,
         fleetsim::training::memory::USABLE_HBM_FRACTION * 100.0
     );
@@ -345,7 +376,7 @@ fn claims_table(claims: &[ClaimCheck]) -> Table {
     t
 }
 
-const PLAN_HEADER: [&str; 16] = [
+const PLAN_HEADER: [&str; 17] = [
     "accelerator",
     "dp",
     "tp",
@@ -360,6 +391,7 @@ const PLAN_HEADER: [&str; 16] = [
     "step_s",
     "tokens_per_s",
     "mfu",
+    "mfu_bf16",
     "memory_headroom",
     "usd_per_billion_tokens",
 ];
@@ -381,6 +413,7 @@ struct PlanRow {
     step_s: String,
     tokens_per_s: String,
     mfu: String,
+    mfu_bf16: String,
     memory_headroom: String,
     usd_per_billion_tokens: String,
 }
@@ -403,6 +436,7 @@ impl PlanRow {
             step_s: format!("{:.6}", p.step.step_s),
             tokens_per_s: format!("{:.3}", p.tokens_per_s),
             mfu: format!("{:.6}", p.mfu),
+            mfu_bf16: format!("{:.6}", p.mfu_bf16),
             memory_headroom: format!("{:.6}", p.memory.headroom()),
             usd_per_billion_tokens: p
                 .usd_per_billion_tokens

@@ -107,7 +107,13 @@ fn check_accelerator(ctx: &Ctx, name: &str, a: &Accelerator) -> Result<(), Scena
         a.efficiency.per_sequence_us,
     )?;
     if let Some(t) = &a.training {
-        ctx.fraction(&key("training.gemm_efficiency"), t.gemm_efficiency)?;
+        ctx.fraction(
+            &key("training.gemm_efficiency_bf16"),
+            t.gemm_efficiency_bf16,
+        )?;
+        if let Some(fp8) = t.gemm_efficiency_fp8 {
+            ctx.fraction(&key("training.gemm_efficiency_fp8"), fp8)?;
+        }
     }
     if let Some(k) = &a.kit {
         ctx.positive_f64(&key("kit.purchase_usd_per_node"), k.purchase_usd_per_node)?;

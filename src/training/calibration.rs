@@ -1,15 +1,16 @@
 //! Calibration of the training model: each accelerator's GEMM efficiency
-//! fitted to published training throughput (REFERENCE.md, "Training
-//! throughput"), and the rows shown with their errors by `fleetsim
-//! calibrate`.
+//! per precision fitted to published training throughput (REFERENCE.md,
+//! "Training throughput" and "Where decisions are made"), and the rows
+//! shown with their errors by `fleetsim calibrate`.
 //!
 //! A row is reproduced with the layout its source published (Meta's TP8 x
-//! PP16) or, where the source does not say (Intel's tables), the fastest
-//! layout `train-plan` finds: the vendor's recipe is assumed to be tuned.
+//! PP16, NeMo's TP/PP/CP/VP) or, where the source does not say (Intel's
+//! and Databricks' figures), the fastest layout `train-plan` finds: the
+//! vendor's recipe is assumed to be tuned.
 //! MFU rows are converted to tokens/s with this model's FLOPs per token
 //! (6 x parameters plus causal attention), the accounting Meta's MFU uses.
 
-use super::layout::{JobShape, Layout, TrainingJob};
+use super::layout::{GemmEfficiency, JobShape, Layout, TrainingJob};
 use super::memory::memory;
 use super::plan::{planned, train_plan, PlannedLayout};
 use super::step::{model_flops_per_token, peak_flops, step_time, StepBreakdown};
@@ -27,10 +28,19 @@ pub struct TrainingRow {
     pub model: &'static str,
     pub accelerator: &'static str,
     pub shape: JobShape,
-    /// (tp, pp) when the source published them (pp need not divide the
-    /// layers: Meta ran 126 layers in 16 stages).
-    pub tp_pp: Option<(u32, u32)>,
+    /// The layout the source published, when it did.
+    pub layout: Option<PublishedLayout>,
     pub published: Published,
+}
+
+/// A published layout: tensor, pipeline (need not divide the layers: Meta
+/// ran 126 layers in 16 stages), context parallelism and virtual stages.
+#[derive(Debug, Clone, Copy)]
+pub struct PublishedLayout {
+    pub tp: u32,
+    pub pp: u32,
+    pub cp: u32,
+    pub vp: u32,
 }
 
 /// What the source reports.
@@ -43,8 +53,17 @@ pub enum Published {
 
 impl TrainingRow {
     pub fn label(&self) -> String {
-        let layout = match self.tp_pp {
-            Some((tp, pp)) => format!(" TP{tp} PP{pp}"),
+        let layout = match self.layout {
+            Some(l) => {
+                let mut s = format!(" TP{} PP{}", l.tp, l.pp);
+                if l.cp > 1 {
+                    s.push_str(&format!(" CP{}", l.cp));
+                }
+                if l.vp > 1 {
+                    s.push_str(&format!(" VP{}", l.vp));
+                }
+                s
+            }
             None => String::new(),
         };
         format!(
@@ -63,6 +82,8 @@ impl TrainingRow {
 
 const INTEL: &str = "Intel Gaudi 2, SynapseAI 1.18";
 const META: &str = "Llama 3 paper, table 4";
+const NEMO: &str = "NVIDIA NeMo 24.07";
+const DATABRICKS: &str = "Databricks MPT-7B, as Llama 2 7B (A)";
 
 /// The calibration rows, grouped by accelerator.
 pub fn training_rows() -> Vec<TrainingRow> {
@@ -76,8 +97,26 @@ pub fn training_rows() -> Vec<TrainingRow> {
             seq_len: 4096,
             global_batch,
         },
-        tp_pp: None,
+        layout: None,
         published: Published::TokensPerS(tps),
+    };
+    // Databricks: "over 260 TFLOPS per device" training MPT-7B (2,048-token
+    // sequences) on 8 Gaudi 2 in BF16: 60% of the 432 TFLOPS peak. MPT-7B
+    // is stood in for by Llama 2 7B (A: the same 6.7B parameters, 32
+    // layers and hidden size 4,096), at a global batch of 512 (A: not
+    // published; a data-parallel layout's speed barely depends on it).
+    let databricks = TrainingRow {
+        source: DATABRICKS,
+        model: "llama-2-7b",
+        accelerator: "gaudi2",
+        shape: JobShape {
+            precision: Precision::Bf16,
+            devices: 8,
+            seq_len: 2048,
+            global_batch: 512,
+        },
+        layout: None,
+        published: Published::Mfu(260.0 / 432.0),
     };
     // 16M tokens per step of 8,192-token sequences.
     let meta = |devices, mfu| TrainingRow {
@@ -90,15 +129,41 @@ pub fn training_rows() -> Vec<TrainingRow> {
             seq_len: 8192,
             global_batch: 2048,
         },
-        tp_pp: Some((8, 16)),
+        layout: Some(PublishedLayout {
+            tp: 8,
+            pp: 16,
+            cp: 1,
+            vp: 1,
+        }),
         published: Published::Mfu(mfu),
     };
+    // NeMo 24.07 FP8 on DGX-H100: (model, GPUs, seq, tp, pp, cp, vp,
+    // tokens/s per GPU), global batch 128.
+    let nemo = |model, devices: u32, seq_len, (tp, pp, cp, vp), per_gpu: f64| TrainingRow {
+        source: NEMO,
+        model,
+        accelerator: "h100",
+        shape: JobShape {
+            precision: Precision::Fp8,
+            devices,
+            seq_len,
+            global_batch: 128,
+        },
+        layout: Some(PublishedLayout { tp, pp, cp, vp }),
+        published: Published::TokensPerS(per_gpu * f64::from(devices)),
+    };
     vec![
+        databricks,
         intel("llama-2-7b", 8, 1024, 68_464.0),
         intel("llama-2-13b", 16, 256, 58_282.0),
         intel("llama-2-70b", 64, 1024, 54_274.0),
         meta(8192, 0.43),
         meta(16384, 0.41),
+        nemo("llama-2-7b", 8, 4096, (1, 1, 1, 1), 16_847.0),
+        nemo("llama-2-13b", 16, 4096, (1, 4, 1, 10), 8_646.0),
+        nemo("llama-2-70b", 64, 4096, (4, 4, 1, 20), 1_707.0),
+        nemo("llama-3.1-8b", 8, 8192, (1, 1, 2, 1), 12_036.0),
+        nemo("llama-3.1-70b", 64, 8192, (4, 4, 2, 5), 1_533.0),
     ]
 }
 
@@ -111,25 +176,28 @@ pub struct TrainingRowResult {
     pub published_tokens_per_s: f64,
     pub simulated_tokens_per_s: f64,
     pub relative_error: f64,
+    /// Simulated MFU against the precision's dense peak.
     pub simulated_mfu: f64,
+    /// Simulated MFU against the dense BF16 peak.
+    pub simulated_mfu_bf16: f64,
 }
 
-/// Simulates `row` at GEMM efficiency `efficiency`.
+/// Simulates `row` at GEMM efficiencies `efficiency`.
 pub fn run_training_row(
     catalog: &Catalog,
     row: &TrainingRow,
-    efficiency: f64,
+    efficiency: GemmEfficiency,
 ) -> Result<TrainingRowResult, String> {
     let model = catalog.model(row.model).map_err(|e| e.to_string())?;
     let accelerator = catalog
         .accelerator(row.accelerator)
         .map_err(|e| e.to_string())?;
     let job = TrainingJob::new(model, accelerator, row.shape, efficiency);
-    let best = match row.tp_pp {
+    let best = match row.layout {
         None => train_plan(&job, row.accelerator, row.model, None)
             .map_err(|e| e.to_string())?
             .swap_remove(0),
-        Some((tp, pp)) => fastest_with(&job, row.accelerator, tp, pp)
+        Some(l) => fastest_with(&job, row.accelerator, l)
             .ok_or_else(|| format!("{}: the published layout does not fit", row.label()))?,
     };
     let bf16_peak = peak_flops(&TrainingJob {
@@ -150,19 +218,30 @@ pub fn run_training_row(
         simulated_tokens_per_s: best.tokens_per_s,
         relative_error: best.tokens_per_s / published_tokens_per_s - 1.0,
         simulated_mfu: best.mfu,
+        simulated_mfu_bf16: best.mfu_bf16,
     })
 }
 
-/// The fastest fitting layout with `tp` and `pp` fixed (ZeRO stage,
-/// recomputation and micro-batch free), even when pp does not divide the
-/// layers.
-fn fastest_with(job: &TrainingJob, accelerator: &str, tp: u32, pp: u32) -> Option<PlannedLayout> {
-    let dp = job.devices / (tp * pp);
+/// The fastest fitting layout with the published tp, pp and cp fixed (and
+/// the virtual stages when published above 1; ZeRO stage, recomputation
+/// and micro-batch free), even when pp does not divide the layers.
+fn fastest_with(
+    job: &TrainingJob,
+    accelerator: &str,
+    published: PublishedLayout,
+) -> Option<PlannedLayout> {
+    let PublishedLayout { tp, pp, cp, vp } = published;
+    let dp = job.devices / (tp * pp * cp);
     let per_replica = job.global_batch / dp;
+    let stages: Vec<u32> = if vp > 1 {
+        vec![vp]
+    } else {
+        (1..=job.model.layers.div_ceil(pp).min(8)).collect()
+    };
     let mut best: Option<(StepBreakdown, Layout)> = None;
     for zero in 0..=3u8 {
         for recompute in super::Recompute::ALL {
-            for virtual_stages in 1..=job.model.layers.div_ceil(pp).min(8) {
+            for &virtual_stages in &stages {
                 for micro_batch in (1..=per_replica).filter(|b| per_replica.is_multiple_of(*b)) {
                     let layout = Layout {
                         dp,
@@ -172,7 +251,7 @@ fn fastest_with(job: &TrainingJob, accelerator: &str, tp: u32, pp: u32) -> Optio
                         zero,
                         recompute,
                         virtual_stages,
-                        cp: 1,
+                        cp,
                         ep: 1,
                     };
                     if layout.invalid_with(job, true).is_some() || !memory(job, &layout).fits() {
@@ -189,36 +268,29 @@ fn fastest_with(job: &TrainingJob, accelerator: &str, tp: u32, pp: u32) -> Optio
     best.map(|(step, layout)| planned(job, accelerator, layout, layout.micro_batch, step, None))
 }
 
-/// The range a fitted training GEMM efficiency stays in. The top is
-/// physical (A): the largest BF16 GEMMs reach about 75% of an H100's dense
-/// peak in cuBLAS, and a whole training step's mix of GEMMs no more. Without
-/// it the fit to Meta's 16k-GPU rows would put H100 at 87%, standing in for
-/// what the model lacks at that scale, and a 64-GPU job would run at an
-/// MFU above 80%.
-pub const EFFICIENCY_BOUNDS: (f64, f64) = (0.2, 0.75);
+/// The range a fitted training GEMM efficiency stays in, at either
+/// precision (A): the top is physical, the best large GEMMs on an H100
+/// reaching about 80% of the dense peak in cuBLAS (a whole step's mix of
+/// GEMMs no more); the bottom is far below any tuned stack. A fit that ends
+/// on either bound is reported as a missing mechanism, not accepted.
+pub const EFFICIENCY_BOUNDS: (f64, f64) = (0.2, 0.8);
 
-/// The efficiency within [`EFFICIENCY_BOUNDS`] minimising the sum of
-/// squared log errors over `accelerator`'s rows (golden-section search: the
-/// error of every row falls monotonically with the efficiency, so the
-/// objective is unimodal), to 1e-4.
-pub fn fit_training_efficiency(catalog: &Catalog, accelerator: &str) -> Result<f64, String> {
-    let rows: Vec<TrainingRow> = training_rows()
-        .into_iter()
-        .filter(|r| r.accelerator == accelerator)
-        .collect();
-    if rows.is_empty() {
-        return Err(format!("no training rows for {accelerator}"));
-    }
-    let objective = |e: f64| -> Result<f64, String> {
-        let mut sum = 0.0;
-        for r in &rows {
-            let res = run_training_row(catalog, r, e)?;
-            sum += (res.simulated_tokens_per_s / res.published_tokens_per_s)
-                .ln()
-                .powi(2);
-        }
-        Ok(sum)
-    };
+/// One fitted GEMM efficiency.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrainingFit {
+    pub accelerator: String,
+    pub precision: Precision,
+    pub efficiency: f64,
+    /// Published rows it was fitted to.
+    pub rows: usize,
+    /// The fit ended within 0.01 of an end of [`EFFICIENCY_BOUNDS`]: the
+    /// model lacks a mechanism those rows have (reported, not accepted).
+    pub at_bound: bool,
+}
+
+/// The minimum of a unimodal `objective` over [`EFFICIENCY_BOUNDS`] by
+/// golden-section search, to 1e-4.
+fn golden(mut objective: impl FnMut(f64) -> Result<f64, String>) -> Result<f64, String> {
     let ratio = (5f64.sqrt() - 1.0) / 2.0;
     let (mut lo, mut hi) = EFFICIENCY_BOUNDS;
     while hi - lo > 1e-4 {
@@ -231,6 +303,58 @@ pub fn fit_training_efficiency(catalog: &Catalog, accelerator: &str) -> Result<f
         }
     }
     Ok((lo + hi) / 2.0)
+}
+
+/// `accelerator`'s GEMM efficiencies fitted to all its rows together:
+/// each precision's efficiency minimises the sum of squared log errors
+/// over that precision's rows (golden-section search: every row's error
+/// falls monotonically with the efficiency). BF16 first: BF16 rows do not
+/// depend on the FP8 value, while FP8 rows depend on the BF16 one through
+/// the attention core, so fitting BF16 and then FP8 at it is the joint
+/// least-squares fit. A precision without rows keeps the catalog's value.
+/// Returns the efficiencies and one [`TrainingFit`] per fitted precision.
+pub fn fit_training_efficiencies(
+    catalog: &Catalog,
+    accelerator: &str,
+) -> Result<(GemmEfficiency, Vec<TrainingFit>), String> {
+    let mut e = super::efficiency::training_efficiency(catalog, accelerator)?.0;
+    let mut fits = Vec::new();
+    for precision in [Precision::Bf16, Precision::Fp8] {
+        let rows: Vec<TrainingRow> = training_rows()
+            .into_iter()
+            .filter(|r| r.accelerator == accelerator && r.shape.precision == precision)
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let with = |v: f64| match precision {
+            Precision::Fp8 => GemmEfficiency { fp8: v, ..e },
+            _ => GemmEfficiency { bf16: v, ..e },
+        };
+        let value = golden(|v| {
+            let mut sum = 0.0;
+            for r in &rows {
+                let res = run_training_row(catalog, r, with(v))?;
+                sum += (res.simulated_tokens_per_s / res.published_tokens_per_s)
+                    .ln()
+                    .powi(2);
+            }
+            Ok(sum)
+        })?;
+        e = with(value);
+        let (lo, hi) = EFFICIENCY_BOUNDS;
+        fits.push(TrainingFit {
+            accelerator: accelerator.to_string(),
+            precision,
+            efficiency: value,
+            rows: rows.len(),
+            at_bound: value - lo < 0.01 || hi - value < 0.01,
+        });
+    }
+    if fits.is_empty() {
+        return Err(format!("no training rows for {accelerator}"));
+    }
+    Ok((e, fits))
 }
 
 /// Every row at the catalog's training efficiencies.
@@ -253,8 +377,9 @@ pub fn training_rows_table(results: &[TrainingRowResult]) -> crate::table::Table
         ("simulated", Align::Right),
         ("error", Align::Right),
         ("MFU", Align::Right),
+        ("MFU of BF16 peak", Align::Right),
         (
-            "layout (dp x tp x pp, micro-batch, ZeRO, recompute)",
+            "layout (dp x tp x pp x cp, v, micro-batch, ZeRO, recompute)",
             Align::Left,
         ),
     ]);
@@ -266,12 +391,14 @@ pub fn training_rows_table(results: &[TrainingRowResult]) -> crate::table::Table
             format!("{:.0}", r.simulated_tokens_per_s),
             format!("{:+.1}%", r.relative_error * 100.0),
             format!("{:.1}%", r.simulated_mfu * 100.0),
+            format!("{:.1}%", r.simulated_mfu_bf16 * 100.0),
             format!(
-                "{} x {} x {} x {}, {}, {}, {}",
+                "{} x {} x {} x {}, {}, {}, {}, {}",
                 l.dp,
                 l.tp,
                 l.pp,
                 l.cp,
+                l.virtual_stages,
                 l.micro_batch,
                 l.zero,
                 l.recompute.name()
@@ -299,7 +426,7 @@ pub fn gaudi3_claim_check(catalog: &Catalog) -> Result<Vec<(&'static str, u32, f
                     seq_len: 4096,
                     global_batch,
                 },
-                tp_pp: None,
+                layout: None,
                 published: Published::TokensPerS(1.0),
             };
             let e = super::efficiency::training_efficiency(catalog, accelerator)?.0;
@@ -317,20 +444,35 @@ pub fn render_training(catalog: &Catalog) -> Result<String, String> {
     let mut out = training_rows_table(&results).terminal();
     out.push('\n');
     let mut accelerators: Vec<&str> = training_rows().iter().map(|r| r.accelerator).collect();
+    accelerators.sort_unstable();
     accelerators.dedup();
     for a in accelerators {
         let (used, source) = super::efficiency::training_efficiency(catalog, a)?;
-        let fitted = fit_training_efficiency(catalog, a)?;
-        out.push_str(&format!(
-            "training GEMM efficiency {a}: {used} in use, {fitted:.3} fitted now ({source})\n"
-        ));
+        for fit in fit_training_efficiencies(catalog, a)?.1 {
+            let p = fit.precision;
+            let bound = if fit.at_bound {
+                ": AT ITS BOUND, a mechanism the model lacks"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "training GEMM efficiency {a} {}: {} in use, {:.3} fitted now to {} rows{bound}\n",
+                p.name(),
+                used.at(p),
+                fit.efficiency,
+                fit.rows
+            ));
+        }
+        out.push_str(&format!("  ({source})\n"));
     }
-    for (name, source) in super::efficiency::training_efficiencies(catalog)
+    for (name, e, source) in super::efficiency::training_efficiencies(catalog)
         .into_iter()
         .filter(|(n, ..)| !training_rows().iter().any(|r| r.accelerator == *n))
-        .map(|(n, _, s)| (n, s))
     {
-        out.push_str(&format!("training GEMM efficiency {name}: {source}\n"));
+        out.push_str(&format!(
+            "training GEMM efficiency {name}: BF16 {}, FP8 {} ({source})\n",
+            e.bf16, e.fp8
+        ));
     }
     for (model, devices, ratio) in gaudi3_claim_check(catalog)? {
         out.push_str(&format!(

@@ -16,11 +16,41 @@ pub struct TrainingJob<'a> {
     pub seq_len: u32,
     /// Sequences per optimizer step (over all data-parallel replicas).
     pub global_batch: u32,
-    /// Matrix-multiply efficiency in training (share of the dense peak).
-    pub efficiency: f64,
+    /// Matrix-multiply efficiencies in training (shares of the dense peak
+    /// at each precision).
+    pub efficiency: GemmEfficiency,
     /// Share of the data-parallel gradient traffic hidden behind the
     /// backward pass.
     pub dp_overlap: f64,
+    /// Gradients kept and reduced in FP32 (18 bytes per parameter of
+    /// weights, gradients and Adam state instead of 16, and twice the
+    /// gradient traffic); `false` = BF16 gradients.
+    pub fp32_gradients: bool,
+}
+
+/// The GEMM efficiencies of an accelerator: the share of the dense peak its
+/// training GEMMs reach at each precision, (0, 1].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct GemmEfficiency {
+    /// BF16 GEMMs, and the attention core at every precision.
+    pub bf16: f64,
+    /// FP8 GEMMs (share of the FP8 peak).
+    pub fp8: f64,
+}
+
+impl GemmEfficiency {
+    /// The same efficiency at both precisions.
+    pub fn uniform(e: f64) -> GemmEfficiency {
+        GemmEfficiency { bf16: e, fp8: e }
+    }
+
+    /// The GEMM efficiency at `precision` (FP8's for FP8, BF16's otherwise).
+    pub fn at(&self, precision: Precision) -> f64 {
+        match precision {
+            Precision::Fp8 => self.fp8,
+            _ => self.bf16,
+        }
+    }
 }
 
 /// The shape of a job: what is trained, on how many devices, in what
@@ -34,14 +64,14 @@ pub struct JobShape {
 }
 
 impl<'a> TrainingJob<'a> {
-    /// A job of `shape` at GEMM efficiency `efficiency`, hiding the
+    /// A job of `shape` at GEMM efficiencies `efficiency`, hiding the
     /// calibrated share of its data-parallel traffic
-    /// ([`crate::training::calibration::DP_OVERLAP`]).
+    /// ([`crate::training::calibration::DP_OVERLAP`]), BF16 gradients.
     pub fn new(
         model: &'a LlmModel,
         accelerator: &'a Accelerator,
         shape: JobShape,
-        efficiency: f64,
+        efficiency: GemmEfficiency,
     ) -> TrainingJob<'a> {
         TrainingJob {
             model,
@@ -52,6 +82,7 @@ impl<'a> TrainingJob<'a> {
             global_batch: shape.global_batch,
             efficiency,
             dp_overlap: crate::training::calibration::DP_OVERLAP,
+            fp32_gradients: false,
         }
     }
 }

@@ -11,11 +11,12 @@
 pub mod calibration;
 pub mod claims;
 pub mod cluster;
+pub mod compute;
 pub mod efficiency;
 pub mod layout;
 pub mod memory;
 pub mod plan;
 pub mod step;
 
-pub use layout::{JobShape, Layout, Recompute, TrainingJob};
+pub use layout::{GemmEfficiency, JobShape, Layout, Recompute, TrainingJob};
 pub use plan::{train_plan, PlannedLayout, TrainPlanError};

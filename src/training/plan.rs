@@ -4,7 +4,7 @@
 
 use super::layout::{Layout, Recompute, TrainingJob};
 use super::memory::{memory, MemoryBreakdown};
-use super::step::{model_flops_per_token, peak_flops, step_time, StepBreakdown};
+use super::step::{model_flops_per_token, peak_flops, peak_flops_bf16, step_time, StepBreakdown};
 use serde::Serialize;
 
 /// A layout that fits, with its time, memory and cost.
@@ -20,12 +20,22 @@ pub struct PlannedLayout {
     pub step: StepBreakdown,
     pub memory: MemoryBreakdown,
     pub tokens_per_s: f64,
-    /// Model FLOPs utilisation: model FLOPs per second over the peak.
+    /// Model FLOPs utilisation: model FLOPs per second over the dense peak
+    /// at the job's precision (FP8's for an FP8 job).
     pub mfu: f64,
+    /// Model FLOPs per second over the dense BF16 peak (the same as `mfu`
+    /// for a BF16 job; the figure large-scale BF16 runs quote).
+    pub mfu_bf16: f64,
     pub nodes: u32,
     /// USD per 1B trained tokens at the node-hour price, when there is one.
     pub usd_per_billion_tokens: Option<f64>,
 }
+
+/// MFU (against the precision's peak) above which `train-plan` warns: no
+/// published large run exceeds it (large BF16 runs land at 38-55%; NVIDIA's
+/// FP8 runs at 37-39% of the FP8 peak), so a layout above it is likely
+/// missing costs.
+pub const MFU_WARNING: f64 = 0.6;
 
 #[cfg(test)]
 mod tests {
@@ -137,6 +147,8 @@ pub(crate) fn planned(
         memory: memory(job, &layout),
         tokens_per_s,
         mfu: model_flops_per_token(job) * tokens_per_s / (f64::from(job.devices) * peak_flops(job)),
+        mfu_bf16: model_flops_per_token(job) * tokens_per_s
+            / (f64::from(job.devices) * peak_flops_bf16(job)),
         nodes,
         usd_per_billion_tokens: usd_per_node_hour
             .map(|p| f64::from(nodes) * p / 3600.0 / tokens_per_s * 1e9),

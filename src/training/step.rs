@@ -1,11 +1,14 @@
-//! Time of one optimizer step: compute at the (efficiency-scaled) peak,
-//! tensor-parallel all-reduces over the links the group really has (a
-//! Gaudi mesh gives a TP2 pair 3 links, a switch the full bandwidth), the
-//! pipeline bubble (p - 1) / (v m) for v virtual stages, point-to-point
-//! sends between stages, and
-//! the exposed part of the data-parallel gradient all-reduce (ZeRO-3 adds
-//! the parameter all-gathers).
+//! Time of one optimizer step: the computing parts of [`super::compute`]
+//! (GEMMs at the precision's peak and efficiency, the attention core in
+//! BF16, elementwise work over HBM bandwidth), tensor-parallel all-reduces
+//! over the links the group really has (a Gaudi mesh gives a TP2 pair 3
+//! links, a switch the full bandwidth), the pipeline bubble (p - 1) / (v m)
+//! for v virtual stages, point-to-point sends between stages, the exposed
+//! part of the data-parallel gradient reduction (ZeRO-3: the parameter
+//! all-gathers forward and backward and the gradient reduce-scatter, every
+//! micro-batch), and the optimizer step after the pipeline flushes.
 
+use super::compute::{attention_time, elementwise_time, gemm_time, optimizer_time, peak_flops_at};
 use super::layout::{Layout, Recompute, TrainingJob};
 use crate::catalog::Precision;
 use serde::Serialize;
@@ -16,7 +19,15 @@ pub const CP_OVERLAP: f64 = 0.5;
 /// Seconds per step, by part.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct StepBreakdown {
+    /// The computing inside the pipeline: `gemm_s + attention_s +
+    /// elementwise_s`.
     pub compute_s: f64,
+    /// GEMMs at the precision's peak and GEMM efficiency.
+    pub gemm_s: f64,
+    /// The attention core, BF16.
+    pub attention_s: f64,
+    /// Norms, residual adds, RoPE, SwiGLU, FP8 casts: HBM-bound.
+    pub elementwise_s: f64,
     pub tensor_parallel_s: f64,
     pub pipeline_p2p_s: f64,
     /// Exposed context-parallel KV exchanges.
@@ -27,44 +38,36 @@ pub struct StepBreakdown {
     pub bubble_s: f64,
     /// Data-parallel traffic not hidden behind the backward pass.
     pub data_parallel_s: f64,
+    /// The optimizer step (HBM-bound), after the pipeline flushes.
+    pub optimizer_s: f64,
     pub step_s: f64,
 }
 
 /// Model FLOPs per trained token: 6 x parameters (forward + backward) plus
-/// causal attention, 6 x layers x sequence x hidden.
+/// causal attention, 6 x layers x sequence x hidden (Meta's MFU
+/// accounting; MFU counts these whatever runs them).
 pub fn model_flops_per_token(job: &TrainingJob) -> f64 {
     let m = job.model;
     6.0 * m.active_params_b * 1e9
         + 6.0 * f64::from(m.layers) * f64::from(job.seq_len) * f64::from(m.hidden)
 }
 
-/// FLOPs actually executed per token, recomputation included: full adds a
-/// forward pass (a third of the model FLOPs), selective the attention
-/// core's forward (a third of the attention term).
-pub fn executed_flops_per_token(job: &TrainingJob, recompute: Recompute) -> f64 {
-    let m = job.model;
-    let dense = 6.0 * m.active_params_b * 1e9;
-    let attention = 6.0 * f64::from(m.layers) * f64::from(job.seq_len) * f64::from(m.hidden);
-    match recompute {
-        Recompute::None => dense + attention,
-        Recompute::Selective => dense + attention * 4.0 / 3.0,
-        Recompute::Full => (dense + attention) * 4.0 / 3.0,
-    }
-}
-
 /// Dense peak per device, FLOP/s, at the job's precision.
 pub fn peak_flops(job: &TrainingJob) -> f64 {
-    let a = job.accelerator;
-    let tflops = match job.precision {
-        Precision::Fp8 => a.fp8_tflops.unwrap_or(a.bf16_tflops),
-        _ => a.bf16_tflops,
-    };
-    tflops * 1e12
+    peak_flops_at(job, job.precision)
+}
+
+/// Dense BF16 peak per device, FLOP/s (the denominator of MFU against BF16).
+pub fn peak_flops_bf16(job: &TrainingJob) -> f64 {
+    peak_flops_at(job, Precision::Bf16)
 }
 
 /// One step of `layout`.
 pub fn step_time(job: &TrainingJob, layout: &Layout) -> StepBreakdown {
-    let compute_s = compute_time(job, layout);
+    let gemm_s = gemm_time(job, layout);
+    let attention_s = attention_time(job, layout);
+    let elementwise_s = elementwise_time(job, layout);
+    let compute_s = gemm_s + attention_s + elementwise_s;
     let shape = MicroBatchShape::of(job, layout);
     let tensor_parallel_s = tensor_parallel_time(job, layout, &shape);
     let pipeline_p2p_s = pipeline_p2p_time(job, layout, &shape);
@@ -75,29 +78,22 @@ pub fn step_time(job: &TrainingJob, layout: &Layout) -> StepBreakdown {
     // Interleaving divides the bubble by the virtual stages (Narayanan et
     // al. 2021) at the price of v times the point-to-point sends.
     let bubble_s = busy * f64::from(layout.pp - 1) / (shape.micro * shape.v);
-    let data_parallel_s = data_parallel_time(job, layout, shape.cp);
+    let data_parallel_s = data_parallel_time(job, layout, &shape);
+    let optimizer_s = optimizer_time(job, layout);
     StepBreakdown {
         compute_s,
+        gemm_s,
+        attention_s,
+        elementwise_s,
         tensor_parallel_s,
         pipeline_p2p_s,
         context_parallel_s,
         expert_parallel_s,
         bubble_s,
         data_parallel_s,
-        step_s: busy + bubble_s + data_parallel_s,
+        optimizer_s,
+        step_s: busy + bubble_s + data_parallel_s + optimizer_s,
     }
-}
-
-/// Seconds of compute per step: the executed FLOPs of the whole batch
-/// (recomputation included), scaled up by the fullest pipeline stage's
-/// share of the layers, over every device's efficiency-scaled peak.
-fn compute_time(job: &TrainingJob, layout: &Layout) -> f64 {
-    let m = job.model;
-    let tokens = f64::from(job.global_batch) * f64::from(job.seq_len);
-    // Uneven stages: the pipeline runs at the pace of the fullest one.
-    let imbalance = f64::from(m.layers.div_ceil(layout.pp) * layout.pp) / f64::from(m.layers);
-    tokens * executed_flops_per_token(job, layout.recompute) * imbalance
-        / (f64::from(job.devices) * peak_flops(job) * job.efficiency)
 }
 
 /// The per-step counts and sizes the communication terms (and the bubble)
@@ -174,10 +170,13 @@ fn tensor_parallel_time(job: &TrainingJob, layout: &Layout, shape: &MicroBatchSh
 
 /// Seconds per step of point-to-point sends between pipeline stages (0
 /// without PP): activations forward and gradients back, per micro-batch and
-/// virtual stage.
+/// virtual stage; each of the tp ranks sends its 1/tp of the activation
+/// over its own link (Megatron's scatter-gather of sequence-parallel
+/// activations).
 fn pipeline_p2p_time(job: &TrainingJob, layout: &Layout, shape: &MicroBatchShape) -> f64 {
     if layout.pp > 1 {
         shape.v * shape.micro * 2.0 * shape.activation_bytes
+            / f64::from(layout.tp)
             / link_bytes_per_s(job, layout.tp * layout.pp)
     } else {
         0.0
@@ -232,32 +231,43 @@ fn expert_parallel_time(job: &TrainingJob, layout: &Layout, shape: &MicroBatchSh
     }
 }
 
-/// Seconds per step of the data-parallel gradient reduction not hidden
-/// behind the backward pass (0 with one data- and context-parallel rank):
-/// dense gradients over all dp x cp ranks, an expert's over the 1/ep that
-/// hold it (BF16), twice with ZeRO-3 (the parameter all-gathers).
-fn data_parallel_time(job: &TrainingJob, layout: &Layout, cp: u32) -> f64 {
+/// Seconds per step of the data-parallel traffic not hidden behind the
+/// backward pass (0 with one data- and context-parallel rank), over all
+/// dp x cp ranks for dense parameters and the d / ep that hold an expert.
+/// Below ZeRO-3: one ring all-reduce of the gradients per step, 2 (d - 1) /
+/// d of them (BF16, or FP32 with `fp32_gradients`). ZeRO-3: every
+/// micro-batch all-gathers the BF16 parameters forward and again backward
+/// and reduce-scatters the gradients, (d - 1) / d of them each (ZeRO's 1.5x
+/// a step's all-reduce with one micro-batch, m times that with m).
+fn data_parallel_time(job: &TrainingJob, layout: &Layout, shape: &MicroBatchShape) -> f64 {
+    let cp = shape.cp;
     if layout.dp * cp <= 1 {
         return 0.0;
     }
     let m = job.model;
-    // Gradients are reduced over the data- and context-parallel ranks.
     let d = f64::from(layout.dp * cp);
-    // Dense gradients reduce over all d ranks, an expert's over the
-    // d / ep that hold it (BF16); ZeRO-3 also gathers parameters twice.
     let split = f64::from(layout.tp * layout.pp);
     let ep = f64::from(layout.ep.max(1));
     let dense = (m.params_b * 1e9 - m.expert_params()) / split;
     let experts = m.expert_params() / split / ep;
-    let reduce = |params: f64, group: f64| {
-        if group > 1.0 {
-            2.0 * (group - 1.0) / group * params * 2.0
-        } else {
-            0.0
-        }
+    let gradient_bytes = if job.fp32_gradients { 4.0 } else { 2.0 };
+    // Bytes leaving a rank in one pass ((g - 1) / g of the shard's
+    // parameters) at `bytes` per parameter, dense and experts.
+    let pass = |bytes: f64| {
+        let share = |params: f64, group: f64| {
+            if group > 1.0 {
+                (group - 1.0) / group * params * bytes
+            } else {
+                0.0
+            }
+        };
+        share(dense, d) + share(experts, d / ep)
     };
-    let once = reduce(dense, d) + reduce(experts, d / ep);
-    let bytes = if layout.zero >= 3 { 2.0 * once } else { once };
+    let total = if layout.zero >= 3 {
+        shape.micro * (2.0 * pass(2.0) + pass(gradient_bytes))
+    } else {
+        2.0 * pass(gradient_bytes)
+    };
     let bw = link_bytes_per_s(job, job.devices);
-    bytes / bw * (1.0 - job.dp_overlap)
+    total / bw * (1.0 - job.dp_overlap)
 }
