@@ -107,6 +107,7 @@ pub const RANGES: &[(&str, f64, f64, &str)] = &[
     ("restart_overhead_s", 0.0, 1e7, "s"),
     ("max_delay_s", 0.0, 1e9, "s"),
     ("gb_per_s_per_node", 1e-3, 1e4, "GB/s"),
+    ("storage_gb_per_s", 1e-3, 1e6, "GB/s"),
     ("storage_usd_per_gb_month", 0.0, 1e3, "USD per GB-month"),
     ("keep", 0.0, 1e3, "checkpoints kept"),
     ("failure_per_node_hour", 0.0, 1e3, "failures per node-hour"),

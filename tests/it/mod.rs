@@ -21,4 +21,5 @@ mod sweep;
 mod training;
 mod training_cli;
 mod training_cluster;
+mod training_precision;
 mod workloads;

@@ -55,6 +55,7 @@ fn checkpoint(interval: Interval, restart_overhead_s: f64) -> CheckpointPolicy {
     CheckpointPolicy {
         interval,
         gb_per_s_per_node: 1.0,
+        storage_gb_per_s: 1e6,
         restart_overhead_s,
         storage_usd_per_gb_month: 0.0,
         keep: 1,

@@ -14,6 +14,8 @@ pub(super) struct RawCheckpoint {
     /// "auto" (Young/Daly) or a number of seconds.
     interval_s: Option<toml::Value>,
     gb_per_s_per_node: Option<f64>,
+    /// The checkpoint storage's aggregate bandwidth, GB/s.
+    storage_gb_per_s: Option<f64>,
     restart_overhead_s: Option<f64>,
     /// "hot", "warm", "cold" or "archive" (the serving scenarios' storage
     /// tiers), or a price of one's own in `storage_usd_per_gb_month`.
@@ -32,9 +34,12 @@ pub(super) struct RawLaunchWindows {
 }
 
 /// Defaults (A): 2 GB/s per node to object storage (each node writes its
-/// shard), 5 minutes from a restart decision to training, S3 Standard's
+/// shard), 100 GB/s for the storage as a whole (a shared parallel file
+/// system or bucket: a 405B model's 5.7 TB checkpoint in a minute, however
+/// many nodes write it), 5 minutes from a restart decision to training, S3 Standard's
 /// 0.023 USD per GB-month, 2 checkpoints kept.
 const DEFAULT_GB_PER_S_PER_NODE: f64 = 2.0;
+const DEFAULT_STORAGE_GB_PER_S: f64 = 100.0;
 const DEFAULT_RESTART_OVERHEAD_S: f64 = 300.0;
 const DEFAULT_STORAGE_USD_PER_GB_MONTH: f64 = 0.023;
 const DEFAULT_KEEP: u64 = 2;
@@ -147,6 +152,12 @@ pub(super) fn checkpoint(
             raw.gb_per_s_per_node,
             Ctx::positive_f64,
             base.map_or(DEFAULT_GB_PER_S_PER_NODE, |b| b.gb_per_s_per_node),
+        )?,
+        storage_gb_per_s: ctx.or(
+            &format!("{key}.storage_gb_per_s"),
+            raw.storage_gb_per_s,
+            Ctx::positive_f64,
+            base.map_or(DEFAULT_STORAGE_GB_PER_S, |b| b.storage_gb_per_s),
         )?,
         restart_overhead_s: ctx.or(
             &format!("{key}.restart_overhead_s"),

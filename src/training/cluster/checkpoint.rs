@@ -25,6 +25,9 @@ pub struct CheckpointPolicy {
     /// Write (and read) bandwidth of each node to checkpoint storage, GB/s;
     /// a job's nodes write their shards in parallel.
     pub gb_per_s_per_node: f64,
+    /// The storage's aggregate write (and read) bandwidth, GB/s: a job's
+    /// nodes together never move checkpoints faster than this.
+    pub storage_gb_per_s: f64,
     /// From a restart decision to training again, restore excluded
     /// (scheduling, container start, process-group setup).
     pub restart_overhead_s: f64,
@@ -36,9 +39,10 @@ pub struct CheckpointPolicy {
 
 impl CheckpointPolicy {
     /// Seconds to write (or read) a checkpoint of `params` parameters from
-    /// `nodes` nodes.
+    /// `nodes` nodes: at their summed bandwidth, capped at the storage's.
     pub fn write_s(&self, params: f64, nodes: u32) -> f64 {
-        checkpoint_gb(params) / (self.gb_per_s_per_node * f64::from(nodes))
+        checkpoint_gb(params)
+            / (self.gb_per_s_per_node * f64::from(nodes)).min(self.storage_gb_per_s)
     }
 
     /// Seconds of training between checkpoints for a job whose nodes are
@@ -74,12 +78,15 @@ mod tests {
         let p = CheckpointPolicy {
             interval: Interval::Auto,
             gb_per_s_per_node: 2.0,
+            storage_gb_per_s: 100.0,
             restart_overhead_s: 0.0,
             storage_usd_per_gb_month: 0.0,
             keep: 1,
         };
         // 70.6e9 parameters x 14 bytes = 988.4 GB over 8 nodes x 2 GB/s.
         assert!((p.write_s(70.6e9, 8) - 61.775).abs() < 1e-9);
+        // 128 nodes would write at 256 GB/s: the storage caps them at 100.
+        assert!((p.write_s(70.6e9, 128) - 9.884).abs() < 1e-9);
         assert_eq!(p.interval_s(60.0, 0.0), None);
         assert!((p.interval_s(60.0, 0.5).unwrap() - 929.516).abs() < 1e-3);
     }

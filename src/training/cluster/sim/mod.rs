@@ -299,6 +299,7 @@ pub(super) mod testing {
             checkpoint: CheckpointPolicy {
                 interval,
                 gb_per_s_per_node: 1.0,
+                storage_gb_per_s: 1e6,
                 restart_overhead_s: 0.0,
                 storage_usd_per_gb_month: 0.0,
                 keep: 1,
