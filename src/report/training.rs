@@ -48,7 +48,8 @@ pub fn render_training(scenario: &TrainingScenario, runs: &[TrainingRun]) -> Str
 }
 
 /// One row per variant: jobs done, time to train, makespan, cost, USD per
-/// 1B tokens, interruptions, lost share, MFU, deadlines met.
+/// 1B tokens, interruptions, lost share, MFU (against the precision's
+/// peak and the BF16 peak), deadlines met.
 fn summary_table(summaries: &[TrainingSummary]) -> Table {
     let mut t = Table::new(&[
         ("variant", Align::Left),
@@ -60,6 +61,7 @@ fn summary_table(summaries: &[TrainingSummary]) -> Table {
         ("interruptions", Align::Right),
         ("lost", Align::Right),
         ("MFU", Align::Right),
+        ("MFU of BF16 peak", Align::Right),
         ("deadlines met", Align::Right),
     ]);
     for s in summaries {
@@ -81,6 +83,7 @@ fn summary_table(summaries: &[TrainingSummary]) -> Table {
             s.interruptions.to_string(),
             format!("{:.1}%", s.lost_share * 100.0),
             format!("{:.1}%", s.achieved_mfu * 100.0),
+            format!("{:.1}%", s.achieved_mfu_bf16 * 100.0),
             if s.deadlines > 0 {
                 format!("{}/{}", s.deadlines_met, s.deadlines)
             } else {

@@ -78,6 +78,7 @@ fn summary_table(variants: &[TrainingVariantResult]) -> Table {
         ("interruptions", Align::Right),
         ("lost %", Align::Right),
         ("MFU %", Align::Right),
+        ("MFU % BF16 peak", Align::Right),
         ("deadlines met", Align::Right),
     ]);
     for v in variants {
@@ -92,6 +93,7 @@ fn summary_table(variants: &[TrainingVariantResult]) -> Table {
             s.interruptions.to_string(),
             format!("{:.1}", s.lost_share * 100.0),
             format!("{:.1}", s.achieved_mfu * 100.0),
+            format!("{:.1}", s.achieved_mfu_bf16 * 100.0),
             if s.deadlines == 0 {
                 "-".into()
             } else {

@@ -34,8 +34,12 @@ pub struct TrainingSummary {
     /// Share of held device-hours whose work was lost or spent on
     /// checkpoints, restores and restarts.
     pub lost_share: f64,
-    /// Kept model FLOPs over the held devices' peak.
+    /// Kept model FLOPs over the held devices' dense peak at the jobs'
+    /// precision.
     pub achieved_mfu: f64,
+    /// Kept model FLOPs over the held devices' dense BF16 peak.
+    #[serde(default)]
+    pub achieved_mfu_bf16: f64,
     pub deadlines: usize,
     pub deadlines_met: usize,
     pub migrations: usize,
@@ -90,6 +94,11 @@ pub fn summarise(scenario: &TrainingScenario, run: &TrainingRun) -> TrainingSumm
         .iter()
         .map(|j| j.achieved_mfu * j.held_device_hours)
         .sum();
+    let mfu_bf16_weight: f64 = o
+        .jobs
+        .iter()
+        .map(|j| j.achieved_mfu_bf16 * j.held_device_hours)
+        .sum();
     TrainingSummary {
         variant: run.variant.clone(),
         description: variant.description.clone(),
@@ -133,6 +142,11 @@ pub fn summarise(scenario: &TrainingScenario, run: &TrainingRun) -> TrainingSumm
             0.0
         },
         achieved_mfu: if held > 0.0 { mfu_weight / held } else { 0.0 },
+        achieved_mfu_bf16: if held > 0.0 {
+            mfu_bf16_weight / held
+        } else {
+            0.0
+        },
         deadlines: o.jobs.iter().filter(|j| j.deadline_s.is_some()).count(),
         deadlines_met: o
             .jobs

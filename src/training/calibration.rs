@@ -10,7 +10,7 @@
 //! MFU rows are converted to tokens/s with this model's FLOPs per token
 //! (6 x parameters plus causal attention), the accounting Meta's MFU uses.
 
-use super::layout::{GemmEfficiency, JobShape, Layout, TrainingJob};
+use super::layout::{GemmEfficiency, JobShape, Layout, Recompute, TrainingJob};
 use super::memory::memory;
 use super::plan::{planned, train_plan, PlannedLayout};
 use super::step::{model_flops_per_token, peak_flops, step_time, StepBreakdown};
@@ -41,6 +41,11 @@ pub struct PublishedLayout {
     pub pp: u32,
     pub cp: u32,
     pub vp: u32,
+    /// The recomputation the source states it ran with, if it does: the
+    /// row is then reproduced with it at micro-batch 1 whatever this
+    /// model's memory says (the source's run fitted; the table shows the
+    /// modelled headroom, negative when the memory model over-counts).
+    pub recompute: Option<Recompute>,
 }
 
 /// What the source reports.
@@ -118,7 +123,9 @@ pub fn training_rows() -> Vec<TrainingRow> {
         layout: None,
         published: Published::Mfu(260.0 / 432.0),
     };
-    // 16M tokens per step of 8,192-token sequences.
+    // 16M tokens per step of 8,192-token sequences, one per micro-batch;
+    // "without activation checkpointing" (section 3.3.2): flash attention
+    // and nothing recomputed beyond its core, this model's selective.
     let meta = |devices, mfu| TrainingRow {
         source: META,
         model: "llama-3.1-405b",
@@ -134,6 +141,7 @@ pub fn training_rows() -> Vec<TrainingRow> {
             pp: 16,
             cp: 1,
             vp: 1,
+            recompute: Some(Recompute::Selective),
         }),
         published: Published::Mfu(mfu),
     };
@@ -149,7 +157,13 @@ pub fn training_rows() -> Vec<TrainingRow> {
             seq_len,
             global_batch: 128,
         },
-        layout: Some(PublishedLayout { tp, pp, cp, vp }),
+        layout: Some(PublishedLayout {
+            tp,
+            pp,
+            cp,
+            vp,
+            recompute: None,
+        }),
         published: Published::TokensPerS(per_gpu * f64::from(devices)),
     };
     vec![
@@ -180,6 +194,9 @@ pub struct TrainingRowResult {
     pub simulated_mfu: f64,
     /// Simulated MFU against the dense BF16 peak.
     pub simulated_mfu_bf16: f64,
+    /// Free share of usable memory in this model (negative: over-counted
+    /// for a published layout that ran).
+    pub memory_headroom: f64,
 }
 
 /// Simulates `row` at GEMM efficiencies `efficiency`.
@@ -219,30 +236,48 @@ pub fn run_training_row(
         relative_error: best.tokens_per_s / published_tokens_per_s - 1.0,
         simulated_mfu: best.mfu,
         simulated_mfu_bf16: best.mfu_bf16,
+        memory_headroom: best.memory.headroom(),
     })
 }
 
 /// The fastest fitting layout with the published tp, pp and cp fixed (and
-/// the virtual stages when published above 1; ZeRO stage, recomputation
-/// and micro-batch free), even when pp does not divide the layers.
+/// the virtual stages when published above 1, the recomputation when
+/// stated; ZeRO stage, recomputation and micro-batch free otherwise), even
+/// when pp does not divide the layers.
 fn fastest_with(
     job: &TrainingJob,
     accelerator: &str,
     published: PublishedLayout,
 ) -> Option<PlannedLayout> {
-    let PublishedLayout { tp, pp, cp, vp } = published;
+    let PublishedLayout {
+        tp,
+        pp,
+        cp,
+        vp,
+        recompute: stated,
+    } = published;
     let dp = job.devices / (tp * pp * cp);
     let per_replica = job.global_batch / dp;
+    let recomputes: Vec<Recompute> = match stated {
+        Some(r) => vec![r],
+        None => Recompute::ALL.to_vec(),
+    };
+    let micro_batches: Vec<u32> = match stated {
+        Some(_) => vec![1],
+        None => (1..=per_replica)
+            .filter(|b| per_replica.is_multiple_of(*b))
+            .collect(),
+    };
     let stages: Vec<u32> = if vp > 1 {
         vec![vp]
     } else {
         (1..=job.model.layers.div_ceil(pp).min(8)).collect()
     };
-    let mut best: Option<(StepBreakdown, Layout)> = None;
+    let mut best: Option<((f64, f64), StepBreakdown, Layout)> = None;
     for zero in 0..=3u8 {
-        for recompute in super::Recompute::ALL {
+        for &recompute in &recomputes {
             for &virtual_stages in &stages {
-                for micro_batch in (1..=per_replica).filter(|b| per_replica.is_multiple_of(*b)) {
+                for &micro_batch in &micro_batches {
                     let layout = Layout {
                         dp,
                         tp,
@@ -254,18 +289,23 @@ fn fastest_with(
                         cp,
                         ep: 1,
                     };
-                    if layout.invalid_with(job, true).is_some() || !memory(job, &layout).fits() {
+                    if layout.invalid_with(job, true).is_some()
+                        || (stated.is_none() && !memory(job, &layout).fits())
+                    {
                         continue;
                     }
+                    // Ties (the ZeRO stages below 3 run alike) go to the
+                    // layout needing the least memory.
                     let step = step_time(job, &layout);
-                    if best.as_ref().is_none_or(|b| step.step_s < b.0.step_s) {
-                        best = Some((step, layout));
+                    let key = (step.step_s, memory(job, &layout).total_bytes());
+                    if best.as_ref().is_none_or(|b| key < b.0) {
+                        best = Some((key, step, layout));
                     }
                 }
             }
         }
     }
-    best.map(|(step, layout)| planned(job, accelerator, layout, layout.micro_batch, step, None))
+    best.map(|(_, step, layout)| planned(job, accelerator, layout, layout.micro_batch, step, None))
 }
 
 /// The range a fitted training GEMM efficiency stays in, at either
@@ -378,6 +418,7 @@ pub fn training_rows_table(results: &[TrainingRowResult]) -> crate::table::Table
         ("error", Align::Right),
         ("MFU", Align::Right),
         ("MFU of BF16 peak", Align::Right),
+        ("mem free", Align::Right),
         (
             "layout (dp x tp x pp x cp, v, micro-batch, ZeRO, recompute)",
             Align::Left,
@@ -392,6 +433,7 @@ pub fn training_rows_table(results: &[TrainingRowResult]) -> crate::table::Table
             format!("{:+.1}%", r.relative_error * 100.0),
             format!("{:.1}%", r.simulated_mfu * 100.0),
             format!("{:.1}%", r.simulated_mfu_bf16 * 100.0),
+            format!("{:.0}%", r.memory_headroom * 100.0),
             format!(
                 "{} x {} x {} x {}, {}, {}, {}, {}",
                 l.dp,

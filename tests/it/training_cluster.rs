@@ -34,6 +34,7 @@ fn speed(tokens_per_s: f64, nodes: u32, params: f64) -> JobSpeed {
         nodes,
         model_flops_per_token: 6.0 * params,
         peak_flops_per_device: 1e15,
+        bf16_peak_flops_per_device: 1e15,
         params,
         shrink: [(0, 0.0); 4],
     }

@@ -59,9 +59,11 @@ pub struct JobSpeed {
     pub tokens_per_s: f64,
     /// Nodes the job takes on this pool.
     pub nodes: u32,
-    /// Model FLOPs per token and dense peak per device, for MFU.
+    /// Model FLOPs per token and dense peak per device at the job's
+    /// precision and in BF16, for MFU against each.
     pub model_flops_per_token: f64,
     pub peak_flops_per_device: f64,
+    pub bf16_peak_flops_per_device: f64,
     /// Parameters (checkpoint size).
     pub params: f64,
     /// For an elastic job: smaller sizes it can also run at, as (nodes,

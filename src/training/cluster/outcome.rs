@@ -53,8 +53,12 @@ pub struct JobOutcome {
     /// Held minus useful: rolled-back work, restores, checkpoint writes,
     /// restart overheads.
     pub lost_device_hours: f64,
-    /// Model FLOPs of the kept tokens over the held devices' peak.
+    /// Model FLOPs of the kept tokens over the held devices' dense peak at
+    /// the job's precision.
     pub achieved_mfu: f64,
+    /// The same over the held devices' dense BF16 peak.
+    #[serde(default)]
+    pub achieved_mfu_bf16: f64,
     /// Compute USD by purchase option (committed pools: the job's share at
     /// the pool's rate).
     pub compute_usd: BTreeMap<String, f64>,

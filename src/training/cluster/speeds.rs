@@ -5,7 +5,7 @@
 use super::config::{ClusterPool, JobSpeed};
 use super::JobSpec;
 use crate::catalog::{Catalog, Precision};
-use crate::training::step::{model_flops_per_token, peak_flops};
+use crate::training::step::{model_flops_per_token, peak_flops, peak_flops_bf16};
 use crate::training::{train_plan, JobShape, Layout, TrainingJob};
 use std::collections::HashMap;
 
@@ -122,6 +122,7 @@ fn plan_one(
             nodes: job.devices.div_ceil(accelerator.devices_per_node),
             model_flops_per_token: model_flops_per_token(&t),
             peak_flops_per_device: peak_flops(&t),
+            bf16_peak_flops_per_device: peak_flops_bf16(&t),
             params: model.params_b * 1e9,
             shrink,
         },

@@ -170,6 +170,11 @@ impl Sim<'_> {
             } else {
                 0.0
             },
+            achieved_mfu_bf16: if rec.peak_device_flop_bf16 > 0.0 {
+                rec.useful_flops / rec.peak_device_flop_bf16
+            } else {
+                0.0
+            },
             compute_usd: rec.compute_usd.clone(),
             storage_usd,
             egress_usd: rec.egress_usd,

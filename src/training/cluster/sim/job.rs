@@ -59,8 +59,10 @@ pub(super) struct JobRecord {
     /// Device-seconds whose tokens were kept.
     pub useful_device_s: f64,
     pub useful_flops: f64,
-    /// Held device-seconds times each device's dense peak.
+    /// Held device-seconds times each device's dense peak (the job's
+    /// precision, and BF16).
     pub peak_device_flop: f64,
+    pub peak_device_flop_bf16: f64,
     /// Compute USD by purchase option.
     pub compute_usd: BTreeMap<String, f64>,
     pub migrated: bool,
@@ -175,6 +177,7 @@ impl JobState {
         let devices = f64::from(speed.nodes * devices_per_node);
         self.record.held_device_s += held_s * devices;
         self.record.peak_device_flop += held_s * devices * speed.peak_flops_per_device;
+        self.record.peak_device_flop_bf16 += held_s * devices * speed.bf16_peak_flops_per_device;
         *self
             .record
             .compute_usd
@@ -193,6 +196,7 @@ mod tests {
             nodes: 2,
             model_flops_per_token: 6e9,
             peak_flops_per_device: 1e15,
+            bf16_peak_flops_per_device: 1e15,
             params: 1e9,
             shrink: [(0, 0.0); 4],
         }

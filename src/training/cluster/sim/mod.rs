@@ -329,6 +329,7 @@ pub(super) mod testing {
             nodes,
             model_flops_per_token: 6e9,
             peak_flops_per_device: 1e15,
+            bf16_peak_flops_per_device: 1e15,
             params: 1e9,
             shrink: [(nodes / 2, 5e5), (0, 0.0), (0, 0.0), (0, 0.0)],
         };
