@@ -5,7 +5,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use fleetsim::catalog::{Catalog, Precision};
-use fleetsim::training::{train_plan, TrainingJob};
+use fleetsim::training::{train_plan, GemmEfficiency, TrainingJob};
 use std::hint::black_box;
 
 fn train_plan_512(c: &mut Criterion) {
@@ -19,8 +19,9 @@ fn train_plan_512(c: &mut Criterion) {
             devices: 512,
             seq_len: 4096,
             global_batch: 1024,
-            efficiency: 0.5,
+            efficiency: GemmEfficiency::uniform(0.5),
             dp_overlap: 0.7,
+            fp32_gradients: false,
         };
         c.bench_function(&format!("train_plan_405b_512_{name}"), |b| {
             b.iter(|| {

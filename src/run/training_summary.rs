@@ -71,6 +71,24 @@ fn warnings(o: &crate::training::cluster::ClusterOutcome) -> Vec<String> {
     w
 }
 
+/// The mean of `f` over the jobs weighted by their held device-hours
+/// (`held` in all), 0 when nothing was held.
+fn held_weighted(
+    o: &crate::training::cluster::ClusterOutcome,
+    held: f64,
+    f: impl Fn(&JobOutcome) -> f64,
+) -> f64 {
+    if held > 0.0 {
+        o.jobs
+            .iter()
+            .map(|j| f(j) * j.held_device_hours)
+            .sum::<f64>()
+            / held
+    } else {
+        0.0
+    }
+}
+
 /// The summary of one run.
 pub fn summarise(scenario: &TrainingScenario, run: &TrainingRun) -> TrainingSummary {
     let variant = scenario
@@ -89,16 +107,8 @@ pub fn summarise(scenario: &TrainingScenario, run: &TrainingRun) -> TrainingSumm
     };
     let held: f64 = o.jobs.iter().map(|j| j.held_device_hours).sum();
     let lost: f64 = o.jobs.iter().map(|j| j.lost_device_hours).sum();
-    let mfu_weight: f64 = o
-        .jobs
-        .iter()
-        .map(|j| j.achieved_mfu * j.held_device_hours)
-        .sum();
-    let mfu_bf16_weight: f64 = o
-        .jobs
-        .iter()
-        .map(|j| j.achieved_mfu_bf16 * j.held_device_hours)
-        .sum();
+    let mfu = held_weighted(o, held, |j| j.achieved_mfu);
+    let mfu_bf16 = held_weighted(o, held, |j| j.achieved_mfu_bf16);
     TrainingSummary {
         variant: run.variant.clone(),
         description: variant.description.clone(),
@@ -141,12 +151,8 @@ pub fn summarise(scenario: &TrainingScenario, run: &TrainingRun) -> TrainingSumm
         } else {
             0.0
         },
-        achieved_mfu: if held > 0.0 { mfu_weight / held } else { 0.0 },
-        achieved_mfu_bf16: if held > 0.0 {
-            mfu_bf16_weight / held
-        } else {
-            0.0
-        },
+        achieved_mfu: mfu,
+        achieved_mfu_bf16: mfu_bf16,
         deadlines: o.jobs.iter().filter(|j| j.deadline_s.is_some()).count(),
         deadlines_met: o
             .jobs
