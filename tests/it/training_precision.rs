@@ -223,3 +223,34 @@ fn a_bad_checkpoint_storage_bandwidth_exits_2_naming_it() {
         "{err}"
     );
 }
+
+#[test]
+fn fp32_gradients_is_a_scenario_key_that_slows_data_parallel_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let makespan_h = |value: &str| {
+        let path = dir.path().join("s.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[training]\nmodel = \"llama-3.1-8b\"\nfp32_gradients = {value}\n\
+                 [[training.jobs]]\ntokens = 1e9\ndevices = 8\n\
+                 [variants.v.pools.main]\naccelerator = \"h100\"\nnodes = 1\n"
+            ),
+        )
+        .unwrap();
+        let (code, out, err) = fleetsim(&["run", path.to_str().unwrap(), "--json"]);
+        (code, out, err)
+    };
+    let parse = |out: &str| {
+        let v: serde_json::Value = serde_json::from_str(out).unwrap();
+        v["variants"][0]["training"]["makespan_h"].as_f64().unwrap()
+    };
+    let (c16, o16, e16) = makespan_h("false");
+    let (c18, o18, e18) = makespan_h("true");
+    assert_eq!((c16, c18), (0, 0), "{e16}{e18}");
+    // Twice the gradient bytes over the data-parallel ranks: slower.
+    assert!(parse(&o18) > parse(&o16), "{o16}\n{o18}");
+    let (code, _, err) = makespan_h("\"yes\"");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("fp32_gradients"), "{err}");
+}

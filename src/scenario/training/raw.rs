@@ -33,6 +33,8 @@ pub(super) struct RawTraining {
     pub(super) precision: Option<String>,
     pub(super) seq_len: Option<i64>,
     pub(super) global_batch: Option<i64>,
+    /// Gradients kept and reduced in FP32 (default false: BF16).
+    pub(super) fp32_gradients: Option<bool>,
     pub(super) scheduler: Option<toml::Value>,
     pub(super) deadline_aware: Option<bool>,
     pub(super) elastic: Option<bool>,

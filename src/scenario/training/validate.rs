@@ -111,6 +111,7 @@ fn shape(ctx: &Ctx, t: &RawTraining) -> Result<TrainingShape, ScenarioError> {
         precision,
         seq_len: ctx.positive_u32("training.seq_len", t.seq_len.unwrap_or(4096))?,
         global_batch: ctx.positive_u32("training.global_batch", t.global_batch.unwrap_or(1024))?,
+        fp32_gradients: t.fp32_gradients.unwrap_or(false),
     })
 }
 

@@ -9,12 +9,14 @@ use crate::training::step::{model_flops_per_token, peak_flops, peak_flops_bf16};
 use crate::training::{train_plan, JobShape, Layout, TrainingJob};
 use std::collections::HashMap;
 
-/// What every job shares: precision, sequence length, global batch.
+/// What every job shares: precision, sequence length, global batch, and
+/// whether gradients are kept in FP32 (18 bytes per parameter, not 16).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TrainingShape {
     pub precision: Precision,
     pub seq_len: u32,
     pub global_batch: u32,
+    pub fp32_gradients: bool,
 }
 
 /// The layout a job runs with on a pool, for reports.
@@ -84,17 +86,20 @@ fn plan_one(
     let accelerator = catalog
         .accelerator(&pool.accelerator)
         .map_err(|e| e.to_string())?;
-    let t = TrainingJob::new(
-        model,
-        accelerator,
-        JobShape {
-            precision: shape.precision,
-            devices: job.devices,
-            seq_len: shape.seq_len,
-            global_batch: shape.global_batch,
-        },
-        crate::training::efficiency::training_efficiency(catalog, &pool.accelerator)?.0,
-    );
+    let t = TrainingJob {
+        fp32_gradients: shape.fp32_gradients,
+        ..TrainingJob::new(
+            model,
+            accelerator,
+            JobShape {
+                precision: shape.precision,
+                devices: job.devices,
+                seq_len: shape.seq_len,
+                global_batch: shape.global_batch,
+            },
+            crate::training::efficiency::training_efficiency(catalog, &pool.accelerator)?.0,
+        )
+    };
     let best = train_plan(&t, &pool.accelerator, &job.model, None)
         .map_err(|e| e.to_string())?
         .swap_remove(0);
