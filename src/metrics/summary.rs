@@ -165,9 +165,29 @@ pub struct CostSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchingSummary {
     pub policy: String,
+    /// Continuous batching's KV admission behaviour: "reserve-output"
+    /// (TensorRT-LLM) or "paged-preempt" (vLLM); null for static batching.
+    #[serde(default)]
+    pub kv_admission: Option<String>,
     pub iterations: u64,
     pub preemptions: u64,
     pub recomputed_tokens: u64,
+    /// Preemptions above [`THRASHING_PREEMPTION_SHARE`] of arrived requests:
+    /// the run's table then says "KV cache thrashing".
+    #[serde(default)]
+    pub thrashing: bool,
+}
+
+/// A run preempting more than this share of its arrived requests (in
+/// preemptions, a request preempted twice counting twice) is thrashing its
+/// KV cache.
+pub const THRASHING_PREEMPTION_SHARE: f64 = 0.05;
+
+impl BatchingSummary {
+    /// Whether `preemptions` exceed [`THRASHING_PREEMPTION_SHARE`] of `arrived`.
+    pub fn is_thrashing(preemptions: u64, arrived: u64) -> bool {
+        preemptions as f64 > THRASHING_PREEMPTION_SHARE * arrived as f64
+    }
 }
 
 /// Simulator speed. `wall_s` and `events_per_s` vary run to run; every

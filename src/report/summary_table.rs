@@ -14,7 +14,19 @@ pub fn render_table(title: &str, variants: &[VariantSummary]) -> String {
         cells.extend(variants.iter().map(cell));
         table.push(cells);
     }
-    format!("{title}\n{}", table.terminal())
+    let mut out = format!("{title}\n{}", table.terminal());
+    for v in variants.iter().filter(|v| v.batching.thrashing) {
+        out.push_str(&format!(
+            "{}: KV cache thrashing: {} preemptions, {} tokens recomputed \
+             ({} requests arrived; more than {:.0}% preempted)\n",
+            crate::table::printable(&v.name),
+            v.batching.preemptions,
+            v.batching.recomputed_tokens,
+            v.requests.arrived,
+            crate::metrics::THRASHING_PREEMPTION_SHARE * 100.0
+        ));
+    }
+    out
 }
 
 /// One value per pool, joined with " + ".
@@ -31,7 +43,10 @@ const ROWS: [Row; 34] = [
     ("nodes", |v| {
         v.pools.iter().map(|p| p.nodes).sum::<u64>().to_string()
     }),
-    ("batching", |v| v.batching.policy.clone()),
+    ("batching", |v| match &v.batching.kv_admission {
+        Some(k) => format!("{} ({k})", v.batching.policy),
+        None => v.batching.policy.clone(),
+    }),
     ("simulated time (s)", |v| format!("{:.1}", v.simulated_s)),
     ("requests arrived", |v| v.requests.arrived.to_string()),
     ("  completed", |v| v.requests.completed.to_string()),
@@ -88,7 +103,12 @@ const ROWS: [Row; 34] = [
     ("utilization (%)", |v| {
         per_pool(v, |p| format!("{:.1}", p.utilization * 100.0))
     }),
-    ("preemptions", |v| v.batching.preemptions.to_string()),
+    ("preemptions / recomputed tokens", |v| {
+        format!(
+            "{} / {}",
+            v.batching.preemptions, v.batching.recomputed_tokens
+        )
+    }),
     ("interruptions / launches", |v| {
         format!("{} / {}", v.interruptions, v.fleet.launches)
     }),

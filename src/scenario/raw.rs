@@ -333,6 +333,8 @@ pub enum RawBatching {
         max_batched_tokens: Option<i64>,
         chunked_prefill: Option<bool>,
         max_output_tokens: Option<i64>,
+        /// "reserve-output" (TensorRT-LLM) or "paged-preempt" (vLLM).
+        kv_admission: Option<String>,
     },
 }
 

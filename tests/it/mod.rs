@@ -13,6 +13,7 @@ mod gate;
 mod golden;
 mod hand_computed;
 mod hf_config;
+mod kv_admission;
 mod plan;
 mod report;
 mod roofline;
