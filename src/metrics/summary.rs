@@ -135,8 +135,27 @@ pub struct PoolSummary {
     pub price_source: String,
     /// Compute cost of this pool's nodes.
     pub cost_usd: f64,
-    /// Share of serving replica-time with an iteration running.
-    pub utilization: f64,
+    /// Share of serving replica-time with an iteration running (any
+    /// iteration, of any size): not a capacity measure (a fleet at a ninth
+    /// of its sustainable load can be busy 96% of the time); `plan`'s load
+    /// (1 / headroom) is. Read as `utilization` from older summaries.
+    #[serde(alias = "utilization")]
+    pub busy_share: f64,
+    /// Sequences per iteration, time-weighted over busy (iteration) time.
+    #[serde(default)]
+    pub mean_running_batch: f64,
+    /// KV-cache blocks in use / capacity at each iteration's start,
+    /// time-weighted over busy time.
+    #[serde(default)]
+    pub mean_kv_occupancy: f64,
+    /// Model FLOPs utilisation: the iterations' FLOPs / (the replicas'
+    /// peak FLOP/s x their serving seconds), 0..1.
+    #[serde(default)]
+    pub mfu: f64,
+    /// The iterations' HBM bytes (weights + KV cache) / (bandwidth x
+    /// serving seconds), 0..1.
+    #[serde(default)]
+    pub memory_bandwidth_utilization: f64,
     pub kv_capacity_tokens_per_replica: u64,
     pub purchase: String,
     pub region: String,

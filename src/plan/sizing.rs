@@ -171,7 +171,7 @@ pub(super) fn size(ctx: &Context, c: &Candidate) -> Result<Sized, PlanError> {
             .expect("a failed search keeps its last probe");
         return Ok(Sized::Rows(vec![miss(shape, units, &runs)]));
     };
-    let utilization = mean(&od_runs, |s| pool(s, fleet::MAIN).utilization);
+    let utilization = mean(&od_runs, |s| pool(s, fleet::MAIN).busy_share);
     let headroom = ctx.headroom(od(units))?;
     let band = band_units(ctx, c, units, max_units)?;
     let mut rows = Vec::new();
@@ -391,7 +391,7 @@ fn row(
             .sum::<Option<f64>>()
             .map(|t| t / runs.len() as f64),
         other_usd_per_hour: other_per_hour,
-        utilization: mean(runs, |s| pool(s, fleet::MAIN).utilization),
+        utilization: mean(runs, |s| pool(s, fleet::MAIN).busy_share),
         headroom_multiplier: headroom,
         band: None,
         note,

@@ -34,7 +34,7 @@ fn per_pool(v: &VariantSummary, cell: impl Fn(&crate::metrics::PoolSummary) -> S
     v.pools.iter().map(cell).collect::<Vec<_>>().join(" + ")
 }
 
-const ROWS: [Row; 34] = [
+const ROWS: [Row; 37] = [
     ("fleet", |v| {
         per_pool(v, |p| {
             format!("{}x{} {}", p.replicas, p.devices_per_replica, p.accelerator)
@@ -100,8 +100,23 @@ const ROWS: [Row; 34] = [
     ("goodput (req/s)", |v| {
         format!("{:.2}", v.throughput.goodput_requests_per_s)
     }),
-    ("utilization (%)", |v| {
-        per_pool(v, |p| format!("{:.1}", p.utilization * 100.0))
+    ("busy share (%)", |v| {
+        per_pool(v, |p| format!("{:.1}", p.busy_share * 100.0))
+    }),
+    ("mean running batch", |v| {
+        per_pool(v, |p| format!("{:.1}", p.mean_running_batch))
+    }),
+    ("KV cache occupancy (%)", |v| {
+        per_pool(v, |p| format!("{:.1}", p.mean_kv_occupancy * 100.0))
+    }),
+    ("MFU / HBM bandwidth (%)", |v| {
+        per_pool(v, |p| {
+            format!(
+                "{:.1} / {:.1}",
+                p.mfu * 100.0,
+                p.memory_bandwidth_utilization * 100.0
+            )
+        })
     }),
     ("preemptions / recomputed tokens", |v| {
         format!(

@@ -22,4 +22,5 @@ mod sweep;
 mod training;
 mod training_cli;
 mod training_cluster;
+mod utilization;
 mod workloads;
