@@ -164,6 +164,15 @@ pub struct PoolSummary {
     pub units_launched: u64,
 }
 
+impl PoolSummary {
+    /// The share of serving time the binding unit (compute or HBM
+    /// bandwidth) runs at its peak: max(MFU, bandwidth utilisation). What
+    /// owned power is priced at: draw = idle + (TDP - idle) x activity.
+    pub fn activity(&self) -> f64 {
+        self.mfu.max(self.memory_bandwidth_utilization)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CostSummary {
     pub total_usd: f64,

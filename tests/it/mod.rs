@@ -14,6 +14,7 @@ mod golden;
 mod hand_computed;
 mod hf_config;
 mod kv_admission;
+mod load;
 mod plan;
 mod report;
 mod roofline;
