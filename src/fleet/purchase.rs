@@ -126,14 +126,26 @@ pub struct OwnedCost {
     /// Watts drawn per device at full load (defaults to the catalog TDP).
     pub watts_per_device: f64,
     pub devices_per_node: u32,
-    /// Share of TDP drawn when idle (0..1); draw = idle + (1 - idle) x utilisation.
+    /// Share of TDP drawn when idle (0..1); draw = idle + (1 - idle) x activity.
     pub idle_power_fraction: f64,
-    /// Expected utilisation used to price power up front (0..1).
-    pub utilization: f64,
+    /// The share of time the binding unit (compute or HBM bandwidth) runs
+    /// at its peak, max(MFU, bandwidth utilisation) (0..1): `plan` sets it
+    /// from its on-demand runs; not the share of time anything runs.
+    pub activity: f64,
     pub pue: f64,
     pub usd_per_kwh: f64,
     pub hosting_usd_per_node_month: f64,
 }
+
+/// Owned power's activity when a scenario names none: about what fleetsim
+/// measures on its default scenario (max(MFU, bandwidth utilisation) 0.29 to
+/// 0.41 per pool); an assumption to override (`plan` measures it).
+pub const OWNED_ACTIVITY: f64 = 0.4;
+
+/// The error for the removed `owned.utilization` key.
+pub const RENAMED_UTILIZATION: &str = "`utilization` (a busy share) no longer prices owned \
+     power: set `activity`, the share of time the binding unit (compute or HBM bandwidth) runs \
+     at peak, max(MFU, memory_bandwidth_utilization) of a run's pool (default 0.4)";
 
 /// Hours in an average month (8,760 / 12).
 pub const HOURS_PER_MONTH: f64 = 730.0;
@@ -159,7 +171,7 @@ impl OwnedCost {
         } else {
             self.hardware_usd() / years
         };
-        let draw = self.idle_power_fraction + (1.0 - self.idle_power_fraction) * self.utilization;
+        let draw = self.idle_power_fraction + (1.0 - self.idle_power_fraction) * self.activity;
         let kw = (self.watts_per_device * f64::from(self.devices_per_node) * draw
             + self.host_watts)
             * self.pue
@@ -222,7 +234,7 @@ mod tests {
             watts_per_device: 900.0,
             devices_per_node: 8,
             idle_power_fraction: 0.3,
-            utilization: 1.0,
+            activity: 1.0,
             pue: 1.5,
             usd_per_kwh: 0.10,
             hosting_usd_per_node_month: 730.0,
@@ -250,7 +262,7 @@ mod tests {
             watts_per_device: 900.0,
             devices_per_node: 8,
             idle_power_fraction: 0.3,
-            utilization: 1.0,
+            activity: 1.0,
             pue: 1.3,
             usd_per_kwh: 0.10,
             hosting_usd_per_node_month: 1000.0,

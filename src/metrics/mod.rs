@@ -12,5 +12,6 @@ pub use record::{Outcome, RequestRecord};
 pub use summary::{
     BatchingSummary, CostSummary, EngineSummary, FleetSummary, LatencySummary, PercentileCheck,
     PoolSummary, RequestCounts, SloSummary, ThroughputSummary, VariantSummary,
+    THRASHING_PREEMPTION_SHARE,
 };
 pub use timeline::TimelineRow;

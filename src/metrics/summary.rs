@@ -135,14 +135,42 @@ pub struct PoolSummary {
     pub price_source: String,
     /// Compute cost of this pool's nodes.
     pub cost_usd: f64,
-    /// Share of serving replica-time with an iteration running.
-    pub utilization: f64,
+    /// Share of serving replica-time with an iteration running (any
+    /// iteration, of any size): not a capacity measure (a fleet at a ninth
+    /// of its sustainable load can be busy 96% of the time); `plan`'s load
+    /// (1 / headroom) is. Read as `utilization` from older summaries.
+    #[serde(alias = "utilization")]
+    pub busy_share: f64,
+    /// Sequences per iteration, time-weighted over busy (iteration) time.
+    #[serde(default)]
+    pub mean_running_batch: f64,
+    /// KV-cache blocks in use / capacity at each iteration's start,
+    /// time-weighted over busy time.
+    #[serde(default)]
+    pub mean_kv_occupancy: f64,
+    /// Model FLOPs utilisation: the iterations' FLOPs / (the replicas'
+    /// peak FLOP/s x their serving seconds), 0..1.
+    #[serde(default)]
+    pub mfu: f64,
+    /// The iterations' HBM bytes (weights + KV cache) / (bandwidth x
+    /// serving seconds), 0..1.
+    #[serde(default)]
+    pub memory_bandwidth_utilization: f64,
     pub kv_capacity_tokens_per_replica: u64,
     pub purchase: String,
     pub region: String,
     pub interruptions: u64,
     /// Units (nodes, or multi-node replicas) launched during the run, t = 0 included.
     pub units_launched: u64,
+}
+
+impl PoolSummary {
+    /// The share of serving time the binding unit (compute or HBM
+    /// bandwidth) runs at its peak: max(MFU, bandwidth utilisation). What
+    /// owned power is priced at: draw = idle + (TDP - idle) x activity.
+    pub fn activity(&self) -> f64 {
+        self.mfu.max(self.memory_bandwidth_utilization)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,9 +193,29 @@ pub struct CostSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BatchingSummary {
     pub policy: String,
+    /// Continuous batching's KV admission behaviour: "reserve-output"
+    /// (TensorRT-LLM) or "paged-preempt" (vLLM); null for static batching.
+    #[serde(default)]
+    pub kv_admission: Option<String>,
     pub iterations: u64,
     pub preemptions: u64,
     pub recomputed_tokens: u64,
+    /// Preemptions above [`THRASHING_PREEMPTION_SHARE`] of arrived requests:
+    /// the run's table then says "KV cache thrashing".
+    #[serde(default)]
+    pub thrashing: bool,
+}
+
+/// A run preempting more than this share of its arrived requests (in
+/// preemptions, a request preempted twice counting twice) is thrashing its
+/// KV cache.
+pub const THRASHING_PREEMPTION_SHARE: f64 = 0.05;
+
+impl BatchingSummary {
+    /// Whether `preemptions` exceed [`THRASHING_PREEMPTION_SHARE`] of `arrived`.
+    pub fn is_thrashing(preemptions: u64, arrived: u64) -> bool {
+        preemptions as f64 > THRASHING_PREEMPTION_SHARE * arrived as f64
+    }
 }
 
 /// Simulator speed. `wall_s` and `events_per_s` vary run to run; every

@@ -30,7 +30,7 @@ impl Candidate {
 
     /// The prices its pools use for `option` (sizing runs of an unpriced
     /// accelerator bill it at 0).
-    pub fn prices(&self, spot_advisor: &str, owned_utilization: Option<f64>) -> Prices {
+    pub fn prices(&self, spot_advisor: &str, owned_activity: Option<f64>) -> Prices {
         Prices {
             on_demand_usd_per_node_hour: match (self.given_usd_per_node_hour, self.catalog_priced) {
                 (Some(p), _) => Some(p),
@@ -38,7 +38,7 @@ impl Candidate {
                 (None, false) => Some(0.0),
             },
             owned_kit_usd: self.owned_kit_usd,
-            owned_utilization,
+            owned_activity,
             spot_advisor: spot_advisor.to_string(),
         }
     }

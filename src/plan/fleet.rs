@@ -48,10 +48,10 @@ pub struct Prices {
     /// On-demand USD per node-hour when not the catalog's (a given price, or
     /// 0 for sizing an unpriced accelerator).
     pub on_demand_usd_per_node_hour: Option<f64>,
-    /// Owned: the accelerator kit's price per node, and the utilisation the
-    /// power bill assumes.
+    /// Owned: the accelerator kit's price per node, and the activity
+    /// (`PoolSummary::activity`) the power bill is priced at.
     pub owned_kit_usd: Option<f64>,
-    pub owned_utilization: Option<f64>,
+    pub owned_activity: Option<f64>,
     /// The spot market's interruption-frequency bucket.
     pub spot_advisor: String,
 }
@@ -90,8 +90,8 @@ pub fn variant(shape: &Shape, units: u32, option: PurchaseOption, prices: &Price
             if let Some(kit) = prices.owned_kit_usd {
                 owned.insert("purchase_usd_per_node".into(), Value::Float(kit));
             }
-            if let Some(u) = prices.owned_utilization {
-                owned.insert("utilization".into(), Value::Float(u));
+            if let Some(a) = prices.owned_activity {
+                owned.insert("activity".into(), Value::Float(a));
             }
             main.insert("owned".into(), Value::Table(owned));
         }

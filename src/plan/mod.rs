@@ -179,8 +179,12 @@ pub struct PlanRow {
     /// The part of `usd_per_hour` that is not node-hours (storage, egress,
     /// monitoring): known even for an unpriced accelerator.
     pub other_usd_per_hour: f64,
-    /// Share of serving replica-time with an iteration running.
-    pub utilization: f64,
+    /// Load: the target rate / the highest rate the fleet serves within SLO
+    /// (1 / `headroom_multiplier`); `None` when headroom was not searched.
+    pub load: Option<f64>,
+    /// Mean MFU and HBM bandwidth utilisation of the main pool's runs.
+    pub mfu: f64,
+    pub memory_bandwidth_utilization: f64,
     /// The highest multiple of the target rate the fleet still serves within
     /// SLO (lower bound from bisection); `None` when not searched.
     pub headroom_multiplier: Option<f64>,

@@ -171,7 +171,8 @@ pub(super) fn size(ctx: &Context, c: &Candidate) -> Result<Sized, PlanError> {
             .expect("a failed search keeps its last probe");
         return Ok(Sized::Rows(vec![miss(shape, units, &runs)]));
     };
-    let utilization = mean(&od_runs, |s| pool(s, fleet::MAIN).utilization);
+    // Owned power is priced at the on-demand runs' measured activity.
+    let activity = mean(&od_runs, |s| pool(s, fleet::MAIN).activity());
     let headroom = ctx.headroom(od(units))?;
     let band = band_units(ctx, c, units, max_units)?;
     let mut rows = Vec::new();
@@ -183,7 +184,7 @@ pub(super) fn size(ctx: &Context, c: &Candidate) -> Result<Sized, PlanError> {
         );
         rows.push(row);
     }
-    let priced = c.prices(advisor, Some(utilization));
+    let priced = c.prices(advisor, Some(activity));
     rows.extend(committed_rows(ctx, c, units, &priced, headroom)?);
     if c.options.contains(&PurchaseOption::SpotWithFallback) {
         rows.push(spot_row(ctx, c, units, max_units, &priced)?);
@@ -391,7 +392,11 @@ fn row(
             .sum::<Option<f64>>()
             .map(|t| t / runs.len() as f64),
         other_usd_per_hour: other_per_hour,
-        utilization: mean(runs, |s| pool(s, fleet::MAIN).utilization),
+        load: headroom.filter(|h| *h > 0.0).map(|h| 1.0 / h),
+        mfu: mean(runs, |s| pool(s, fleet::MAIN).mfu),
+        memory_bandwidth_utilization: mean(runs, |s| {
+            pool(s, fleet::MAIN).memory_bandwidth_utilization
+        }),
         headroom_multiplier: headroom,
         band: None,
         note,

@@ -30,7 +30,7 @@ pub fn rows_table(plan: &Plan, all_tp: bool) -> Table {
         ("USD/month", Align::Right),
         ("USD/year", Align::Right),
         ("USD/1M tok", Align::Right),
-        ("util %", Align::Right),
+        ("load %", Align::Right),
         ("headroom x", Align::Right),
         ("term", Align::Left),
     ];
@@ -51,7 +51,7 @@ pub fn rows_table(plan: &Plan, all_tp: bool) -> Table {
             thousands(r.usd_per_month),
             thousands(r.usd_per_year),
             fixed(r.usd_per_million_output_tokens, 3),
-            format!("{:.1}", r.utilization * 100.0),
+            fixed(r.load.map(|l| l * 100.0), 1),
             fixed(r.headroom_multiplier, 2),
             term(r).to_string(),
         ];
@@ -301,7 +301,8 @@ pub fn frame(plan: &Plan) -> PolarsResult<DataFrame> {
                 "other_usd_per_hour".into(),
                 o(|r| Some(r.other_usd_per_hour)),
             ),
-            Column::new("utilization".into(), o(|r| Some(r.utilization))),
+            Column::new("load".into(), o(|r| r.load)),
+            Column::new("mfu".into(), o(|r| Some(r.mfu))),
             Column::new("headroom_multiplier".into(), o(|r| r.headroom_multiplier)),
             Column::new(
                 "price_source".into(),

@@ -14,7 +14,19 @@ pub fn render_table(title: &str, variants: &[VariantSummary]) -> String {
         cells.extend(variants.iter().map(cell));
         table.push(cells);
     }
-    format!("{title}\n{}", table.terminal())
+    let mut out = format!("{title}\n{}", table.terminal());
+    for v in variants.iter().filter(|v| v.batching.thrashing) {
+        out.push_str(&format!(
+            "{}: KV cache thrashing: {} preemptions, {} tokens recomputed \
+             ({} requests arrived; more than {:.0}% preempted)\n",
+            crate::table::printable(&v.name),
+            v.batching.preemptions,
+            v.batching.recomputed_tokens,
+            v.requests.arrived,
+            crate::metrics::THRASHING_PREEMPTION_SHARE * 100.0
+        ));
+    }
+    out
 }
 
 /// One value per pool, joined with " + ".
@@ -22,7 +34,7 @@ fn per_pool(v: &VariantSummary, cell: impl Fn(&crate::metrics::PoolSummary) -> S
     v.pools.iter().map(cell).collect::<Vec<_>>().join(" + ")
 }
 
-const ROWS: [Row; 34] = [
+const ROWS: [Row; 37] = [
     ("fleet", |v| {
         per_pool(v, |p| {
             format!("{}x{} {}", p.replicas, p.devices_per_replica, p.accelerator)
@@ -31,7 +43,10 @@ const ROWS: [Row; 34] = [
     ("nodes", |v| {
         v.pools.iter().map(|p| p.nodes).sum::<u64>().to_string()
     }),
-    ("batching", |v| v.batching.policy.clone()),
+    ("batching", |v| match &v.batching.kv_admission {
+        Some(k) => format!("{} ({k})", v.batching.policy),
+        None => v.batching.policy.clone(),
+    }),
     ("simulated time (s)", |v| format!("{:.1}", v.simulated_s)),
     ("requests arrived", |v| v.requests.arrived.to_string()),
     ("  completed", |v| v.requests.completed.to_string()),
@@ -85,10 +100,30 @@ const ROWS: [Row; 34] = [
     ("goodput (req/s)", |v| {
         format!("{:.2}", v.throughput.goodput_requests_per_s)
     }),
-    ("utilization (%)", |v| {
-        per_pool(v, |p| format!("{:.1}", p.utilization * 100.0))
+    ("busy share (%)", |v| {
+        per_pool(v, |p| format!("{:.1}", p.busy_share * 100.0))
     }),
-    ("preemptions", |v| v.batching.preemptions.to_string()),
+    ("mean running batch", |v| {
+        per_pool(v, |p| format!("{:.1}", p.mean_running_batch))
+    }),
+    ("KV cache occupancy (%)", |v| {
+        per_pool(v, |p| format!("{:.1}", p.mean_kv_occupancy * 100.0))
+    }),
+    ("MFU / HBM bandwidth (%)", |v| {
+        per_pool(v, |p| {
+            format!(
+                "{:.1} / {:.1}",
+                p.mfu * 100.0,
+                p.memory_bandwidth_utilization * 100.0
+            )
+        })
+    }),
+    ("preemptions / recomputed tokens", |v| {
+        format!(
+            "{} / {}",
+            v.batching.preemptions, v.batching.recomputed_tokens
+        )
+    }),
     ("interruptions / launches", |v| {
         format!("{} / {}", v.interruptions, v.fleet.launches)
     }),

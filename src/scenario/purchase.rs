@@ -8,6 +8,7 @@ use super::series;
 use super::ScenarioError;
 use crate::catalog::Accelerator;
 use crate::engine::SimTime;
+use crate::fleet::purchase::{OWNED_ACTIVITY, RENAMED_UTILIZATION};
 use crate::fleet::spot::{hazard_from_monthly_fraction, notice_preset, ADVISOR_BUCKETS};
 use crate::fleet::{DurationDist, Hazard, Outages, OwnedCost, PriceSchedule, Purchase, SpotMarket};
 
@@ -458,7 +459,10 @@ fn owned_cost(
         )?,
         devices_per_node: accelerator.devices_per_node,
         idle_power_fraction: share(o.idle_power_fraction, "idle_power_fraction", 0.3)?,
-        utilization: share(o.utilization, "utilization", 0.6)?,
+        activity: match o.utilization {
+            Some(_) => return Err(ctx.err(okey("utilization"), RENAMED_UTILIZATION)),
+            None => share(o.activity, "activity", OWNED_ACTIVITY)?,
+        },
         pue: ctx.or(&okey("pue"), o.pue, positive, 1.3)?,
         usd_per_kwh: ctx.or(&okey("usd_per_kwh"), o.usd_per_kwh, non_negative, 0.10)?,
         hosting_usd_per_node_month: ctx.or(

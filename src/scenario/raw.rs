@@ -211,7 +211,9 @@ pub struct RawOwned {
     pub host_watts: Option<f64>,
     pub watts_per_device: Option<f64>,
     pub idle_power_fraction: Option<f64>,
+    /// Removed: read only to name it in an error (see `activity`).
     pub utilization: Option<f64>,
+    pub activity: Option<f64>,
     pub pue: Option<f64>,
     pub usd_per_kwh: Option<f64>,
     pub hosting_usd_per_node_month: Option<f64>,
@@ -333,6 +335,8 @@ pub enum RawBatching {
         max_batched_tokens: Option<i64>,
         chunked_prefill: Option<bool>,
         max_output_tokens: Option<i64>,
+        /// "reserve-output" (TensorRT-LLM) or "paged-preempt" (vLLM).
+        kv_admission: Option<String>,
     },
 }
 

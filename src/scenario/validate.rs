@@ -339,6 +339,44 @@ fn router(ctx: &Ctx, key: &str, r: &RawRouter) -> Result<RouterPolicy, ScenarioE
 pub const DEFAULT_MAX_NUM_SEQS: i64 = 256;
 pub const DEFAULT_MAX_BATCHED_TOKENS: i64 = 8192;
 
+/// The output tokens continuous batching reserves at admission (`Some`:
+/// reserve-output) or `None` (paged-preempt). Without `kv_admission` the old
+/// form is read: `max_output_tokens` set means reserve-output.
+fn reserved_output(
+    ctx: &Ctx,
+    key: &str,
+    kv_admission: Option<&str>,
+    max_output_tokens: Option<i64>,
+) -> Result<Option<u32>, ScenarioError> {
+    let max_key = format!("{key}.max_output_tokens");
+    let max = max_output_tokens
+        .map(|m| ctx.positive_u32(&max_key, m))
+        .transpose()?;
+    let Some(name) = kv_admission else {
+        return Ok(max);
+    };
+    let admission_key = format!("{key}.kv_admission");
+    let reserve = ctx.choose(
+        &admission_key,
+        name,
+        &[("reserve-output", true), ("paged-preempt", false)],
+    )?;
+    match (reserve, max) {
+        (true, None) => Err(ctx.err(
+            max_key,
+            "kv_admission = \"reserve-output\" needs max_output_tokens: the output \
+             tokens (the client's max_tokens) reserved per request at admission",
+        )),
+        (false, Some(_)) => Err(ctx.err(
+            max_key,
+            "kv_admission = \"paged-preempt\" reserves no output: remove max_output_tokens \
+             or use kv_admission = \"reserve-output\"",
+        )),
+        (true, max) => Ok(max),
+        (false, None) => Ok(None),
+    }
+}
+
 fn batching(ctx: &Ctx, key: &str, table: &toml::Table) -> Result<BatchingPolicy, ScenarioError> {
     let b: RawBatching = super::tagged::read(ctx, key, table)?;
     Ok(match &b {
@@ -359,10 +397,14 @@ fn batching(ctx: &Ctx, key: &str, table: &toml::Table) -> Result<BatchingPolicy,
             max_batched_tokens,
             chunked_prefill,
             max_output_tokens,
+            kv_admission,
         } => BatchingPolicy::Continuous {
-            max_output_tokens: max_output_tokens
-                .map(|m| ctx.positive_u32(&format!("{key}.max_output_tokens"), m))
-                .transpose()?,
+            max_output_tokens: reserved_output(
+                ctx,
+                key,
+                kv_admission.as_deref(),
+                *max_output_tokens,
+            )?,
             max_num_seqs: ctx.positive_u32(
                 &format!("{key}.max_num_seqs"),
                 max_num_seqs.unwrap_or(DEFAULT_MAX_NUM_SEQS),

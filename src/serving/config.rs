@@ -131,7 +131,8 @@ pub enum BatchingPolicy {
     /// all prefill (new prompts first) or all decode; with it, decodes go first
     /// and prompt chunks fill the remaining token budget. When the KV cache
     /// runs out the most recently admitted sequence is preempted and later
-    /// recomputed (vLLM). With `max_output_tokens` set, admission instead
+    /// recomputed (vLLM). `max_output_tokens` picks the KV admission
+    /// behaviour (see [`KvAdmission`]): with it set, admission instead
     /// reserves KV cache for the prompt plus that many output tokens and
     /// nothing is ever preempted (TensorRT-LLM's GUARANTEED_NO_EVICT
     /// scheduler); a request asking for more output is rejected
@@ -142,6 +143,49 @@ pub enum BatchingPolicy {
         chunked_prefill: bool,
         max_output_tokens: Option<u32>,
     },
+}
+
+/// How continuous batching admits sequences into the KV cache: the named
+/// engine behaviour a scenario's `kv_admission` picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KvAdmission {
+    /// TensorRT-LLM's GUARANTEED_NO_EVICT capacity scheduler (what
+    /// trtllm-bench runs): admission reserves KV cache for the prompt plus
+    /// `max_output_tokens` (the client's `max_tokens`), so nothing is ever
+    /// preempted; a request asking for more output is rejected.
+    ReserveOutput { max_output_tokens: u32 },
+    /// vLLM: KV blocks are allocated as tokens arrive; when they run out the
+    /// newest running sequence is preempted, its cache dropped and later
+    /// recomputed. Preempted sequences wait at the head of the FIFO queue, so
+    /// nothing new is admitted before them, and nothing is admitted in an
+    /// iteration that preempted (vllm/v1/core/sched/scheduler.py).
+    PagedPreempt,
+}
+
+impl KvAdmission {
+    /// The scenario name of the behaviour.
+    pub fn name(&self) -> &'static str {
+        match self {
+            KvAdmission::ReserveOutput { .. } => "reserve-output",
+            KvAdmission::PagedPreempt => "paged-preempt",
+        }
+    }
+}
+
+impl BatchingPolicy {
+    /// The KV admission behaviour of continuous batching (`None` for static
+    /// batching, which reserves per slot and never preempts).
+    pub fn kv_admission(&self) -> Option<KvAdmission> {
+        match *self {
+            BatchingPolicy::Static { .. } => None,
+            BatchingPolicy::Continuous {
+                max_output_tokens, ..
+            } => Some(match max_output_tokens {
+                Some(max_output_tokens) => KvAdmission::ReserveOutput { max_output_tokens },
+                None => KvAdmission::PagedPreempt,
+            }),
+        }
+    }
 }
 
 /// How arriving requests are spread over the serving replicas of all pools.

@@ -12,7 +12,7 @@ mod tally;
 
 pub use batching::{Batcher, Plan, PreemptionCounters};
 pub use config::{
-    BatchingPolicy, FleetConfig, PoolRole, PoolSpec, RouterPolicy, ServingConfig, Slo,
+    BatchingPolicy, FleetConfig, KvAdmission, PoolRole, PoolSpec, RouterPolicy, ServingConfig, Slo,
     DEFAULT_REQUIRED_ATTAINMENT, SLO_QUANTILES,
 };
 pub use event::{InstanceId, PoolId, ReplicaId};

@@ -72,6 +72,21 @@ pub enum ReplicaState {
     Dead,
 }
 
+/// Sums over a replica's iterations, each weighted by its (horizon-clipped)
+/// duration where it is a level: the source of the pool's mean running
+/// batch, KV occupancy, MFU and memory-bandwidth utilisation.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct IterationTotals {
+    /// Sequences in the iteration x its seconds.
+    pub batch_s: f64,
+    /// KV-cache occupancy (0..1) at the iteration's start x its seconds.
+    pub kv_occupancy_s: f64,
+    /// The iteration's FLOPs / the replica's peak FLOP/s: seconds at 100% of peak.
+    pub compute_bound_s: f64,
+    /// The iteration's HBM bytes / the replica's bandwidth: seconds at 100%.
+    pub memory_bound_s: f64,
+}
+
 /// One replica: `tp` devices serving one model copy.
 #[derive(Debug)]
 pub struct Replica {
@@ -96,6 +111,9 @@ pub struct Replica {
     /// A batch-timeout event is pending for this time (static batching).
     pub timeout_at: Option<SimTime>,
     pub busy_ns: u64,
+    /// What the busy time did, summed over iterations (clipped at the
+    /// horizon like `busy_ns`): see [`IterationTotals`].
+    pub totals: IterationTotals,
     pub iterations: u64,
     pub outstanding_prefill_tokens: u64,
     pub outstanding_decode_tokens: u64,
@@ -143,6 +161,7 @@ impl Replica {
             busy: false,
             timeout_at: None,
             busy_ns: 0,
+            totals: IterationTotals::default(),
             iterations: 0,
             outstanding_prefill_tokens: 0,
             outstanding_decode_tokens: 0,

@@ -235,9 +235,18 @@ impl Tally {
                     BatchingPolicy::Continuous { .. } => "continuous",
                 }
                 .to_string(),
+                kv_admission: f
+                    .config
+                    .batching
+                    .kv_admission()
+                    .map(|k| k.name().to_string()),
                 iterations: f.iterations,
                 preemptions: self.preemption.preemptions,
                 recomputed_tokens: self.preemption.recomputed_tokens,
+                thrashing: BatchingSummary::is_thrashing(
+                    self.preemption.preemptions,
+                    self.arrived(),
+                ),
             },
             engine: EngineSummary {
                 events,

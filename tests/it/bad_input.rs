@@ -361,6 +361,13 @@ fn bad_purchase_options_are_named() {
         None,
         &["owned.pue", "> 0"],
     );
+    expect_error(
+        &pool_with(
+            "purchase = \"owned\"\nowned = { purchase_usd_per_node = 1e5, utilization = 0.6 }",
+        ),
+        None,
+        &["owned.utilization", "set `activity`"],
+    );
 }
 
 #[test]

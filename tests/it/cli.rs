@@ -41,7 +41,11 @@ const POOL_KEYS: &[&str] = &[
     "devices_per_replica",
     "node_hours",
     "cost_usd",
-    "utilization",
+    "busy_share",
+    "mean_running_batch",
+    "mean_kv_occupancy",
+    "mfu",
+    "memory_bandwidth_utilization",
 ];
 
 fn get<'a>(v: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {

@@ -227,7 +227,7 @@ fn reserved_nodes_are_billed_while_idle() {
         1e-9,
         "reserved bill",
     );
-    assert!(s.pools[0].utilization < 0.01);
+    assert!(s.pools[0].busy_share < 0.01);
     assert!(
         s.cost.wasted.idle_committed_usd > 0.99 * expected,
         "idle reserved hours are waste"

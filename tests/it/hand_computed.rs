@@ -124,7 +124,7 @@ fn fifo_server_under_poisson_load_matches_m_d_1_waiting_time() {
         0.06,
         "M/D/1 mean wait",
     );
-    assert_close(s.pools[0].utilization, rho, 0.03, "utilization = rho");
+    assert_close(s.pools[0].busy_share, rho, 0.03, "utilization = rho");
     assert_close(
         s.latency_s.e2e.mean,
         expected_wait + service,

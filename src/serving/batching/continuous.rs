@@ -65,7 +65,10 @@ impl Batcher for ContinuousBatcher {
 
 impl ContinuousBatcher {
     /// Decodes first, then chunks of prompts already admitted, then new
-    /// prompts, within the token budget.
+    /// prompts, within the token budget. Nothing is admitted in an iteration
+    /// that preempted (vLLM V1's scheduler schedules its waiting queue only
+    /// `if not preempted_reqs`), and the preempted sequences wait at the head
+    /// of the FIFO queue, so no new request is admitted before them.
     fn plan_mixed(
         &self,
         replica: &mut Replica,
@@ -75,6 +78,7 @@ impl ContinuousBatcher {
         work: &mut IterationWork,
     ) {
         let mut budget = u64::from(self.max_batched_tokens);
+        let preempted_before = counters.preemptions;
         budget -= self.plan_decodes(replica, seqs, counters, budget, work);
         for i in 0..replica.running.len() {
             if budget == 0 {
@@ -89,7 +93,9 @@ impl ContinuousBatcher {
             push_prefill(replica, seqs, slot, chunk as u32, work);
             budget -= chunk;
         }
-        self.admit_prompts(replica, seqs, now, budget, work);
+        if counters.preemptions == preempted_before {
+            self.admit_prompts(replica, seqs, now, budget, work);
+        }
     }
 
     /// Admits waiting prompts in FIFO order while sequences, KV cache and the
@@ -186,4 +192,121 @@ fn preempt_newest(replica: &mut Replica, seqs: &mut [Seq], counters: &mut Preemp
     seq.prefilled = 0;
     seq.prefill_target = seq.input_tokens + seq.generated;
     replica.waiting.push_front(slot);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serving::replica::testing::{replica, seq};
+    use crate::serving::replica::Step;
+
+    fn paged(chunked_prefill: bool) -> ContinuousBatcher {
+        ContinuousBatcher {
+            max_num_seqs: 8,
+            max_batched_tokens: 1024,
+            chunked_prefill,
+            reserve_output_tokens: None,
+        }
+    }
+
+    /// Three 10-token prompts fill a 30-token cache; their prefills done,
+    /// each has produced its first token and holds 10 tokens of KV.
+    fn full_cache(b: &ContinuousBatcher) -> (Replica, Vec<Seq>) {
+        let mut r = replica(30);
+        let mut seqs: Vec<Seq> = (0..3).map(|i| seq(i, 10, 10, 0.0)).collect();
+        r.waiting.extend([0, 1, 2]);
+        let mut counters = PreemptionCounters::default();
+        assert!(matches!(
+            b.plan(&mut r, &mut seqs, SimTime::ZERO, &mut counters),
+            Plan::Run(_)
+        ));
+        assert_eq!(r.running, [0, 1, 2]);
+        for s in &mut seqs {
+            s.prefilled = s.prefill_target;
+            s.cached_tokens = 10;
+            s.generated = 1;
+        }
+        r.outstanding_prefill_tokens = 0;
+        (r, seqs)
+    }
+
+    #[test]
+    fn paged_preempt_recomputes_the_newest_sequence_and_puts_it_first_in_line() {
+        for chunked in [false, true] {
+            let b = paged(chunked);
+            let (mut r, mut seqs) = full_cache(&b);
+            seqs.push(seq(3, 1, 1, 0.0));
+            r.waiting.push_back(3);
+            let mut counters = PreemptionCounters::default();
+            let Plan::Run(work) = b.plan(&mut r, &mut seqs, SimTime::ZERO, &mut counters) else {
+                panic!("the two oldest decode");
+            };
+            // Three decodes need 3 tokens, 0 are free: dropping the newest
+            // (slot 2, 10 cached tokens) frees 10 for the other two.
+            assert_eq!(counters.preemptions, 1, "chunked {chunked}");
+            assert_eq!(counters.recomputed_tokens, 10);
+            assert_eq!(r.running, [0, 1]);
+            assert_eq!(r.batch, [(0, Step::Decode), (1, Step::Decode)]);
+            assert_eq!(work.tokens(), 2);
+            assert_eq!(
+                r.waiting,
+                [2, 3],
+                "the preempted sequence waits ahead of the new request"
+            );
+            assert_eq!(seqs[2].prefill_target, 11, "prompt + the token it made");
+            assert_eq!(r.kv.used_tokens(), 22);
+        }
+    }
+
+    #[test]
+    fn paged_preempt_admits_nothing_new_while_a_preempted_sequence_waits() {
+        let b = paged(true);
+        let (mut r, mut seqs) = full_cache(&b);
+        let mut counters = PreemptionCounters::default();
+        b.plan(&mut r, &mut seqs, SimTime::ZERO, &mut counters);
+        // Slots 0 and 1 hold 11 tokens each: 8 of 30 free. Their decodes
+        // take 2; the preempted slot 2 needs 11 > 6 while a new 1-token
+        // request behind it would fit: it still waits.
+        for s in &mut seqs[..2] {
+            s.cached_tokens = 11;
+            s.generated = 2;
+        }
+        seqs.push(seq(3, 1, 1, 0.0));
+        r.waiting.push_back(3);
+        let preempted = counters.preemptions;
+        let Plan::Run(_) = b.plan(&mut r, &mut seqs, SimTime::ZERO, &mut counters) else {
+            panic!("slot 1 decodes");
+        };
+        assert_eq!(counters.preemptions, preempted);
+        assert_eq!(
+            r.running,
+            [0, 1],
+            "nothing admitted past the preempted head"
+        );
+        assert_eq!(r.waiting, [2, 3]);
+    }
+
+    #[test]
+    fn reserve_output_holds_the_whole_output_and_never_preempts() {
+        let b = ContinuousBatcher {
+            reserve_output_tokens: Some(10),
+            ..paged(true)
+        };
+        // Each request reserves 10 + 10: a 30-token cache admits one at a time.
+        let mut r = replica(30);
+        let mut seqs: Vec<Seq> = (0..3).map(|i| seq(i, 10, 10, 0.0)).collect();
+        r.waiting.extend([0, 1, 2]);
+        let mut counters = PreemptionCounters::default();
+        b.plan(&mut r, &mut seqs, SimTime::ZERO, &mut counters);
+        assert_eq!(r.running, [0]);
+        assert_eq!(r.kv.used_tokens(), 20);
+        for _ in 0..9 {
+            seqs[0].prefilled = seqs[0].prefill_target;
+            b.plan(&mut r, &mut seqs, SimTime::ZERO, &mut counters);
+            seqs[0].generated += 1;
+            seqs[0].cached_tokens += 1;
+        }
+        assert_eq!(counters, PreemptionCounters::default());
+        assert_eq!(r.kv.used_tokens(), 20, "decodes use the reservation");
+    }
 }

@@ -290,7 +290,21 @@ impl<'a> Simulation<'a> {
                 let horizon = self.config.horizon.unwrap_or(SimTime::MAX);
                 replica.busy = true;
                 replica.iterations += 1;
-                replica.busy_ns += (end.min(horizon) - self.now).as_nanos();
+                let counted_ns = (end.min(horizon) - self.now).as_nanos();
+                replica.busy_ns += counted_ns;
+                // The share of the iteration before the horizon counts.
+                let share = if duration.as_nanos() > 0 {
+                    counted_ns as f64 / duration.as_nanos() as f64
+                } else {
+                    0.0
+                };
+                let counted_s = counted_ns as f64 * 1e-9;
+                let (compute_s, memory_s) = replica.perf.physical_bounds_s(&work);
+                let t = &mut replica.totals;
+                t.batch_s += replica.batch.len() as f64 * counted_s;
+                t.kv_occupancy_s += replica.kv.occupancy() * counted_s;
+                t.compute_bound_s += compute_s * share;
+                t.memory_bound_s += memory_s * share;
                 self.schedule(end, Event::IterationDone { replica: id });
             }
             Plan::WakeAt(t) => {

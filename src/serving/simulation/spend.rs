@@ -7,7 +7,17 @@ use crate::cost::UnitSpan;
 use crate::engine::SimTime;
 use crate::metrics::{CostComponents, FleetSummary, PoolSummary, WastedCost};
 use crate::serving::event::PoolId;
+use crate::serving::replica::IterationTotals;
 use crate::serving::tally::{Ledger, LedgerCost};
+
+/// What a pool's replicas did with their time (see `PoolSummary`).
+struct PoolActivity {
+    busy_share: f64,
+    mean_running_batch: f64,
+    mean_kv_occupancy: f64,
+    mfu: f64,
+    memory_bandwidth_utilization: f64,
+}
 
 impl Simulation<'_> {
     /// Compute spend rate now, USD per hour, of one pool or of all.
@@ -63,27 +73,35 @@ impl Simulation<'_> {
         }
     }
 
-    /// Busy share of pool `p`'s replicas over the time their units were up.
-    fn pool_utilization(&self, p: PoolId, end: SimTime) -> f64 {
-        let busy_ns: u64 = self
-            .replicas
-            .iter()
-            .filter(|r| r.pool == p)
-            .map(|r| r.busy_ns)
-            .sum();
-        let replica_ns: f64 = self
+    /// Pool `p`'s busy share, MFU and bandwidth utilisation over the
+    /// replica-time its units were up, and its mean running batch and KV
+    /// occupancy over its busy time.
+    fn pool_activity(&self, p: PoolId, end: SimTime) -> PoolActivity {
+        let mut busy_s = 0.0;
+        let mut t = IterationTotals::default();
+        for r in self.replicas.iter().filter(|r| r.pool == p) {
+            busy_s += r.busy_ns as f64 * 1e-9;
+            t.batch_s += r.totals.batch_s;
+            t.kv_occupancy_s += r.totals.kv_occupancy_s;
+            t.compute_bound_s += r.totals.compute_bound_s;
+            t.memory_bound_s += r.totals.memory_bound_s;
+        }
+        let replica_s: f64 = self
             .lifecycle
             .of_pool(p)
             .filter_map(|i| {
                 let start = i.launched_at?;
                 let stop = i.ended_at.unwrap_or(end).min(end);
-                Some((stop - start).as_nanos() as f64 * i.replicas.len() as f64)
+                Some((stop - start).as_secs_f64() * i.replicas.len() as f64)
             })
             .sum();
-        if replica_ns > 0.0 {
-            busy_ns as f64 / replica_ns
-        } else {
-            0.0
+        let share = |x: f64, of: f64| if of > 0.0 { x / of } else { 0.0 };
+        PoolActivity {
+            busy_share: share(busy_s, replica_s),
+            mean_running_batch: share(t.batch_s, busy_s),
+            mean_kv_occupancy: share(t.kv_occupancy_s, busy_s),
+            mfu: share(t.compute_bound_s, replica_s),
+            memory_bandwidth_utilization: share(t.memory_bound_s, replica_s),
         }
     }
 
@@ -102,9 +120,9 @@ impl Simulation<'_> {
             let p = PoolId::new(p);
             let bill = self.pool_bill(p, end);
             components.add_compute(spec.purchase, bill, rates);
-            let utilization = self.pool_utilization(p, end);
+            let a = self.pool_activity(p, end);
             if !spec.purchase.is_elastic() {
-                wasted.idle_committed_usd += bill.usd * (1.0 - utilization.min(1.0));
+                wasted.idle_committed_usd += bill.usd * (1.0 - a.busy_share.min(1.0));
             }
             let units_launched = self
                 .lifecycle
@@ -121,7 +139,11 @@ impl Simulation<'_> {
                 price_per_node_hour_usd: spec.price_per_node_hour_usd,
                 price_source: spec.price_source.clone(),
                 cost_usd: bill.usd,
-                utilization,
+                busy_share: a.busy_share,
+                mean_running_batch: a.mean_running_batch,
+                mean_kv_occupancy: a.mean_kv_occupancy,
+                mfu: a.mfu,
+                memory_bandwidth_utilization: a.memory_bandwidth_utilization,
                 kv_capacity_tokens_per_replica: spec.kv_capacity_tokens,
                 purchase: spec.purchase.name().to_string(),
                 region: spec.region.clone(),
